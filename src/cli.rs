@@ -1,0 +1,108 @@
+//! The command line as clap types. Their doc comments are the `--help` text; nothing below
+//! `settings` sees them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Land the spreadsheets people send (CSV, TSV, Excel) in a SQL database without losing or
+/// corrupting a row: map the columns, validate every row, preview, then load.
+#[derive(Debug, Parser)]
+#[command(name = "intake", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stage 1: show which column feeds which field, with score and method
+    Map(MapArgs),
+    /// Stages 1 and 2: check every row and report each problem with its row and column
+    Validate(ValidateArgs),
+    /// Stages 1 to 3: a dry run that shows what would be written; --commit writes it
+    Import(ImportArgs),
+}
+
+/// How to read the file; each option overrides what intake detects.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The file to read: CSV, TSV or another delimited text, or an xlsx, xlsm, xls, xlsb or ods workbook
+    pub file: PathBuf,
+    /// The sheet to read, by name or 1-based position (default: the first)
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub sheet: Option<String>,
+    /// The 1-based row that holds the column names (default: the first non-blank row)
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<usize>,
+    /// The delimiter of a text file: one character, or comma, semicolon, tab, pipe (default: detected)
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// The text encoding of the file (only utf-8 for now)
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The target schema: a mapping file (.toml), a Table Schema (.json), or a name in mappings/
+    #[arg(long, short = 's', value_name = "S")]
+    pub schema: String,
+    /// Force a match, 'COLUMN=field', or keep a column unmapped, 'COLUMN=' (repeatable)
+    #[arg(long = "map", value_name = "COLUMN=field")]
+    pub overrides: Vec<String>,
+    /// Output: a table for people, or one JSON document on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub map: MapArgs,
+    /// How many errors the table output lists (the JSON document has them all)
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub show_errors: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub validate: ValidateArgs,
+    /// The target database: sqlite://path.db (default: sqlite://intake.db in the current directory)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+    /// Write to the database (otherwise a dry run that writes nothing)
+    #[arg(long)]
+    pub commit: bool,
+    /// Do not ask for confirmation before writing
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Load the valid rows even when other rows have errors
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Which rows may be written: new and changed, only new, or only changed
+    #[arg(long, value_enum, default_value_t = ModeArg::Upsert)]
+    pub mode: ModeArg,
+    /// Rows per INSERT statement
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub batch_size: usize,
+    /// How many rows the preview shows
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub preview: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    Upsert,
+    InsertOnly,
+    UpdateOnly,
+}

@@ -1,0 +1,416 @@
+//! One function per command: runs the stages in order (source → detect → validate → load) and
+//! hands what they found to `report`. Holds no logic of its own beyond the order and the exit.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, bail};
+
+use crate::db;
+use crate::detect::{self, Mapping};
+use crate::load::{self, Plan, Planner};
+use crate::report::{
+    self, Candidate, Document, MappingEntry, Output, PlanCounts, PreviewRow, TableOptions,
+};
+use crate::schema::{self, Schema, Value};
+use crate::settings::{ImportSettings, MapSettings, Settings, ValidateSettings};
+use crate::source::{self, Record, Table};
+use crate::validate::{RowError, TypedRow, Validator};
+
+/// How a command that ran ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done, nothing wrong: exit 0.
+    Success,
+    /// The data has errors: exit 1.
+    DataErrors,
+}
+
+/// An import that was refused or failed with nothing written: exit 1, not 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+pub fn run(settings: Settings) -> anyhow::Result<Exit> {
+    match settings {
+        Settings::Map(settings) => map(&settings),
+        Settings::Validate(settings) => validate(&settings),
+        Settings::Import(settings) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(import(&settings))
+        }
+    }
+}
+
+/// Stage 1, shared by every command: the schema, the opened file and the mapping.
+struct Prepared {
+    schema: Schema,
+    table: Table,
+    mapping: Mapping,
+}
+
+fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
+    let schema = schema::resolve(&settings.schema)?;
+    let table = source::open(&settings.file, &settings.read)?;
+    let mapping = detect::detect(&schema, &table.headers, &settings.overrides)?;
+    Ok(Prepared {
+        schema,
+        table,
+        mapping,
+    })
+}
+
+/// Before any row is checked: some column must be mapped, and every required field must have one.
+fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
+    let Prepared {
+        schema,
+        table,
+        mapping,
+    } = prepared;
+    if mapping.columns.iter().all(|column| column.field.is_none()) {
+        bail!(
+            "{}: no column matches a field of schema {}: check the file and the schema, or map columns with --map 'COLUMN=field'",
+            table.file,
+            schema.name
+        );
+    }
+    for &field in &mapping.missing_fields {
+        if !schema.fields[field].required {
+            continue;
+        }
+        let name = &schema.fields[field].name;
+        let closest = detect::closest_columns(schema, &table.headers, field);
+        let hint = if closest.is_empty() {
+            String::new()
+        } else {
+            let listed: Vec<String> = closest
+                .iter()
+                .map(|(column, score)| format!("{column:?} {score:.2}"))
+                .collect();
+            format!(" (closest columns: {})", listed.join(", "))
+        };
+        bail!(
+            "{}: required field {name:?} has no column{hint}: map one with --map 'COLUMN={name}'",
+            table.file
+        );
+    }
+    Ok(())
+}
+
+fn stage_one_document(prepared: &Prepared) -> Document {
+    let Prepared {
+        schema,
+        table,
+        mapping,
+    } = prepared;
+    let field_name = |field: usize| schema.fields[field].name.clone();
+    Document {
+        file: table.file.clone(),
+        schema: schema.name.clone(),
+        table: schema.table.clone(),
+        format: table.format.to_string(),
+        sheet: table.sheet.clone(),
+        delimiter: table
+            .delimiter
+            .map(|delimiter| (delimiter as char).to_string()),
+        header_row: table.header_row,
+        rows: None,
+        valid_rows: None,
+        mapping: mapping
+            .columns
+            .iter()
+            .map(|column| MappingEntry {
+                index: column.index,
+                column: column.column.clone(),
+                field: column.field.map(field_name),
+                score: column.score,
+                method: column.method.map(|method| method.to_string()),
+                candidates: column
+                    .candidates
+                    .iter()
+                    .map(|&(field, score)| Candidate {
+                        field: field_name(field),
+                        score,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        missing_fields: mapping
+            .missing_fields
+            .iter()
+            .map(|&field| field_name(field))
+            .collect(),
+        errors: None,
+        database: None,
+        create_table: None,
+        plan: None,
+        preview: None,
+        dry_run: None,
+        committed: None,
+        backup: None,
+        import_id: None,
+    }
+}
+
+fn map(settings: &MapSettings) -> anyhow::Result<Exit> {
+    let prepared = prepare(settings)?;
+    let document = stage_one_document(&prepared);
+    report::print(&document, settings.output, TableOptions { show_errors: 0 })?;
+    Ok(Exit::Success)
+}
+
+/// What stage 2 found over the whole file.
+#[derive(Default)]
+struct Checked {
+    rows: usize,
+    rejected: usize,
+    errors: Vec<RowError>,
+}
+
+impl Checked {
+    /// Checks one record, keeps its errors, and gives back the typed row when it is valid.
+    fn add(&mut self, validator: &mut Validator<'_>, record: &Record) -> Option<TypedRow> {
+        self.rows += 1;
+        let (typed, errors) = validator.check(record);
+        if !errors.is_empty() {
+            self.rejected += 1;
+            self.errors.extend(errors);
+        }
+        typed
+    }
+}
+
+fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
+    let mut prepared = prepare(&settings.map)?;
+    require_mapped(&prepared)?;
+    let mut checked = Checked::default();
+    {
+        let Prepared {
+            schema,
+            table,
+            mapping,
+        } = &mut prepared;
+        let mut validator = Validator::new(schema, &table.headers, mapping);
+        for record in table.records.by_ref() {
+            checked.add(&mut validator, &record?);
+        }
+    }
+    let mut document = stage_one_document(&prepared);
+    let exit = if checked.errors.is_empty() {
+        Exit::Success
+    } else {
+        Exit::DataErrors
+    };
+    document.rows = Some(checked.rows);
+    document.valid_rows = Some(checked.rows - checked.rejected);
+    document.errors = Some(checked.errors);
+    report::print(
+        &document,
+        settings.map.output,
+        TableOptions {
+            show_errors: settings.show_errors,
+        },
+    )?;
+    Ok(exit)
+}
+
+async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
+    let map_settings = &settings.validate.map;
+    let output = map_settings.output;
+    let table_options = TableOptions {
+        show_errors: settings.validate.show_errors,
+    };
+    let mut prepared = prepare(map_settings)?;
+    require_mapped(&prepared)?;
+    let schema = prepared.schema.clone();
+    if schema.key.is_empty() {
+        bail!(
+            "schema {} has no key: an import needs one to tell new rows from existing ones (key = [...] in a mapping file, primaryKey in a Table Schema)",
+            schema.name
+        );
+    }
+    let mut mapped = vec![false; schema.fields.len()];
+    for column in &prepared.mapping.columns {
+        if let Some(field) = column.field {
+            mapped[field] = true;
+        }
+    }
+
+    let mut database = db::connect(&settings.database, false).await?;
+    let existing_columns = match database.as_mut() {
+        Some(database) => database.table_columns(&schema.table).await?,
+        None => None,
+    };
+    if let Some(existing) = &existing_columns {
+        for (field, _) in schema
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| mapped[*index])
+        {
+            let name = &schema.fields[field].name;
+            if !existing.contains(name) {
+                bail!(
+                    "{}: table {} has no column {name:?}: add the column, or leave it out with --map",
+                    settings.database,
+                    schema.table
+                );
+            }
+        }
+    }
+
+    let mut planner = Planner::new(&schema, &mapped, settings.mode, existing_columns.as_deref());
+    let mut checked = Checked::default();
+    {
+        let Prepared {
+            schema,
+            table,
+            mapping,
+        } = &mut prepared;
+        let mut validator = Validator::new(schema, &table.headers, mapping);
+        let mut batch = Vec::with_capacity(settings.batch_size);
+        for record in table.records.by_ref() {
+            if let Some(row) = checked.add(&mut validator, &record?) {
+                batch.push(row);
+            }
+            if batch.len() >= settings.batch_size {
+                planner
+                    .add_batch(database.as_mut(), std::mem::take(&mut batch))
+                    .await?;
+            }
+        }
+        planner.add_batch(database.as_mut(), batch).await?;
+    }
+    let mut plan = planner.plan;
+    plan.rejected = checked.rejected;
+
+    let mut document = stage_one_document(&prepared);
+    document.rows = Some(checked.rows);
+    document.valid_rows = Some(checked.rows - checked.rejected);
+    document.errors = Some(checked.errors);
+    document.database = Some(settings.database.to_string());
+    document.create_table = Some(plan.create_table);
+    document.plan = Some(PlanCounts {
+        insert: plan.insert,
+        update: plan.update,
+        unchanged: plan.unchanged,
+        rejected: plan.rejected,
+        skipped: plan.skipped,
+    });
+    document.preview = Some(preview(&plan, settings.preview));
+    document.dry_run = Some(!settings.commit);
+    document.committed = Some(false);
+    document.backup = Some(None);
+    document.import_id = Some(None);
+
+    if !settings.commit {
+        report::print(&document, output, table_options)?;
+        return Ok(if plan.rejected > 0 && !settings.skip_invalid {
+            Exit::DataErrors
+        } else {
+            Exit::Success
+        });
+    }
+    if plan.rejected > 0 && !settings.skip_invalid {
+        report::print(&document, output, table_options)?;
+        return Err(Refused(format!(
+            "{} rows have errors: fix them and import again, or pass --skip-invalid to load only the {} valid rows; nothing was written",
+            plan.rejected,
+            checked.rows - checked.rejected
+        ))
+        .into());
+    }
+    if plan.writes.is_empty() {
+        document.committed = Some(true);
+        report::print(&document, output, table_options)?;
+        return Ok(Exit::Success);
+    }
+    if output == Output::Table {
+        // People read the plan and the preview before they are asked.
+        document.committed = None;
+        report::print(&document, output, table_options)?;
+    }
+    if !settings.confirmed {
+        confirm(settings, &schema, &plan)?;
+    }
+    let created_file = database.is_none();
+    let mut database = match database {
+        Some(database) => database,
+        None => db::connect(&settings.database, true)
+            .await?
+            .context("the database could not be created")?,
+    };
+    if let Err(error) = load::commit(&mut database, &schema, &plan, settings.batch_size).await {
+        drop(database);
+        if created_file && let db::Location::Sqlite(path) = &settings.database {
+            // The file was made for this import and holds nothing: leave no trace.
+            std::fs::remove_file(path).ok();
+        }
+        return Err(Refused(format!(
+            "the import failed and nothing was written: {error}"
+        ))
+        .into());
+    }
+    document.committed = Some(true);
+    match output {
+        Output::Json => report::print(&document, output, table_options)?,
+        Output::Table => report::print_line(&format!(
+            "Committed: {} inserted, {} updated in table {} of {}.",
+            plan.insert, plan.update, schema.table, settings.database
+        ))?,
+    }
+    Ok(Exit::Success)
+}
+
+fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        return Err(Refused(
+            "--commit needs a confirmation: run it in a terminal to be asked, or pass --yes; nothing was written".to_string(),
+        )
+        .into());
+    }
+    let question = format!(
+        "Write {} new and {} changed rows to table {} in {}?",
+        plan.insert, plan.update, schema.table, settings.database
+    );
+    let accepted = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .context("cannot read the answer from the terminal")?;
+    if !accepted {
+        return Err(Refused("not confirmed: nothing was written".to_string()).into());
+    }
+    Ok(())
+}
+
+fn preview(plan: &Plan, count: usize) -> Vec<PreviewRow> {
+    plan.writes
+        .iter()
+        .take(count)
+        .map(|planned| PreviewRow {
+            row: planned.row,
+            action: planned.action,
+            values: plan
+                .columns
+                .iter()
+                .cloned()
+                .zip(planned.values.iter().map(json_value))
+                .collect(),
+            changed: planned.changed.clone(),
+        })
+        .collect()
+}
+
+/// Decimals stay strings in JSON: a JSON number would be read back as a float.
+fn json_value(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Integer(number) => serde_json::Value::from(*number),
+        Value::Boolean(value) => serde_json::Value::Bool(*value),
+        other => serde_json::Value::String(other.to_string()),
+    }
+}

@@ -1,0 +1,257 @@
+//! Stage 3: the plan (what each valid row would do to the target: insert, update, leave
+//! unchanged, or skip under the chosen mode) and the commit of that plan in one transaction.
+//! Talks to the database only through `db`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::db::{self, Database, DbError};
+use crate::schema::{Schema, Value};
+use crate::validate::{self, TypedRow};
+
+/// Which rows a commit may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Insert new keys, update changed rows.
+    #[default]
+    Upsert,
+    /// Insert new keys; rows whose key exists are skipped.
+    InsertOnly,
+    /// Update existing rows; rows whose key is new are skipped.
+    UpdateOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Insert,
+    Update,
+    Unchanged,
+    Skip,
+}
+
+/// One valid row and what it would do.
+#[derive(Debug, Clone)]
+pub struct PlannedRow {
+    pub row: usize,
+    pub action: Action,
+    /// Values in the order of [`Plan::columns`].
+    pub values: Vec<Value>,
+    /// For an update, the columns whose value changes.
+    pub changed: Vec<String>,
+}
+
+/// Counts and rows of a dry run; what a commit would write.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub insert: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub skipped: usize,
+    /// True when the target table does not exist and would be created.
+    pub create_table: bool,
+    /// Written columns: the key first, then every other field a column feeds, in schema order.
+    pub columns: Vec<String>,
+    /// Rows to insert or update, in file order.
+    pub writes: Vec<PlannedRow>,
+}
+
+/// Builds a plan batch by batch: each batch of valid rows is compared with the rows of the
+/// same keys in the target, one query per batch.
+pub struct Planner<'a> {
+    schema: &'a Schema,
+    mode: Mode,
+    /// Schema field index of each written column.
+    fields: Vec<usize>,
+    key_count: usize,
+    table_exists: bool,
+    pub plan: Plan,
+}
+
+impl<'a> Planner<'a> {
+    /// `mapped` holds, per schema field, whether a column feeds it.
+    pub fn new(
+        schema: &'a Schema,
+        mapped: &[bool],
+        mode: Mode,
+        existing_columns: Option<&[String]>,
+    ) -> Planner<'a> {
+        let key_fields: Vec<usize> = schema
+            .key
+            .iter()
+            .filter_map(|name| schema.field_index(name))
+            .collect();
+        let fields: Vec<usize> = key_fields
+            .iter()
+            .copied()
+            .chain(
+                (0..schema.fields.len())
+                    .filter(|index| mapped[*index] && !key_fields.contains(index)),
+            )
+            .collect();
+        let columns = fields
+            .iter()
+            .map(|&index| schema.fields[index].name.clone())
+            .collect();
+        Planner {
+            schema,
+            mode,
+            key_count: key_fields.len(),
+            fields,
+            table_exists: existing_columns.is_some(),
+            plan: Plan {
+                create_table: existing_columns.is_none(),
+                columns,
+                ..Plan::default()
+            },
+        }
+    }
+
+    /// Classifies a batch of valid rows against the target (`None`: no database yet).
+    pub async fn add_batch(
+        &mut self,
+        database: Option<&mut Database>,
+        rows: Vec<TypedRow>,
+    ) -> Result<(), DbError> {
+        let rows: Vec<Vec<Value>> = rows
+            .into_iter()
+            .map(|row| {
+                let mut values: Vec<Value> = self
+                    .fields
+                    .iter()
+                    .map(|&field| row.values[field].clone())
+                    .collect();
+                values.push(Value::Integer(row.row as i64));
+                values
+            })
+            .collect();
+        let existing = match database {
+            Some(database) if self.table_exists && !rows.is_empty() => {
+                self.existing(database, &rows).await?
+            }
+            _ => HashMap::new(),
+        };
+        for mut values in rows {
+            let Some(Value::Integer(row)) = values.pop() else {
+                continue;
+            };
+            let row = row as usize;
+            let key = key_text(&values[..self.key_count]);
+            let (action, changed) = match existing.get(&key) {
+                None => (Action::Insert, Vec::new()),
+                Some(current) => {
+                    let changed = self.changed_columns(&values, current);
+                    if changed.is_empty() {
+                        (Action::Unchanged, changed)
+                    } else {
+                        (Action::Update, changed)
+                    }
+                }
+            };
+            let action = match (action, self.mode) {
+                (Action::Insert, Mode::UpdateOnly) | (Action::Update, Mode::InsertOnly) => {
+                    Action::Skip
+                }
+                (action, _) => action,
+            };
+            match action {
+                Action::Insert => self.plan.insert += 1,
+                Action::Update => self.plan.update += 1,
+                Action::Unchanged => self.plan.unchanged += 1,
+                Action::Skip => self.plan.skipped += 1,
+            }
+            if matches!(action, Action::Insert | Action::Update) {
+                self.plan.writes.push(PlannedRow {
+                    row,
+                    action,
+                    values,
+                    changed,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The target's rows for these keys, keyed like [`key_text`], values read back as typed.
+    async fn existing(
+        &self,
+        database: &mut Database,
+        rows: &[Vec<Value>],
+    ) -> Result<HashMap<String, Vec<Value>>, DbError> {
+        let keys: Vec<Vec<Value>> = rows
+            .iter()
+            .map(|values| values[..self.key_count].to_vec())
+            .collect();
+        let other_columns = &self.plan.columns[self.key_count..];
+        let found = database
+            .rows_by_key(&self.schema.table, &self.schema.key, other_columns, &keys)
+            .await?;
+        // `rows_by_key` answers the key columns first, then the others: the order of `fields`.
+        Ok(found
+            .into_iter()
+            .map(|texts| {
+                let values: Vec<Value> = self
+                    .fields
+                    .iter()
+                    .zip(&texts)
+                    .map(|(&field, text)| stored_value(self.schema, field, text.as_deref()))
+                    .collect();
+                (key_text(&values[..self.key_count]), values)
+            })
+            .collect())
+    }
+
+    fn changed_columns(&self, values: &[Value], current: &[Value]) -> Vec<String> {
+        values
+            .iter()
+            .zip(current)
+            .zip(&self.plan.columns)
+            .skip(self.key_count)
+            .filter(|((new, old), _)| !new.same_as(old))
+            .map(|(_, column)| column.clone())
+            .collect()
+    }
+}
+
+/// A value as stored in the target, read back as the field's type; text that does not read
+/// stays text, so it compares as changed.
+fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {
+    let Some(text) = text else { return Value::Null };
+    let field = &schema.fields[field];
+    validate::parse_text(field.field_type, None, text)
+        .unwrap_or_else(|_| Value::Text(text.to_string()))
+}
+
+fn key_text(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(validate::comparable_text)
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+/// Writes the plan's inserts and updates in one transaction, creating the table first when the
+/// plan says it is missing.
+pub async fn commit(
+    database: &mut Database,
+    schema: &Schema,
+    plan: &Plan,
+    batch_size: usize,
+) -> Result<(), DbError> {
+    let rows: Vec<Vec<Value>> = plan
+        .writes
+        .iter()
+        .map(|planned| planned.values.clone())
+        .collect();
+    let write = db::Write {
+        table: &schema.table,
+        create_sql: plan.create_table.then(|| db::create_table_sql(schema)),
+        columns: &plan.columns,
+        key: &schema.key,
+        rows: &rows,
+        batch_size,
+    };
+    database.write(&write).await
+}

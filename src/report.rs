@@ -1,0 +1,361 @@
+//! The only writer of stdout: the JSON document of CONTRACT.md, and the tables people read.
+//! Text taken from files is stripped of control characters before it reaches a terminal.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use serde::Serialize;
+
+use crate::load::Action;
+use crate::validate::RowError;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+/// One column of the mapping as the document shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MappingEntry {
+    pub index: usize,
+    pub column: String,
+    pub field: Option<String>,
+    pub score: f64,
+    pub method: Option<String>,
+    /// For an unmapped column, the closest fields and their scores.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub field: String,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCounts {
+    pub insert: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    /// Valid rows that the mode leaves alone (`insert-only`, `update-only`).
+    pub skipped: usize,
+}
+
+/// A row as it would be written.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreviewRow {
+    pub row: usize,
+    pub action: Action,
+    pub values: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+}
+
+/// The one document `map`, `validate` and `import` print; each fills what its stage knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    pub file: String,
+    pub schema: String,
+    pub table: String,
+    pub format: String,
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    pub header_row: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_rows: Option<usize>,
+    pub mapping: Vec<MappingEntry>,
+    pub missing_fields: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowError>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_table: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanCounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<Vec<PreviewRow>>,
+    /// True for an import that wrote nothing because it was not asked to (`--commit` absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<Option<String>>,
+}
+
+/// What the table output adds to the document.
+#[derive(Debug, Clone, Copy)]
+pub struct TableOptions {
+    pub show_errors: usize,
+}
+
+/// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
+pub fn print(document: &Document, output: Output, options: TableOptions) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match output {
+        Output::Json => serde_json::to_writer_pretty(&mut out, document)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        Output::Table => write_tables(&mut out, document, options),
+    };
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.and_then(|()| out.flush()),
+    }
+}
+
+fn write_tables(
+    out: &mut impl Write,
+    document: &Document,
+    options: TableOptions,
+) -> io::Result<()> {
+    let mut source = format!("{} ({}", clean(&document.file), document.format);
+    if let Some(sheet) = &document.sheet {
+        source.push_str(&format!(", sheet {:?}", clean(sheet)));
+    }
+    if let Some(delimiter) = &document.delimiter {
+        source.push_str(&format!(", delimiter {delimiter:?}"));
+    }
+    source.push_str(&format!(", header on row {})", document.header_row));
+    writeln!(
+        out,
+        "{source} → schema {} (table {})",
+        document.schema,
+        clean(&document.table)
+    )?;
+    writeln!(out)?;
+    write_mapping(out, document)?;
+    if let Some(errors) = &document.errors {
+        writeln!(out)?;
+        write_errors(out, document, errors, options.show_errors)?;
+    }
+    if let Some(plan) = &document.plan {
+        writeln!(out)?;
+        write_plan(out, document, plan)?;
+    }
+    Ok(())
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().copied());
+    table
+}
+
+fn write_mapping(out: &mut impl Write, document: &Document) -> io::Result<()> {
+    let mut table = new_table(&["#", "column", "field", "score", "method"]);
+    for entry in &document.mapping {
+        let (field, score, method) = match &entry.field {
+            Some(field) => (
+                field.clone(),
+                format!("{:.2}", entry.score),
+                entry.method.clone().unwrap_or_default(),
+            ),
+            None => {
+                let closest: Vec<String> = entry
+                    .candidates
+                    .iter()
+                    .map(|candidate| format!("{} {:.2}", candidate.field, candidate.score))
+                    .collect();
+                let note = if closest.is_empty() {
+                    "(unmapped)".to_string()
+                } else {
+                    format!("(unmapped; closest: {})", closest.join(", "))
+                };
+                (note, String::new(), String::new())
+            }
+        };
+        table.add_row(vec![
+            (entry.index + 1).to_string(),
+            clean(&entry.column),
+            field,
+            score,
+            method,
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    let mapped = document
+        .mapping
+        .iter()
+        .filter(|entry| entry.field.is_some())
+        .count();
+    writeln!(
+        out,
+        "{mapped} of {} columns mapped.",
+        document.mapping.len()
+    )?;
+    if !document.missing_fields.is_empty() {
+        writeln!(
+            out,
+            "Fields with no column: {}.",
+            document.missing_fields.join(", ")
+        )?;
+    }
+    if document.mapping.iter().any(|entry| entry.field.is_none()) {
+        writeln!(
+            out,
+            "An unmapped column is not imported; map one with --map 'COLUMN=field'."
+        )?;
+    }
+    Ok(())
+}
+
+fn write_errors(
+    out: &mut impl Write,
+    document: &Document,
+    errors: &[RowError],
+    show: usize,
+) -> io::Result<()> {
+    let rows = document.rows.unwrap_or_default();
+    let valid = document.valid_rows.unwrap_or_default();
+    writeln!(
+        out,
+        "{rows} rows read: {valid} valid, {} with errors ({} errors).",
+        rows - valid,
+        errors.len()
+    )?;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for error in errors {
+        *counts
+            .entry((
+                error.code.as_str(),
+                error.column.clone().unwrap_or_default(),
+            ))
+            .or_default() += 1;
+    }
+    let mut summary = new_table(&["code", "column", "errors"]);
+    for ((code, column), count) in &counts {
+        summary.add_row(vec![code.to_string(), clean(column), count.to_string()]);
+    }
+    writeln!(out, "{summary}")?;
+    let mut table = new_table(&["row", "column", "value", "code", "message"]);
+    for error in errors.iter().take(show) {
+        table.add_row(vec![
+            error.row.to_string(),
+            clean(error.column.as_deref().unwrap_or_default()),
+            clean(&error.value),
+            error.code.to_string(),
+            error.message.clone(),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    if errors.len() > show {
+        writeln!(
+            out,
+            "… and {} more errors (all of them with --format json).",
+            errors.len() - show
+        )?;
+    }
+    Ok(())
+}
+
+fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> io::Result<()> {
+    let database = document.database.as_deref().unwrap_or_default();
+    if document.create_table == Some(true) {
+        writeln!(
+            out,
+            "Table {} does not exist in {database}: it would be created.",
+            clean(&document.table)
+        )?;
+    }
+    writeln!(
+        out,
+        "Plan for {} in {database}: {} to insert, {} to update, {} unchanged, {} rejected{}.",
+        clean(&document.table),
+        plan.insert,
+        plan.update,
+        plan.unchanged,
+        plan.rejected,
+        if plan.skipped > 0 {
+            format!(", {} skipped by --mode", plan.skipped)
+        } else {
+            String::new()
+        }
+    )?;
+    if let Some(preview) = document
+        .preview
+        .as_ref()
+        .filter(|preview| !preview.is_empty())
+    {
+        let columns: Vec<String> = preview[0].values.keys().cloned().collect();
+        let mut header = vec!["row", "action"];
+        header.extend(columns.iter().map(String::as_str));
+        let mut table = new_table(&header);
+        for row in preview {
+            let mut cells = vec![row.row.to_string(), action_name(row.action).to_string()];
+            cells.extend(row.values.values().map(|value| match value {
+                serde_json::Value::Null => "NULL".to_string(),
+                serde_json::Value::String(text) => clean(text),
+                other => other.to_string(),
+            }));
+            table.add_row(cells);
+        }
+        writeln!(out, "The first rows as they would be written:")?;
+        writeln!(out, "{table}")?;
+    }
+    match (document.committed, document.dry_run) {
+        (Some(true), _) => writeln!(
+            out,
+            "Committed: {} inserted, {} updated.",
+            plan.insert, plan.update
+        ),
+        (_, Some(true)) => writeln!(
+            out,
+            "Dry run: nothing was written. To write, run again with --commit."
+        ),
+        _ => writeln!(out, "Nothing was written."),
+    }
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Insert => "insert",
+        Action::Update => "update",
+        Action::Unchanged => "unchanged",
+        Action::Skip => "skip",
+    }
+}
+
+/// Control characters from a file would move the cursor or recolour the terminal: shown escaped.
+fn clean(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|character| {
+            if character.is_control() {
+                character.escape_default().to_string()
+            } else {
+                character.to_string()
+            }
+        })
+        .collect()
+}
+
+/// One line of plain output, for what follows a printed document (the end of a commit).
+pub fn print_line(line: &str) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match writeln!(out, "{line}") {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

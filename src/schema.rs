@@ -1,0 +1,648 @@
+//! The target schema: tables, fields, types, constraints and the other names people give a
+//! field. Read from an intake mapping file (TOML) or a Frictionless Table Schema (JSON), and
+//! checked whole before any row is read.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use regex::Regex;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::validate;
+
+/// A target table and what each of its fields accepts.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// What the user called it: `products`, or the file's stem.
+    pub name: String,
+    pub table: String,
+    /// The upsert key, in order; empty when the schema names none.
+    pub key: Vec<String>,
+    pub fields: Vec<Field>,
+}
+
+impl Schema {
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|field| field.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub field_type: FieldType,
+    pub required: bool,
+    pub unique: bool,
+    pub minimum: Option<Value>,
+    pub maximum: Option<Value>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<Pattern>,
+    pub allowed: Option<Vec<Value>>,
+    /// `email` or `uri` on strings; a chrono/strftime pattern such as `%d/%m/%Y` on dates.
+    pub format: Option<String>,
+    /// Other names for the column: the mapping's aliases, a Table Schema's title and description.
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Date,
+    Datetime,
+}
+
+impl FieldType {
+    fn parse(text: &str) -> Option<FieldType> {
+        Some(match text {
+            "string" => FieldType::String,
+            "integer" => FieldType::Integer,
+            "number" | "decimal" => FieldType::Number,
+            "boolean" => FieldType::Boolean,
+            "date" => FieldType::Date,
+            "datetime" => FieldType::Datetime,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+        }
+    }
+}
+
+/// A field's regular expression, anchored to the whole value as Table Schema requires.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub regex: Regex,
+}
+
+/// What a field holds once read: exact decimals, calendar dates, never a float.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Text(String),
+    Integer(i64),
+    Decimal(Decimal),
+    Boolean(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+}
+
+impl Value {
+    /// Orders two values of the same kind; `None` across kinds.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Text(left), Value::Text(right)) => Some(left.cmp(right)),
+            (Value::Integer(left), Value::Integer(right)) => Some(left.cmp(right)),
+            (Value::Decimal(left), Value::Decimal(right)) => Some(left.cmp(right)),
+            (Value::Integer(left), Value::Decimal(right)) => Some(Decimal::from(*left).cmp(right)),
+            (Value::Decimal(left), Value::Integer(right)) => Some(left.cmp(&Decimal::from(*right))),
+            (Value::Boolean(left), Value::Boolean(right)) => Some(left.cmp(right)),
+            (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
+            (Value::DateTime(left), Value::DateTime(right)) => Some(left.cmp(right)),
+            _ => None,
+        }
+    }
+
+    /// Equal for the database: decimals by value (12.5 = 12.50), everything else exactly.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            _ => self.compare(other) == Some(Ordering::Equal),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+impl fmt::Display for Value {
+    /// The text form, which is also how text-stored values are written to the database.
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => Ok(()),
+            Value::Text(text) => formatter.write_str(text),
+            Value::Integer(number) => write!(formatter, "{number}"),
+            Value::Decimal(number) => write!(formatter, "{number}"),
+            Value::Boolean(value) => write!(formatter, "{value}"),
+            Value::Date(date) => write!(formatter, "{}", date.format("%Y-%m-%d")),
+            Value::DateTime(datetime) => {
+                formatter.write_str(&crate::source::format_datetime(datetime))
+            }
+        }
+    }
+}
+
+/// A schema that cannot be used, with the file and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error(
+        "unknown schema {0:?}: give the path of a mapping (.toml) or Table Schema (.json) file, or one of the names in mappings/: {1}"
+    )]
+    Unknown(String, String),
+    #[error("{file}: cannot read the schema: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{file}: the schema does not parse: {reason}")]
+    Parse { file: String, reason: String },
+    #[error("{file}: field {field:?}: {reason}")]
+    Field {
+        file: String,
+        field: String,
+        reason: String,
+    },
+    #[error("{file}: {reason}")]
+    Invalid { file: String, reason: String },
+}
+
+/// The schemas shipped in `mappings/`, built in so that `--schema products` works anywhere.
+const SHIPPED: &[(&str, &str)] = &[
+    ("products", include_str!("../mappings/products.toml")),
+    ("customers", include_str!("../mappings/customers.toml")),
+    ("invoices", include_str!("../mappings/invoices.toml")),
+];
+
+/// Finds and reads a schema: a path to a `.toml` or `.json` file, or a name looked up as
+/// `mappings/NAME.toml` (then `.json`, `.schema.json`) under the current directory, then among
+/// the shipped schemas.
+pub fn resolve(spec: &str) -> Result<Schema, SchemaError> {
+    let as_path = Path::new(spec);
+    if as_path.is_file() {
+        return load(as_path);
+    }
+    for candidate in [
+        format!("mappings/{spec}.toml"),
+        format!("mappings/{spec}.json"),
+        format!("mappings/{spec}.schema.json"),
+    ] {
+        let candidate = PathBuf::from(candidate);
+        if candidate.is_file() {
+            return load(&candidate);
+        }
+    }
+    if let Some((name, text)) = SHIPPED.iter().find(|(name, _)| *name == spec) {
+        return parse_mapping(text, name, &format!("mappings/{name}.toml (built in)"));
+    }
+    let names: Vec<&str> = SHIPPED.iter().map(|(name, _)| *name).collect();
+    Err(SchemaError::Unknown(spec.to_string(), names.join(", ")))
+}
+
+/// Reads a schema file, choosing the format by its extension.
+pub fn load(path: &Path) -> Result<Schema, SchemaError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| SchemaError::Read {
+        file: file.clone(),
+        reason: error.to_string(),
+    })?;
+    let file_name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    // `products.schema.json` and `products.json` both name the table `products`.
+    let stem = file_name.split('.').next().unwrap_or_default().to_string();
+    if file_name.ends_with(".json") {
+        parse_table_schema(&text, &stem, &file)
+    } else {
+        parse_mapping(&text, &stem, &file)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    table: Option<String>,
+    key: Option<OneOrMany>,
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    fields: Vec<MappingField>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(one) => vec![one],
+            OneOrMany::Many(many) => many,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MappingField {
+    name: String,
+    #[serde(rename = "type", default = "default_type")]
+    field_type: String,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    unique: bool,
+    minimum: Option<toml::Value>,
+    maximum: Option<toml::Value>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    #[serde(rename = "enum")]
+    allowed: Option<Vec<toml::Value>>,
+    format: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    title: Option<String>,
+    description: Option<String>,
+}
+
+fn default_type() -> String {
+    "string".to_string()
+}
+
+/// Text of a TOML scalar as a user would write it in a cell (`2024-01-31`, `0`, `9.99`).
+fn toml_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn parse_mapping(text: &str, stem: &str, file: &str) -> Result<Schema, SchemaError> {
+    let mapping: MappingFile = toml::from_str(text).map_err(|error| SchemaError::Parse {
+        file: file.to_string(),
+        reason: error.to_string().trim().replace('\n', " "),
+    })?;
+    let fields = mapping
+        .fields
+        .into_iter()
+        .map(|field| RawField {
+            name: field.name,
+            field_type: field.field_type,
+            required: field.required,
+            unique: field.unique,
+            minimum: field.minimum.as_ref().map(toml_text),
+            maximum: field.maximum.as_ref().map(toml_text),
+            min_length: field.min_length,
+            max_length: field.max_length,
+            pattern: field.pattern,
+            allowed: field
+                .allowed
+                .map(|values| values.iter().map(toml_text).collect()),
+            format: field.format,
+            aliases: field
+                .aliases
+                .into_iter()
+                .chain(field.title)
+                .chain(field.description)
+                .collect(),
+        })
+        .collect();
+    build(
+        stem,
+        mapping.table.unwrap_or_else(|| stem.to_string()),
+        mapping.key.map(OneOrMany::into_vec).unwrap_or_default(),
+        fields,
+        file,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TableSchema {
+    fields: Vec<TableSchemaField>,
+    primary_key: Option<OneOrMany>,
+}
+
+#[derive(Deserialize)]
+struct TableSchemaField {
+    name: String,
+    #[serde(rename = "type", default = "default_type")]
+    field_type: String,
+    format: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    constraints: TableSchemaConstraints,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct TableSchemaConstraints {
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    unique: bool,
+    minimum: Option<serde_json::Value>,
+    maximum: Option<serde_json::Value>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    #[serde(rename = "enum")]
+    allowed: Option<Vec<serde_json::Value>>,
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn parse_table_schema(text: &str, stem: &str, file: &str) -> Result<Schema, SchemaError> {
+    let schema: TableSchema = serde_json::from_str(text).map_err(|error| SchemaError::Parse {
+        file: file.to_string(),
+        reason: error.to_string(),
+    })?;
+    let fields = schema
+        .fields
+        .into_iter()
+        .map(|field| {
+            let constraints = field.constraints;
+            // Table Schema's `default` and `any` date formats mean "the usual forms".
+            let format = field
+                .format
+                .filter(|format| format != "default" && format != "any");
+            RawField {
+                name: field.name,
+                field_type: field.field_type,
+                required: constraints.required,
+                unique: constraints.unique,
+                minimum: constraints.minimum.as_ref().map(json_text),
+                maximum: constraints.maximum.as_ref().map(json_text),
+                min_length: constraints.min_length,
+                max_length: constraints.max_length,
+                pattern: constraints.pattern,
+                allowed: constraints
+                    .allowed
+                    .map(|values| values.iter().map(json_text).collect()),
+                format,
+                aliases: field.title.into_iter().chain(field.description).collect(),
+            }
+        })
+        .collect();
+    build(
+        stem,
+        stem.to_string(),
+        schema
+            .primary_key
+            .map(OneOrMany::into_vec)
+            .unwrap_or_default(),
+        fields,
+        file,
+    )
+}
+
+/// A field as written in either format, before its values are checked.
+struct RawField {
+    name: String,
+    field_type: String,
+    required: bool,
+    unique: bool,
+    minimum: Option<String>,
+    maximum: Option<String>,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    pattern: Option<String>,
+    allowed: Option<Vec<String>>,
+    format: Option<String>,
+    aliases: Vec<String>,
+}
+
+fn build(
+    name: &str,
+    table: String,
+    key: Vec<String>,
+    raw_fields: Vec<RawField>,
+    file: &str,
+) -> Result<Schema, SchemaError> {
+    let invalid = |reason: String| SchemaError::Invalid {
+        file: file.to_string(),
+        reason,
+    };
+    if table.trim().is_empty() {
+        return Err(invalid("the table name is empty".to_string()));
+    }
+    if raw_fields.is_empty() {
+        return Err(invalid("the schema has no fields".to_string()));
+    }
+    let mut seen = HashSet::new();
+    let mut fields = Vec::with_capacity(raw_fields.len());
+    for raw in raw_fields {
+        if raw.name.trim().is_empty() {
+            return Err(invalid("a field has an empty name".to_string()));
+        }
+        if !seen.insert(raw.name.clone()) {
+            return Err(invalid(format!("field {:?} is defined twice", raw.name)));
+        }
+        let is_key = key.contains(&raw.name);
+        fields.push(build_field(raw, is_key, file)?);
+    }
+    for key_field in &key {
+        if !seen.contains(key_field) {
+            return Err(invalid(format!(
+                "the key names {key_field:?}, which is not a field"
+            )));
+        }
+    }
+    Ok(Schema {
+        name: name.to_string(),
+        table,
+        key,
+        fields,
+    })
+}
+
+fn build_field(raw: RawField, is_key: bool, file: &str) -> Result<Field, SchemaError> {
+    let field_error = |reason: String| SchemaError::Field {
+        file: file.to_string(),
+        field: raw.name.clone(),
+        reason,
+    };
+    let field_type = FieldType::parse(&raw.field_type).ok_or_else(|| {
+        field_error(format!(
+            "type {:?} is not one of string, integer, number, boolean, date, datetime",
+            raw.field_type
+        ))
+    })?;
+    if let Some(format) = &raw.format {
+        let known = match field_type {
+            FieldType::String => matches!(format.as_str(), "email" | "uri"),
+            FieldType::Date | FieldType::Datetime => {
+                chrono::format::StrftimeItems::new(format).parse().is_ok()
+            }
+            _ => false,
+        };
+        if !known {
+            return Err(field_error(format!(
+                "format {format:?} does not apply to a {} field (strings take email or uri, dates a pattern such as %d/%m/%Y)",
+                field_type.name()
+            )));
+        }
+    }
+    let typed = |text: &str, what: &str| {
+        validate::parse_text(field_type, raw.format.as_deref(), text).map_err(|reason| {
+            field_error(format!(
+                "{what} {text:?} is not a valid {}: {reason}",
+                field_type.name()
+            ))
+        })
+    };
+    let bound = |text: &Option<String>, what: &str| -> Result<Option<Value>, SchemaError> {
+        let Some(text) = text else { return Ok(None) };
+        if !matches!(
+            field_type,
+            FieldType::Integer | FieldType::Number | FieldType::Date | FieldType::Datetime
+        ) {
+            return Err(field_error(format!(
+                "{what} applies to numbers and dates, not to a {} field",
+                field_type.name()
+            )));
+        }
+        typed(text, what).map(Some)
+    };
+    let minimum = bound(&raw.minimum, "minimum")?;
+    let maximum = bound(&raw.maximum, "maximum")?;
+    if let (Some(low), Some(high)) = (&minimum, &maximum)
+        && low.compare(high) == Some(Ordering::Greater)
+    {
+        return Err(field_error(format!(
+            "minimum {low} is above maximum {high}"
+        )));
+    }
+    if let (Some(low), Some(high)) = (raw.min_length, raw.max_length)
+        && low > high
+    {
+        return Err(field_error(format!(
+            "minLength {low} is above maxLength {high}"
+        )));
+    }
+    if (raw.min_length.is_some() || raw.max_length.is_some() || raw.pattern.is_some())
+        && field_type != FieldType::String
+    {
+        return Err(field_error(format!(
+            "minLength, maxLength and pattern apply to strings, not to a {} field",
+            field_type.name()
+        )));
+    }
+    let pattern = raw
+        .pattern
+        .as_ref()
+        .map(|source| {
+            // The user's pattern alone first, so the message speaks of what they wrote.
+            Regex::new(source)
+                .and_then(|_| Regex::new(&format!("^(?:{source})$")))
+                .map(|regex| Pattern {
+                    source: source.clone(),
+                    regex,
+                })
+                .map_err(|error| {
+                    let text = error.to_string();
+                    let reason = text
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    field_error(format!("pattern {source:?} does not compile: {reason}"))
+                })
+        })
+        .transpose()?;
+    let allowed = raw
+        .allowed
+        .as_ref()
+        .map(|values| {
+            values
+                .iter()
+                .map(|value| typed(value, "enum value"))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(Field {
+        field_type,
+        required: raw.required || is_key,
+        unique: raw.unique || is_key,
+        minimum,
+        maximum,
+        min_length: raw.min_length,
+        max_length: raw.max_length,
+        pattern,
+        allowed,
+        format: raw.format.clone(),
+        aliases: raw.aliases.clone(),
+        name: raw.name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_error(text: &str, expected: &str) {
+        let error = parse_mapping(text, "t", "t.toml").expect_err(text);
+        assert_eq!(error.to_string(), expected);
+    }
+
+    #[test]
+    fn shipped_schemas_parse() {
+        for (name, _) in SHIPPED {
+            let schema = resolve(name).expect(name);
+            assert_eq!(schema.table, *name);
+            assert!(!schema.key.is_empty(), "{name} has a key");
+        }
+    }
+
+    #[test]
+    fn bad_schemas() {
+        check_error(
+            "key = \"id\"\n[[fields]]\nname = \"id\"\ntype = \"money\"",
+            "t.toml: field \"id\": type \"money\" is not one of string, integer, number, boolean, date, datetime",
+        );
+        check_error(
+            "key = \"nope\"\n[[fields]]\nname = \"id\"",
+            "t.toml: the key names \"nope\", which is not a field",
+        );
+        check_error(
+            "[[fields]]\nname = \"id\"\npattern = \"(\"",
+            "t.toml: field \"id\": pattern \"(\" does not compile: unclosed group",
+        );
+        check_error(
+            "[[fields]]\nname = \"n\"\ntype = \"integer\"\nminimum = 5\nmaximum = 1",
+            "t.toml: field \"n\": minimum 5 is above maximum 1",
+        );
+        check_error(
+            "[[fields]]\nname = \"d\"\ntype = \"date\"\nminimum = \"yesterday\"",
+            "t.toml: field \"d\": minimum \"yesterday\" is not a valid date: expected a date such as 2024-01-31",
+        );
+    }
+
+    #[test]
+    fn table_schema_names_table_after_file() {
+        let text = r#"{"fields": [{"name": "id", "type": "integer", "title": "Identifier"},
+            {"name": "mail", "format": "email", "constraints": {"required": true}}],
+            "primaryKey": "id"}"#;
+        let schema = parse_table_schema(text, "people", "people.schema.json").expect("parses");
+        assert_eq!(schema.table, "people");
+        assert_eq!(schema.key, vec!["id"]);
+        assert_eq!(schema.fields[0].aliases, vec!["Identifier"]);
+        assert!(schema.fields[0].unique && schema.fields[0].required);
+        assert_eq!(schema.fields[1].format.as_deref(), Some("email"));
+        assert!(schema.fields[1].required);
+    }
+}

@@ -1,0 +1,180 @@
+//! Flags and environment resolved once into plain structs: everything below reads these, never
+//! clap types. Checks that need no file (a delimiter that is one character, a `--map` with an
+//! `=`, a database URL) fail here, before anything is opened.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+use crate::cli::{self, Cli, Command};
+use crate::db::{self, Location};
+use crate::detect::Override;
+use crate::load::Mode;
+use crate::report::Output;
+use crate::source::ReadOptions;
+
+/// What `map` needs, and the start of what `validate` and `import` need.
+#[derive(Debug, Clone)]
+pub struct MapSettings {
+    pub file: PathBuf,
+    pub read: ReadOptions,
+    pub schema: String,
+    pub overrides: Vec<Override>,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidateSettings {
+    pub map: MapSettings,
+    pub show_errors: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportSettings {
+    pub validate: ValidateSettings,
+    pub database: Location,
+    pub commit: bool,
+    /// Confirmation given up front (`--yes`).
+    pub confirmed: bool,
+    pub skip_invalid: bool,
+    pub mode: Mode,
+    pub batch_size: usize,
+    pub preview: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Settings {
+    Map(MapSettings),
+    Validate(ValidateSettings),
+    Import(ImportSettings),
+}
+
+/// The embedded default target when neither `--db` nor `DATABASE_URL` is given.
+pub const DEFAULT_DATABASE: &str = "sqlite://intake.db";
+
+pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
+    Ok(match cli.command {
+        Command::Map(args) => Settings::Map(map_settings(args)?),
+        Command::Validate(args) => Settings::Validate(validate_settings(args)?),
+        Command::Import(args) => {
+            let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+            let database = db::parse_location(&url)?;
+            if args.batch_size == 0 {
+                bail!("--batch-size must be at least 1");
+            }
+            Settings::Import(ImportSettings {
+                validate: validate_settings(args.validate)?,
+                database,
+                commit: args.commit,
+                confirmed: args.yes,
+                skip_invalid: args.skip_invalid,
+                mode: match args.mode {
+                    cli::ModeArg::Upsert => Mode::Upsert,
+                    cli::ModeArg::InsertOnly => Mode::InsertOnly,
+                    cli::ModeArg::UpdateOnly => Mode::UpdateOnly,
+                },
+                batch_size: args.batch_size,
+                preview: args.preview,
+            })
+        }
+    })
+}
+
+fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings> {
+    Ok(ValidateSettings {
+        map: map_settings(args.map)?,
+        show_errors: args.show_errors,
+    })
+}
+
+fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
+    let delimiter = args
+        .input
+        .delimiter
+        .as_deref()
+        .map(parse_delimiter)
+        .transpose()?;
+    if args.input.header_row == Some(0) {
+        bail!("--header-row counts from 1: the first row of the file is row 1");
+    }
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|text| parse_override(text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(MapSettings {
+        file: args.input.file,
+        read: ReadOptions {
+            sheet: args.input.sheet,
+            header_row: args.input.header_row,
+            delimiter,
+            encoding: args.input.encoding,
+        },
+        schema: args.schema,
+        overrides,
+        output: match args.format {
+            cli::OutputFormat::Table => Output::Table,
+            cli::OutputFormat::Json => Output::Json,
+        },
+    })
+}
+
+fn parse_delimiter(text: &str) -> anyhow::Result<u8> {
+    let delimiter = match text {
+        "tab" | "\\t" | "\t" => b'\t',
+        "comma" => b',',
+        "semicolon" => b';',
+        "pipe" => b'|',
+        _ if text.len() == 1 && text.is_ascii() => text.as_bytes()[0],
+        _ => bail!(
+            "--delimiter {text:?}: give one ASCII character, or comma, semicolon, tab or pipe"
+        ),
+    };
+    if matches!(delimiter, b'"' | b'\n' | b'\r') {
+        bail!("--delimiter {text:?} cannot be a quote or a line break");
+    }
+    Ok(delimiter)
+}
+
+/// `COLUMN=field` or `COLUMN=`; the column name may itself hold `=`, so the last one splits.
+fn parse_override(text: &str) -> anyhow::Result<Override> {
+    let (column, field) = text.rsplit_once('=').with_context(|| {
+        format!("--map {text:?}: write 'COLUMN=field', or 'COLUMN=' to leave a column unmapped")
+    })?;
+    if column.trim().is_empty() {
+        bail!("--map {text:?}: the column name before '=' is empty");
+    }
+    let field = field.trim();
+    Ok(Override {
+        column: column.to_string(),
+        field: (!field.is_empty()).then(|| field.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides() {
+        let parsed = parse_override("Unit = Price=price").expect("parses");
+        assert_eq!(
+            parsed,
+            Override {
+                column: "Unit = Price".into(),
+                field: Some("price".into())
+            }
+        );
+        assert_eq!(parse_override("Notes=").expect("parses").field, None);
+        assert!(parse_override("Notes").is_err());
+        assert!(parse_override("=price").is_err());
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter("tab").expect("tab"), b'\t');
+        assert_eq!(parse_delimiter(";").expect("semicolon"), b';');
+        assert!(parse_delimiter("ab").is_err());
+        assert!(parse_delimiter("\"").is_err());
+    }
+}
