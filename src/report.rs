@@ -225,9 +225,10 @@ fn write_errors(
     let valid = document.valid_rows.unwrap_or_default();
     writeln!(
         out,
-        "{rows} rows read: {valid} valid, {} with errors ({} errors).",
+        "{} read: {valid} valid, {} with errors ({}).",
+        plural(rows, "row"),
         rows - valid,
-        errors.len()
+        plural(errors.len(), "error")
     )?;
     if errors.is_empty() {
         return Ok(());
@@ -251,7 +252,7 @@ fn write_errors(
         table.add_row(vec![
             error.row.to_string(),
             clean(error.column.as_deref().unwrap_or_default()),
-            clean(&error.value),
+            shorten(&clean(&error.value)),
             error.code.to_string(),
             error.message.clone(),
         ]);
@@ -303,7 +304,7 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
             let mut cells = vec![row.row.to_string(), action_name(row.action).to_string()];
             cells.extend(row.values.values().map(|value| match value {
                 serde_json::Value::Null => "NULL".to_string(),
-                serde_json::Value::String(text) => clean(text),
+                serde_json::Value::String(text) => shorten(&clean(text)),
                 other => other.to_string(),
             }));
             table.add_row(cells);
@@ -332,6 +333,24 @@ fn action_name(action: Action) -> &'static str {
         Action::Unchanged => "unchanged",
         Action::Skip => "skip",
     }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// A long cell would push the table off the screen; the JSON document has the whole value.
+fn shorten(text: &str) -> String {
+    const MOST: usize = 40;
+    if text.chars().count() <= MOST {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(MOST - 1).collect();
+    format!("{kept}…")
 }
 
 /// Control characters from a file would move the cursor or recolour the terminal: shown escaped.
