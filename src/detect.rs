@@ -94,6 +94,12 @@ const FUZZY_CEILING: f64 = 0.9;
 const CANDIDATE_FLOOR: f64 = 0.3;
 
 /// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
+///
+/// ```
+/// use intake::detect::normalise;
+/// assert_eq!(normalise("Product_Name"), "product name");
+/// assert_eq!(normalise("unitPrice (EUR)"), "unit price eur");
+/// ```
 pub fn normalise(header: &str) -> String {
     let mut words = String::with_capacity(header.len());
     let mut previous: Option<char> = None;

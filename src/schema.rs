@@ -452,8 +452,12 @@ fn build(
         if !seen.insert(raw.name.clone()) {
             return Err(invalid(format!("field {:?} is defined twice", raw.name)));
         }
-        let is_key = key.contains(&raw.name);
-        fields.push(build_field(raw, is_key, file)?);
+        let key_role = match key.iter().position(|name| *name == raw.name) {
+            None => KeyRole::None,
+            Some(_) if key.len() == 1 => KeyRole::Whole,
+            Some(_) => KeyRole::Part,
+        };
+        fields.push(build_field(raw, key_role, file)?);
     }
     for key_field in &key {
         if !seen.contains(key_field) {
@@ -470,7 +474,15 @@ fn build(
     })
 }
 
-fn build_field(raw: RawField, is_key: bool, file: &str) -> Result<Field, SchemaError> {
+/// A key field is required; it is unique by itself only when it is the whole key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyRole {
+    None,
+    Whole,
+    Part,
+}
+
+fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, SchemaError> {
     let field_error = |reason: String| SchemaError::Field {
         file: file.to_string(),
         field: raw.name.clone(),
@@ -576,8 +588,8 @@ fn build_field(raw: RawField, is_key: bool, file: &str) -> Result<Field, SchemaE
         .transpose()?;
     Ok(Field {
         field_type,
-        required: raw.required || is_key,
-        unique: raw.unique || is_key,
+        required: raw.required || key_role != KeyRole::None,
+        unique: raw.unique || key_role == KeyRole::Whole,
         minimum,
         maximum,
         min_length: raw.min_length,

@@ -778,3 +778,43 @@ mod row_tests {
         assert_eq!(rows_of("a\n\"x\ny\""), vec![cells(2, "x\ny")]);
     }
 }
+
+#[cfg(test)]
+mod property_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whatever the bytes, opening and reading gives records or an error, never a panic.
+    fn read_all(bytes: &[u8], extension: &str) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(format!("input.{extension}"));
+        std::fs::write(&path, bytes).expect("write");
+        if let Ok(table) = open(&path, &ReadOptions::default()) {
+            let mut last_row = table.header_row;
+            for record in table.records {
+                let Ok(record) = record else { break };
+                assert!(record.row > last_row, "rows only go forward");
+                last_row = record.row;
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024), extension in "(csv|tsv|xlsx|xls|ods|txt)") {
+            read_all(&bytes, &extension);
+        }
+
+        #[test]
+        fn csv_like_text(text in "[ab1,;\t|\"\r\n ]{0,300}") {
+            read_all(text.as_bytes(), "csv");
+        }
+
+        #[test]
+        fn zip_like_bytes(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.extend(tail);
+            read_all(&bytes, "xlsx");
+        }
+    }
+}

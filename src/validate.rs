@@ -379,7 +379,15 @@ pub fn parse_cell(
         (FieldType::Integer, Cell::Int(number)) => Ok(Value::Integer(*number)),
         (FieldType::Number, Cell::Int(number)) => Ok(Value::Decimal(Decimal::from(*number))),
         (FieldType::Number | FieldType::Integer, Cell::Float(number)) => {
-            parse_text(field_type, format, &number.to_string())
+            match parse_text(field_type, format, &number.to_string()) {
+                // Tiny fractions print with more places than a decimal holds: keep the 28 it can.
+                Err(_) if field_type == FieldType::Number && number.is_finite() => {
+                    rust_decimal::prelude::FromPrimitive::from_f64(*number)
+                        .map(Value::Decimal)
+                        .ok_or_else(|| "is too large for a number".to_string())
+                }
+                read => read,
+            }
         }
         (FieldType::Boolean, Cell::Bool(value)) => Ok(Value::Boolean(*value)),
         (FieldType::Boolean, Cell::Int(number @ (0 | 1))) => Ok(Value::Boolean(*number == 1)),
@@ -641,5 +649,23 @@ mod tests {
             parse_cell(FieldType::Integer, None, &Cell::Error("#DIV/0!".into())),
             Err("is a spreadsheet error (#DIV/0!), not a value".to_string())
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_reads_or_fails_cleanly(text in "\\PC{0,40}") {
+            for field_type in [FieldType::String, FieldType::Integer, FieldType::Number, FieldType::Boolean, FieldType::Date, FieldType::Datetime] {
+                let _ = parse_text(field_type, None, &text);
+                let _ = parse_text(field_type, Some("%d/%m/%Y %H:%M"), &text);
+            }
+        }
+
+        #[test]
+        fn any_float_cell_reads_as_a_number(number in proptest::num::f64::ANY) {
+            let read = parse_cell(FieldType::Number, None, &Cell::Float(number));
+            if number.is_finite() && number.abs() < 1e20 && number.abs() > 1e-20 {
+                proptest::prop_assert!(read.is_ok(), "{number}: {read:?}");
+            }
+        }
     }
 }

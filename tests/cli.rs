@@ -841,3 +841,101 @@ fn delimiters_and_blank_rows_are_detected() {
         .collect();
     assert_eq!(rows, vec![3, 5]);
 }
+
+#[test]
+fn a_composite_key_tells_rows_apart_by_all_its_fields() {
+    let workspace = Workspace::new();
+    let schema = workspace.write(
+        "order_lines.json",
+        r#"{"fields": [
+            {"name": "order_no", "type": "string"},
+            {"name": "line", "type": "integer"},
+            {"name": "amount", "type": "number", "constraints": {"minimum": 0}}
+        ], "primaryKey": ["order_no", "line"]}"#,
+    );
+    let first = workspace.write(
+        "lines.csv",
+        "Order No,Line,Amount\nO-1,1,10.00\nO-1,2,5.25\nO-2,1,7\nO-1,2,9\n",
+    );
+    let run = workspace.run(&["validate", &first, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.json()["errors"],
+        json!([{"row": 5, "column": "Order No", "field": "order_no", "value": "O-1, 2", "code": "unique",
+                "message": "order_no + line must be unique: the same value is on row 3"}])
+    );
+    let commit = workspace.run(&[
+        "import",
+        &first,
+        "--schema",
+        &schema,
+        "--commit",
+        "--yes",
+        "--skip-invalid",
+    ]);
+    assert_eq!(commit.code, 0, "{}", commit.stderr);
+    let second = workspace.write(
+        "lines2.csv",
+        "Order No,Line,Amount\nO-1,1,10\nO-1,2,6.00\nO-2,2,1\n",
+    );
+    let dry = workspace.run(&["import", &second, "--schema", &schema, "--format", "json"]);
+    assert_eq!(
+        dry.json()["plan"],
+        json!({"insert": 1, "update": 1, "unchanged": 1, "rejected": 0, "skipped": 0})
+    );
+    let commit = workspace.run(&["import", &second, "--schema", &schema, "--commit", "--yes"]);
+    assert_eq!(commit.code, 0, "{}", commit.stderr);
+    assert_eq!(
+        workspace.query(
+            "SELECT order_no, CAST(line AS TEXT), amount FROM order_lines ORDER BY order_no, line"
+        ),
+        texts(&[
+            &[Some("O-1"), Some("1"), Some("10.00")],
+            &[Some("O-1"), Some("2"), Some("6.00")],
+            &[Some("O-2"), Some("1"), Some("7")],
+            &[Some("O-2"), Some("2"), Some("1")],
+        ])
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_used_is_exit_2_and_untouched() {
+    let workspace = Workspace::new();
+    let not_a_database = workspace.write("notes.db", "these are notes, not a database\n");
+    let run = workspace.run(&[
+        "import",
+        &fixture("products.csv"),
+        "--schema",
+        "products",
+        "--db",
+        &format!("sqlite://{not_a_database}"),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot open the database") && run.stderr.contains("notes.db"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&not_a_database).expect("still there"),
+        "these are notes, not a database\n"
+    );
+
+    let nowhere = workspace.path("no/such/dir/x.db").display().to_string();
+    let run = workspace.run(&[
+        "import",
+        &fixture("products.csv"),
+        "--schema",
+        "products",
+        "--db",
+        &format!("sqlite://{nowhere}"),
+        "--commit",
+        "--yes",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot open the database"),
+        "{}",
+        run.stderr
+    );
+}
