@@ -16,6 +16,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// What a file is: format, encoding, delimiter, sheets, header row, and a profile of each column
+    Inspect(InspectArgs),
     /// Stage 1: show which column feeds which field, with score and method
     Map(MapArgs),
     /// Stages 1 and 2: check every row and report each problem with its row and column
@@ -38,9 +40,27 @@ pub struct InputArgs {
     /// The delimiter of a text file: one character, or comma, semicolon, tab, pipe (default: detected)
     #[arg(long, value_name = "C")]
     pub delimiter: Option<String>,
-    /// The text encoding of the file (only utf-8 for now)
+    /// The quote character of a text file, " or ' (default: detected)
+    #[arg(long, value_name = "C")]
+    pub quote: Option<String>,
+    /// The text encoding of a text file: utf-8, windows-1252, latin1, utf-16le, ... (default: detected)
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
+    /// Numbers use a decimal comma (1.234,56) in every column (default: decided per column)
+    #[arg(long)]
+    pub decimal_comma: bool,
+    /// How to read numeric dates such as 03/04/2024: ymd, dmy or mdy (default: decided per column)
+    #[arg(long, value_name = "ORDER")]
+    pub date_order: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output: tables for people, or one JSON document on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]

@@ -8,11 +8,13 @@ use anyhow::{Context, bail};
 use crate::db;
 use crate::detect::{self, Mapping};
 use crate::load::{self, Plan, Planner};
+use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
-    self, Candidate, Document, MappingEntry, Output, PlanCounts, PreviewRow, TableOptions,
+    self, Candidate, Document, InspectDocument, MappingEntry, Output, PlanCounts, PreviewRow,
+    TableOptions,
 };
 use crate::schema::{self, Schema, Value};
-use crate::settings::{ImportSettings, MapSettings, Settings, ValidateSettings};
+use crate::settings::{ImportSettings, InspectSettings, MapSettings, Settings, ValidateSettings};
 use crate::source::{self, Record, Table};
 use crate::validate::{RowError, TypedRow, Validator};
 
@@ -32,6 +34,7 @@ pub struct Refused(pub String);
 
 pub fn run(settings: Settings) -> anyhow::Result<Exit> {
     match settings {
+        Settings::Inspect(settings) => inspect(&settings),
         Settings::Map(settings) => map(&settings),
         Settings::Validate(settings) => validate(&settings),
         Settings::Import(settings) => {
@@ -44,22 +47,90 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
     }
 }
 
-/// Stage 1, shared by every command: the schema, the opened file and the mapping.
+/// Stage 1, shared by every command: the schema, the opened file, its columns' profiles and
+/// the mapping.
 struct Prepared {
     schema: Schema,
     table: Table,
+    profiles: Vec<ColumnProfile>,
     mapping: Mapping,
 }
 
+/// How many data rows at the top of a file are profiled before mapping and validation (all of
+/// them for `inspect`). They are read once and kept, then replayed to validation.
+const PROFILE_ROWS: usize = 10_000;
+
 fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
     let schema = schema::resolve(&settings.schema)?;
-    let table = source::open(&settings.file, &settings.read)?;
-    let mapping = detect::detect(&schema, &table.headers, &settings.overrides)?;
+    let mut table = source::open(&settings.input.file, &settings.input.read)?;
+    let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
+    let mapping = detect::detect(&schema, &table.headers, &profiles, &settings.overrides)?;
     Ok(Prepared {
         schema,
         table,
+        profiles,
         mapping,
     })
+}
+
+/// Profiles up to `limit` records and puts them back in front of the rest, so nothing is read
+/// twice. A read error stops the sample and waits in line for whoever reads the records next.
+fn profile_rows(
+    table: &mut Table,
+    limit: usize,
+    conventions: profile::Overrides,
+) -> Vec<ColumnProfile> {
+    let mut records = std::mem::replace(&mut table.records, Box::new(std::iter::empty()));
+    let mut profiler = Profiler::new(table.headers.len());
+    let mut sample = Vec::new();
+    let mut failure = None;
+    while sample.len() < limit {
+        match records.next() {
+            Some(Ok(record)) => {
+                profiler.add(&record);
+                sample.push(record);
+            }
+            Some(Err(error)) => {
+                failure = Some(error);
+                break;
+            }
+            None => break,
+        }
+    }
+    table.records = Box::new(
+        sample
+            .into_iter()
+            .map(Ok)
+            .chain(failure.map(Err))
+            .chain(records),
+    );
+    profiler.finish(&table.headers, conventions)
+}
+
+fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
+    let mut table = source::open(&settings.input.file, &settings.input.read)?;
+    let mut profiler = Profiler::new(table.headers.len());
+    for record in table.records.by_ref() {
+        profiler.add(&record?);
+    }
+    let rows = profiler.rows();
+    let columns = profiler.finish(&table.headers, settings.input.conventions);
+    let document = InspectDocument {
+        file: table.file.clone(),
+        format: table.format.to_string(),
+        encoding: table.encoding,
+        delimiter: table
+            .delimiter
+            .map(|delimiter| (delimiter as char).to_string()),
+        quote: table.quote.map(|quote| (quote as char).to_string()),
+        sheets: table.sheets.clone(),
+        sheet: table.sheet.clone(),
+        header_row: table.header_row,
+        rows,
+        columns,
+    };
+    report::print_inspection(&document, settings.output)?;
+    Ok(Exit::Success)
 }
 
 /// Before any row is checked: some column must be mapped, and every required field must have one.
@@ -68,6 +139,7 @@ fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
         schema,
         table,
         mapping,
+        ..
     } = prepared;
     if mapping.columns.iter().all(|column| column.field.is_none()) {
         bail!(
@@ -103,6 +175,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
     let Prepared {
         schema,
         table,
+        profiles,
         mapping,
     } = prepared;
     let field_name = |field: usize| schema.fields[field].name.clone();
@@ -127,6 +200,10 @@ fn stage_one_document(prepared: &Prepared) -> Document {
                 field: column.field.map(field_name),
                 score: column.score,
                 method: column.method.map(|method| method.to_string()),
+                notes: profiles
+                    .get(column.index)
+                    .map(|profile| profile.notes.clone())
+                    .unwrap_or_default(),
                 candidates: column
                     .candidates
                     .iter()
@@ -190,9 +267,11 @@ fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
         let Prepared {
             schema,
             table,
+            profiles,
             mapping,
         } = &mut prepared;
-        let mut validator = Validator::new(schema, &table.headers, mapping);
+        let styles = profiles.iter().map(|profile| profile.style).collect();
+        let mut validator = Validator::new(schema, &table.headers, mapping, styles);
         for record in table.records.by_ref() {
             checked.add(&mut validator, &record?);
         }
@@ -267,9 +346,11 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         let Prepared {
             schema,
             table,
+            profiles,
             mapping,
         } = &mut prepared;
-        let mut validator = Validator::new(schema, &table.headers, mapping);
+        let styles = profiles.iter().map(|profile| profile.style).collect();
+        let mut validator = Validator::new(schema, &table.headers, mapping, styles);
         let mut batch = Vec::with_capacity(settings.batch_size);
         for record in table.records.by_ref() {
             if let Some(row) = checked.add(&mut validator, &record?) {

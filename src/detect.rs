@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::schema::Schema;
+use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
+use crate::schema::{Field, FieldType, Schema};
 
 /// How a column was matched to its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -89,8 +90,11 @@ pub enum DetectError {
 pub const FUZZY_THRESHOLD: f64 = 0.8;
 const EXACT_SCORE: f64 = 1.0;
 const ALIAS_SCORE: f64 = 0.95;
-/// A fuzzy match never outranks a known alias.
-const FUZZY_CEILING: f64 = 0.9;
+const LEXICON_SCORE: f64 = 0.9;
+/// A fuzzy match never outranks a known name.
+const FUZZY_CEILING: f64 = 0.85;
+/// Matching by values alone: a column of e-mail addresses for the one e-mail field left.
+const VALUES_SCORE: f64 = 0.82;
 const CANDIDATE_FLOOR: f64 = 0.3;
 
 /// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
@@ -110,6 +114,12 @@ pub fn normalise(header: &str) -> String {
                 words.push(' ');
             }
             words.extend(character.to_lowercase());
+        } else if character == '#' {
+            // "Invoice #" is "invoice number".
+            if !words.ends_with(' ') && !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str("number");
         } else if !words.ends_with(' ') && !words.is_empty() {
             words.push(' ');
         }
@@ -118,28 +128,37 @@ pub fn normalise(header: &str) -> String {
     words.trim_end().to_string()
 }
 
-/// The best score of one header against one field, and how it was reached.
-fn score(header: &str, names: &[String]) -> (f64, Method) {
-    if names.first().is_some_and(|name| name == header) {
-        return (EXACT_SCORE, Method::Exact);
-    }
-    if names.iter().skip(1).any(|alias| alias == header) {
-        return (ALIAS_SCORE, Method::Alias);
-    }
-    let similarity = names
-        .iter()
-        .map(|name| strsim::normalized_damerau_levenshtein(header, name))
-        .fold(0.0, f64::max);
-    (similarity.min(FUZZY_CEILING), Method::Fuzzy)
+/// The names one field is known by, normalised, each with the score a header equal to it gets.
+struct KnownNames {
+    names: Vec<(String, f64, Method)>,
 }
 
-/// Matches the file's headers to the schema's fields, `overrides` first.
-pub fn detect(
-    schema: &Schema,
-    headers: &[String],
-    overrides: &[Override],
-) -> Result<Mapping, DetectError> {
-    let field_names: Vec<Vec<String>> = schema
+/// The shipped lexicon of business vocabulary (src/lexicon.toml): groups of names for the same
+/// kind of column, used for every schema.
+#[derive(serde::Deserialize)]
+struct Lexicon {
+    group: Vec<LexiconGroup>,
+}
+
+#[derive(serde::Deserialize)]
+struct LexiconGroup {
+    names: Vec<String>,
+}
+
+static LEXICON: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
+    let lexicon: Lexicon =
+        toml::from_str(include_str!("lexicon.toml")).unwrap_or(Lexicon { group: Vec::new() });
+    lexicon
+        .group
+        .into_iter()
+        .map(|group| group.names.iter().map(|name| normalise(name)).collect())
+        .collect()
+});
+
+/// Each field's names: its own (exact), the schema's aliases, then the lexicon's names for the
+/// same kind of column, less any name that another field of the schema claims as its own.
+fn known_names(schema: &Schema) -> Vec<KnownNames> {
+    let own: Vec<Vec<String>> = schema
         .fields
         .iter()
         .map(|field| {
@@ -149,6 +168,99 @@ pub fn detect(
                 .collect()
         })
         .collect();
+    own.iter()
+        .enumerate()
+        .map(|(index, names)| {
+            let mut known: Vec<(String, f64, Method)> = Vec::new();
+            for (position, name) in names.iter().enumerate() {
+                let (score, method) = if position == 0 {
+                    (EXACT_SCORE, Method::Exact)
+                } else {
+                    (ALIAS_SCORE, Method::Alias)
+                };
+                if !name.is_empty() && !known.iter().any(|(known_name, _, _)| known_name == name) {
+                    known.push((name.clone(), score, method));
+                }
+            }
+            let claimed_elsewhere = |name: &String| {
+                own.iter()
+                    .enumerate()
+                    .any(|(other, names)| other != index && names.contains(name))
+            };
+            for group in LEXICON
+                .iter()
+                .filter(|group| group.iter().any(|name| names.contains(name)))
+            {
+                for name in group {
+                    if !known.iter().any(|(known_name, _, _)| known_name == name)
+                        && !claimed_elsewhere(name)
+                    {
+                        known.push((name.clone(), LEXICON_SCORE, Method::Alias));
+                    }
+                }
+            }
+            KnownNames { names: known }
+        })
+        .collect()
+}
+
+/// The best score of one normalised header against one field's names, and how it was reached.
+fn score(header: &str, known: &KnownNames) -> (f64, Method) {
+    if let Some((_, score, method)) = known.names.iter().find(|(name, _, _)| name == header) {
+        return (*score, *method);
+    }
+    // Edit similarity catches typos; very short names are left out, where one letter is a
+    // different word (qty, sku, vat).
+    let similarity = known
+        .names
+        .iter()
+        .filter(|(name, _, _)| name.chars().count() >= 4 && header.chars().count() >= 4)
+        .map(|(name, _, _)| strsim::normalized_damerau_levenshtein(header, name))
+        .fold(0.0, f64::max);
+    (similarity.min(FUZZY_CEILING), Method::Fuzzy)
+}
+
+/// Whether a column's values fit a field, from its profile: `Some(false)` when most values are
+/// of another kind (a veto), `Some(true)` when nearly all are of the field's kind (a tie-break),
+/// `None` when the values say nothing (no values, or a plain text field, which takes anything).
+/// A few bad values do not veto: they are validation's business.
+fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
+    let profile = profile.filter(|profile| profile.kind != Kind::Empty)?;
+    let shares = &profile.shares;
+    let share = match field.field_type {
+        FieldType::Integer => shares.integer,
+        FieldType::Number => shares.number,
+        FieldType::Boolean => shares.boolean,
+        FieldType::Date => shares.date,
+        FieldType::Datetime => shares.datetime,
+        FieldType::String => match field.format.as_deref() {
+            Some("email") => shares.email,
+            Some("uri") => shares.url,
+            _ => return None,
+        },
+    };
+    if share < VETO_SHARE {
+        Some(false)
+    } else if share >= KIND_SHARE {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// Below this share of fitting values, a column cannot feed a field (unless named exactly).
+const VETO_SHARE: f64 = 0.5;
+
+/// Matches the file's headers to the schema's fields: `overrides` first, then the best total
+/// score over all columns at once (the Hungarian algorithm), then values for what is left.
+/// `profiles` (one per column, possibly none) let values veto a match and break ties.
+pub fn detect(
+    schema: &Schema,
+    headers: &[String],
+    profiles: &[ColumnProfile],
+    overrides: &[Override],
+) -> Result<Mapping, DetectError> {
+    let known = known_names(schema);
     let mut columns: Vec<ColumnMatch> = headers
         .iter()
         .enumerate()
@@ -172,41 +284,74 @@ pub fn detect(
         &mut column_fixed,
     )?;
 
+    // Every pair's score; a pair whose values do not fit is out unless the header is the name.
     let normalised: Vec<String> = headers.iter().map(|header| normalise(header)).collect();
-    let mut pairs = Vec::new();
+    let mut pairs: Vec<Vec<(f64, Method, bool)>> = Vec::with_capacity(headers.len());
     for (column_index, header) in normalised.iter().enumerate() {
-        for (field_index, names) in field_names.iter().enumerate() {
-            let (value, method) = score(header, names);
-            pairs.push((column_index, field_index, value, method));
-        }
+        let profile = profiles.get(column_index);
+        pairs.push(
+            schema
+                .fields
+                .iter()
+                .zip(&known)
+                .map(|(field, names)| {
+                    let (value, method) = score(header, names);
+                    let fit = values_fit(field, profile);
+                    let acceptable =
+                        value >= FUZZY_THRESHOLD && (fit != Some(false) || method == Method::Exact);
+                    (value, method, acceptable)
+                })
+                .collect(),
+        );
     }
-    // Best first; on equal scores the surer method, then the leftmost column.
-    pairs.sort_by(|left, right| {
-        right
-            .2
-            .total_cmp(&left.2)
-            .then(left.3.cmp(&right.3))
-            .then(left.0.cmp(&right.0))
-    });
-    for &(column_index, field_index, value, method) in &pairs {
-        let accepted = value >= FUZZY_THRESHOLD || method != Method::Fuzzy;
-        if !accepted || column_fixed[column_index] || field_taken[field_index] {
-            continue;
+    let open_columns: Vec<usize> = (0..headers.len())
+        .filter(|&column| !column_fixed[column])
+        .collect();
+    let open_fields: Vec<usize> = (0..schema.fields.len())
+        .filter(|&field| !field_taken[field])
+        .collect();
+    let weight = |column: usize, field: usize| -> i64 {
+        let (value, method, acceptable) = pairs[column][field];
+        if !acceptable {
+            return 0;
         }
-        let column = &mut columns[column_index];
-        column.field = Some(field_index);
-        column.score = round(value);
-        column.method = Some(method);
-        column_fixed[column_index] = true;
-        field_taken[field_index] = true;
+        // Surer methods and fitting values win ties.
+        let surety = match method {
+            Method::Exact => 3,
+            Method::Alias => 2,
+            _ => 1,
+        };
+        let fits = i64::from(values_fit(&schema.fields[field], profiles.get(column)) == Some(true));
+        (value * 10_000.0).round() as i64 * 10 + surety * 2 + fits
+    };
+    for (column, field) in best_assignment(&open_columns, &open_fields, weight) {
+        let (value, method, _) = pairs[column][field];
+        let entry = &mut columns[column];
+        entry.field = Some(field);
+        entry.score = round(value);
+        entry.method = Some(method);
+        column_fixed[column] = true;
+        field_taken[field] = true;
     }
+
+    match_by_values(
+        schema,
+        profiles,
+        &mut columns,
+        &mut field_taken,
+        &column_fixed,
+    );
+
     for column in columns.iter_mut().filter(|column| column.field.is_none()) {
-        column.candidates = pairs
+        let mut candidates: Vec<(usize, f64)> = pairs[column.index]
             .iter()
-            .filter(|pair| pair.0 == column.index && pair.2 >= CANDIDATE_FLOOR)
-            .take(3)
-            .map(|pair| (pair.1, round(pair.2)))
+            .enumerate()
+            .map(|(field, (value, _, _))| (field, round(*value)))
+            .filter(|(_, value)| *value >= CANDIDATE_FLOOR)
             .collect();
+        candidates.sort_by(|left, right| right.1.total_cmp(&left.1).then(left.0.cmp(&right.0)));
+        candidates.truncate(3);
+        column.candidates = candidates;
     }
     let missing_fields = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
@@ -217,16 +362,91 @@ pub fn detect(
     })
 }
 
+/// The one-to-one assignment of columns to fields with the largest total weight; pairs of weight
+/// zero are not assignments.
+fn best_assignment(
+    columns: &[usize],
+    fields: &[usize],
+    weight: impl Fn(usize, usize) -> i64,
+) -> Vec<(usize, usize)> {
+    if columns.is_empty() || fields.is_empty() {
+        return Vec::new();
+    }
+    // kuhn_munkres wants no more rows than columns.
+    let transpose = columns.len() > fields.len();
+    let (rows, cols) = if transpose {
+        (fields, columns)
+    } else {
+        (columns, fields)
+    };
+    let matrix = pathfinding::matrix::Matrix::from_fn(rows.len(), cols.len(), |(row, col)| {
+        if transpose {
+            weight(cols[col], rows[row])
+        } else {
+            weight(rows[row], cols[col])
+        }
+    });
+    let (_, assigned) = pathfinding::kuhn_munkres::kuhn_munkres(&matrix);
+    assigned
+        .into_iter()
+        .enumerate()
+        .map(|(row, col)| {
+            if transpose {
+                (cols[col], rows[row])
+            } else {
+                (rows[row], cols[col])
+            }
+        })
+        .filter(|&(column, field)| weight(column, field) > 0)
+        .collect()
+}
+
+/// A field that must hold e-mail addresses or URLs, left without a column, takes the one
+/// unmapped column whose values are nearly all of that kind (method `values`).
+fn match_by_values(
+    schema: &Schema,
+    profiles: &[ColumnProfile],
+    columns: &mut [ColumnMatch],
+    field_taken: &mut [bool],
+    column_fixed: &[bool],
+) {
+    for (field_index, field) in schema.fields.iter().enumerate() {
+        if field_taken[field_index] || field.field_type != FieldType::String {
+            continue;
+        }
+        let share = |profile: &ColumnProfile| match field.format.as_deref() {
+            Some("email") => profile.shares.email,
+            Some("uri") => profile.shares.url,
+            _ => 0.0,
+        };
+        let fitting: Vec<&ColumnProfile> = profiles
+            .iter()
+            .filter(|profile| {
+                !column_fixed[profile.index] && columns[profile.index].field.is_none()
+            })
+            .filter(|profile| profile.kind != Kind::Empty && share(profile) >= KIND_SHARE)
+            .collect();
+        if let [profile] = fitting.as_slice() {
+            let column = &mut columns[profile.index];
+            column.field = Some(field_index);
+            column.score = VALUES_SCORE;
+            column.method = Some(Method::Values);
+            field_taken[field_index] = true;
+        }
+    }
+}
+
 /// The columns closest to one field, best first: what to suggest when a field has no column.
 pub fn closest_columns(schema: &Schema, headers: &[String], field: usize) -> Vec<(String, f64)> {
-    let field = &schema.fields[field];
-    let names: Vec<String> = std::iter::once(&field.name)
-        .chain(&field.aliases)
-        .map(|name| normalise(name))
-        .collect();
+    let known = known_names(schema);
     let mut scored: Vec<(String, f64)> = headers
         .iter()
-        .map(|header| (header.clone(), round(score(&normalise(header), &names).0)))
+        .map(|header| {
+            (
+                header.clone(),
+                round(score(&normalise(header), &known[field]).0),
+            )
+        })
         .filter(|(_, value)| *value >= CANDIDATE_FLOOR)
         .collect();
     scored.sort_by(|left, right| right.1.total_cmp(&left.1));
@@ -347,7 +567,7 @@ mod tests {
     ) {
         let schema = schema();
         let headers: Vec<String> = headers.iter().map(|header| header.to_string()).collect();
-        let mapping = detect(&schema, &headers, overrides).expect("detects");
+        let mapping = detect(&schema, &headers, &[], overrides).expect("detects");
         let shown: Vec<(&str, Option<&str>, Option<Method>)> = mapping
             .columns
             .iter()
@@ -413,6 +633,7 @@ mod tests {
         let error = detect(
             &schema(),
             &headers,
+            &[],
             &[Override {
                 column: "b".into(),
                 field: None,

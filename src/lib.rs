@@ -8,6 +8,7 @@ pub mod commands;
 pub mod db;
 pub mod detect;
 pub mod load;
+pub mod profile;
 pub mod report;
 pub mod schema;
 pub mod settings;

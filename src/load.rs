@@ -220,8 +220,13 @@ impl<'a> Planner<'a> {
 fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {
     let Some(text) = text else { return Value::Null };
     let field = &schema.fields[field];
-    validate::parse_text(field.field_type, None, text)
-        .unwrap_or_else(|_| Value::Text(text.to_string()))
+    validate::parse_text(
+        field.field_type,
+        None,
+        text,
+        &validate::TextStyle::default(),
+    )
+    .unwrap_or_else(|_| Value::Text(text.to_string()))
 }
 
 fn key_text(values: &[Value]) -> String {

@@ -8,6 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::load::Action;
+use crate::profile::ColumnProfile;
 use crate::validate::RowError;
 
 /// How results are printed.
@@ -28,6 +29,106 @@ pub struct MappingEntry {
     /// For an unmapped column, the closest fields and their scores.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<Candidate>,
+    /// What the column's values leave open (an ambiguous date order or decimal separator).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// What `inspect` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectDocument {
+    pub file: String,
+    pub format: String,
+    pub encoding: Option<&'static str>,
+    pub delimiter: Option<String>,
+    pub quote: Option<String>,
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
+    pub header_row: usize,
+    pub rows: usize,
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// Prints an inspection as JSON or as a table of column profiles.
+pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = match output {
+        Output::Json => serde_json::to_writer_pretty(&mut out, document)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        Output::Table => write_inspection(&mut out, document),
+    };
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.and_then(|()| out.flush()),
+    }
+}
+
+fn write_inspection(out: &mut impl Write, document: &InspectDocument) -> io::Result<()> {
+    writeln!(out, "file:       {}", clean(&document.file))?;
+    writeln!(out, "format:     {}", document.format)?;
+    if let Some(encoding) = document.encoding {
+        writeln!(out, "encoding:   {encoding}")?;
+    }
+    if let Some(delimiter) = &document.delimiter {
+        writeln!(out, "delimiter:  {delimiter:?}")?;
+    }
+    if let Some(quote) = &document.quote {
+        writeln!(out, "quote:      {quote}")?;
+    }
+    if !document.sheets.is_empty() {
+        let sheets: Vec<String> = document
+            .sheets
+            .iter()
+            .map(|sheet| format!("{:?}", clean(sheet)))
+            .collect();
+        writeln!(out, "sheets:     {}", sheets.join(", "))?;
+    }
+    if let Some(sheet) = &document.sheet {
+        writeln!(out, "sheet:      {:?}", clean(sheet))?;
+    }
+    writeln!(out, "header row: {}", document.header_row)?;
+    writeln!(out, "data rows:  {}", document.rows)?;
+    writeln!(out)?;
+    let mut table = new_table(&[
+        "#", "column", "type", "empty", "distinct", "min", "max", "examples", "format",
+    ]);
+    let mut notes = Vec::new();
+    for column in &document.columns {
+        let mut format = Vec::new();
+        if let Some(decimal) = column.decimal_separator {
+            format.push(format!("decimal {decimal:?}"));
+        }
+        if let Some(thousands) = column.thousands_separator {
+            format.push(format!("thousands {thousands:?}"));
+        }
+        if let Some(order) = column.date_order {
+            format.push(format!("{order:?}").to_lowercase());
+        }
+        for note in &column.notes {
+            notes.push(format!("column {:?}: {note}", clean(&column.column)));
+        }
+        table.add_row(vec![
+            (column.index + 1).to_string(),
+            clean(&column.column),
+            serde_json::to_value(column.kind)
+                .ok()
+                .and_then(|kind| kind.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            format!("{:.1}%", column.empty_share * 100.0),
+            column.distinct.to_string(),
+            shorten(&clean(column.min.as_deref().unwrap_or_default())),
+            shorten(&clean(column.max.as_deref().unwrap_or_default())),
+            shorten(&clean(&column.examples.join(" | "))),
+            format.join(", "),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    for note in notes {
+        writeln!(out, "Note: {note}")?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -510,7 +510,13 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         }
     }
     let typed = |text: &str, what: &str| {
-        validate::parse_text(field_type, raw.format.as_deref(), text).map_err(|reason| {
+        validate::parse_text(
+            field_type,
+            raw.format.as_deref(),
+            text,
+            &validate::TextStyle::default(),
+        )
+        .map_err(|reason| {
             field_error(format!(
                 "{what} {text:?} is not a valid {}: {reason}",
                 field_type.name()

@@ -10,14 +10,30 @@ use crate::cli::{self, Cli, Command};
 use crate::db::{self, Location};
 use crate::detect::Override;
 use crate::load::Mode;
+use crate::profile::Overrides;
 use crate::report::Output;
 use crate::source::ReadOptions;
+use crate::validate::DateOrder;
+
+/// How to read a file: what `inspect` needs, and every other command too.
+#[derive(Debug, Clone)]
+pub struct InputSettings {
+    pub file: PathBuf,
+    pub read: ReadOptions,
+    /// `--decimal-comma` and `--date-order`.
+    pub conventions: Overrides,
+}
+
+#[derive(Debug, Clone)]
+pub struct InspectSettings {
+    pub input: InputSettings,
+    pub output: Output,
+}
 
 /// What `map` needs, and the start of what `validate` and `import` need.
 #[derive(Debug, Clone)]
 pub struct MapSettings {
-    pub file: PathBuf,
-    pub read: ReadOptions,
+    pub input: InputSettings,
     pub schema: String,
     pub overrides: Vec<Override>,
     pub output: Output,
@@ -44,6 +60,7 @@ pub struct ImportSettings {
 
 #[derive(Debug, Clone)]
 pub enum Settings {
+    Inspect(InspectSettings),
     Map(MapSettings),
     Validate(ValidateSettings),
     Import(ImportSettings),
@@ -54,6 +71,10 @@ pub const DEFAULT_DATABASE: &str = "sqlite://intake.db";
 
 pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
     Ok(match cli.command {
+        Command::Inspect(args) => Settings::Inspect(InspectSettings {
+            input: input_settings(args.input)?,
+            output: output(args.format),
+        }),
         Command::Map(args) => Settings::Map(map_settings(args)?),
         Command::Validate(args) => Settings::Validate(validate_settings(args)?),
         Command::Import(args) => {
@@ -87,35 +108,58 @@ fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings
     })
 }
 
-fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
-    let delimiter = args
-        .input
-        .delimiter
-        .as_deref()
-        .map(parse_delimiter)
-        .transpose()?;
-    if args.input.header_row == Some(0) {
+fn output(format: cli::OutputFormat) -> Output {
+    match format {
+        cli::OutputFormat::Table => Output::Table,
+        cli::OutputFormat::Json => Output::Json,
+    }
+}
+
+fn input_settings(args: cli::InputArgs) -> anyhow::Result<InputSettings> {
+    let delimiter = args.delimiter.as_deref().map(parse_delimiter).transpose()?;
+    let quote = match args.quote.as_deref() {
+        None => None,
+        Some(text) if text.len() == 1 && text.is_ascii() => Some(text.as_bytes()[0]),
+        Some(text) => bail!("--quote {text:?}: give one ASCII character, such as \" or '"),
+    };
+    if args.header_row == Some(0) {
         bail!("--header-row counts from 1: the first row of the file is row 1");
     }
+    let date_order = args
+        .date_order
+        .as_deref()
+        .map(|text| {
+            DateOrder::parse(text)
+                .with_context(|| format!("--date-order {text:?}: use ymd, dmy or mdy"))
+        })
+        .transpose()?;
+    Ok(InputSettings {
+        file: args.file,
+        read: ReadOptions {
+            sheet: args.sheet,
+            header_row: args.header_row,
+            delimiter,
+            quote,
+            encoding: args.encoding,
+        },
+        conventions: Overrides {
+            decimal_comma: args.decimal_comma,
+            date_order,
+        },
+    })
+}
+
+fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
     let overrides = args
         .overrides
         .iter()
         .map(|text| parse_override(text))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(MapSettings {
-        file: args.input.file,
-        read: ReadOptions {
-            sheet: args.input.sheet,
-            header_row: args.input.header_row,
-            delimiter,
-            encoding: args.input.encoding,
-        },
+        input: input_settings(args.input)?,
         schema: args.schema,
         overrides,
-        output: match args.format {
-            cli::OutputFormat::Table => Output::Table,
-            cli::OutputFormat::Json => Output::Json,
-        },
+        output: output(args.format),
     })
 }
 

@@ -98,6 +98,8 @@ pub struct Validator<'a> {
     columns: Vec<Option<usize>>,
     /// For each unique field (and the key, when it spans several fields): value seen → first row.
     seen: Vec<UniqueIndex>,
+    /// For each column of the file, how its text writes numbers and dates.
+    styles: Vec<TextStyle>,
 }
 
 struct UniqueIndex {
@@ -106,7 +108,14 @@ struct UniqueIndex {
 }
 
 impl<'a> Validator<'a> {
-    pub fn new(schema: &'a Schema, headers: &'a [String], mapping: &Mapping) -> Validator<'a> {
+    /// `styles` has one entry per column (missing ones read in the default style).
+    pub fn new(
+        schema: &'a Schema,
+        headers: &'a [String],
+        mapping: &Mapping,
+        mut styles: Vec<TextStyle>,
+    ) -> Validator<'a> {
+        styles.resize(headers.len(), TextStyle::default());
         let mut columns = vec![None; schema.fields.len()];
         for column in &mapping.columns {
             if let Some(field) = column.field {
@@ -143,6 +152,7 @@ impl<'a> Validator<'a> {
             headers,
             columns,
             seen,
+            styles,
         }
     }
 
@@ -162,7 +172,7 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let column = &self.headers[column_index];
-            match check_cell(field, cell) {
+            match check_cell(field, cell, &self.styles[column_index]) {
                 Ok(value) => values.push(value),
                 Err((code, message)) => {
                     errors.push(RowError {
@@ -287,14 +297,18 @@ pub fn comparable_text(value: &Value) -> String {
 }
 
 /// Reads one cell as its field's type and checks the field's constraints on it.
-pub fn check_cell(field: &Field, cell: &Cell) -> Result<Value, (ErrorCode, String)> {
+pub fn check_cell(
+    field: &Field,
+    cell: &Cell,
+    style: &TextStyle,
+) -> Result<Value, (ErrorCode, String)> {
     if cell.is_blank() {
         if field.required {
             return Err((ErrorCode::Required, "is required but empty".to_string()));
         }
         return Ok(Value::Null);
     }
-    let value = parse_cell(field.field_type, field.format.as_deref(), cell)
+    let value = parse_cell(field.field_type, field.format.as_deref(), cell, style)
         .map_err(|reason| (ErrorCode::Type, reason))?;
     check_constraints(field, &value)?;
     Ok(value)
@@ -365,21 +379,56 @@ fn check_constraints(field: &Field, value: &Value) -> Result<(), (ErrorCode, Str
     Ok(())
 }
 
+/// How a column writes numbers and dates: decided per column from its values (see `profile`),
+/// or by the user's `--decimal-comma` and `--date-order`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextStyle {
+    pub decimal_comma: bool,
+    /// `None`: only dates that read one way are accepted.
+    pub date_order: Option<DateOrder>,
+}
+
+/// The order of year, month and day in numeric dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrder {
+    Ymd,
+    Dmy,
+    Mdy,
+}
+
+impl DateOrder {
+    pub fn parse(text: &str) -> Option<DateOrder> {
+        match text.to_ascii_lowercase().as_str() {
+            "ymd" => Some(DateOrder::Ymd),
+            "dmy" => Some(DateOrder::Dmy),
+            "mdy" => Some(DateOrder::Mdy),
+            _ => None,
+        }
+    }
+}
+
 /// Reads a non-blank cell as a field type. A spreadsheet cell keeps its own type where it fits
-/// (a date cell for a date field); text is parsed.
+/// (a date cell for a date field); text is parsed in the column's style.
 pub fn parse_cell(
     field_type: FieldType,
     format: Option<&str>,
     cell: &Cell,
+    style: &TextStyle,
 ) -> Result<Value, String> {
     match (field_type, cell) {
         (_, Cell::Error(error)) => Err(format!("is a spreadsheet error ({error}), not a value")),
-        (_, Cell::Text(text)) => parse_text(field_type, format, text),
+        (_, Cell::Text(text)) => parse_text(field_type, format, text, style),
         (FieldType::String, other) => Ok(Value::Text(other.to_text())),
         (FieldType::Integer, Cell::Int(number)) => Ok(Value::Integer(*number)),
         (FieldType::Number, Cell::Int(number)) => Ok(Value::Decimal(Decimal::from(*number))),
         (FieldType::Number | FieldType::Integer, Cell::Float(number)) => {
-            match parse_text(field_type, format, &number.to_string()) {
+            match parse_text(
+                field_type,
+                format,
+                &number.to_string(),
+                &TextStyle::default(),
+            ) {
                 // Tiny fractions print with more places than a decimal holds: keep the 28 it can.
                 Err(_) if field_type == FieldType::Number && number.is_finite() => {
                     rust_decimal::prelude::FromPrimitive::from_f64(*number)
@@ -419,59 +468,151 @@ fn article(field_type: FieldType) -> &'static str {
     }
 }
 
-/// Reads text as a field type; the error says what form was expected.
+/// Reads text as a field type in a column's style; the error says what form was expected.
 pub fn parse_text(
     field_type: FieldType,
     format: Option<&str>,
     text: &str,
+    style: &TextStyle,
 ) -> Result<Value, String> {
     let trimmed = text.trim();
     match field_type {
         FieldType::String => Ok(Value::Text(text.to_string())),
-        FieldType::Integer => parse_integer(trimmed).map(Value::Integer),
-        FieldType::Number => parse_decimal(trimmed).map(Value::Decimal),
+        FieldType::Integer => parse_integer(trimmed, style).map(Value::Integer),
+        FieldType::Number => parse_decimal(trimmed, style).map(Value::Decimal),
         FieldType::Boolean => parse_boolean(trimmed).map(Value::Boolean),
-        FieldType::Date => parse_date(trimmed, format).map(Value::Date),
-        FieldType::Datetime => parse_datetime(trimmed, format).map(Value::DateTime),
+        FieldType::Date => parse_date(trimmed, format, style).map(Value::Date),
+        FieldType::Datetime => parse_datetime(trimmed, format, style).map(Value::DateTime),
     }
 }
 
-fn is_plain_decimal(text: &str) -> bool {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    !(whole.is_empty() && fraction.is_empty())
-        && whole.bytes().all(|byte| byte.is_ascii_digit())
-        && fraction.bytes().all(|byte| byte.is_ascii_digit())
-}
-
-fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let expected = || {
-        "expected a number such as 1234.56 (point as decimal separator, no thousands separator)"
-            .to_string()
-    };
-    if is_plain_decimal(text) {
-        let unsigned = text.strip_prefix('+').unwrap_or(text);
-        return Decimal::from_str_exact(unsigned)
-            .map_err(|_| "is too large or too precise for a number".to_string());
-    }
-    // Scientific notation, as some exports write large or small numbers.
-    if let Some((mantissa, exponent)) = text.split_once(['e', 'E'])
-        && is_plain_decimal(mantissa)
-        && exponent
-            .strip_prefix(['-', '+'])
-            .unwrap_or(exponent)
-            .bytes()
-            .all(|byte| byte.is_ascii_digit())
-        && !exponent.is_empty()
+/// Takes off what surrounds the digits of a number as people write it: a sign or accounting
+/// parentheses, a currency symbol or code before or after. Gives the sign and the rest.
+pub fn strip_number_decoration(text: &str) -> Option<(bool, String)> {
+    const CURRENCIES: [&str; 10] = ["$", "€", "£", "¥", "₹", "USD", "EUR", "GBP", "CHF", "CAD"];
+    let mut rest = text.trim();
+    let mut negative = false;
+    if let Some(inner) = rest
+        .strip_prefix('(')
+        .and_then(|inner| inner.strip_suffix(')'))
     {
-        return Decimal::from_scientific(text).map_err(|_| expected());
+        negative = true;
+        rest = inner.trim();
     }
-    Err(expected())
+    for _ in 0..2 {
+        if let Some(after) = rest.strip_prefix(['-', '\u{2212}']) {
+            negative = !negative;
+            rest = after.trim_start();
+        } else if let Some(after) = rest.strip_prefix('+') {
+            rest = after.trim_start();
+        }
+        for currency in CURRENCIES {
+            if let Some(after) = rest.strip_prefix(currency) {
+                rest = after.trim_start();
+            }
+            if let Some(before) = rest.strip_suffix(currency) {
+                rest = before.trim_end();
+            }
+        }
+    }
+    if let Some(before) = rest.strip_suffix('-') {
+        // Trailing minus, as some ledgers write it.
+        negative = !negative;
+        rest = before.trim_end();
+    }
+    let starts_with_digit = rest.starts_with(|character: char| {
+        character.is_ascii_digit() || character == '.' || character == ','
+    });
+    (starts_with_digit && rest.ends_with(|character: char| character.is_ascii_digit()))
+        .then(|| (negative, rest.to_string()))
 }
 
-fn parse_integer(text: &str) -> Result<i64, String> {
+/// Reads a number in the column's style: its decimal separator, any thousands grouping (the
+/// other of point and comma, a space, a non-breaking space or an apostrophe, in groups of three),
+/// a sign, accounting parentheses, a currency. Exact: a `Decimal`, never a float.
+fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
+    let (decimal, grouping) = if style.decimal_comma {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
+    let expected = || {
+        format!(
+            "expected a number such as {} (decimal {})",
+            if style.decimal_comma {
+                "1.234,56"
+            } else {
+                "1,234.56"
+            },
+            if style.decimal_comma {
+                "comma"
+            } else {
+                "point"
+            }
+        )
+    };
+    if let Some(number) = parse_scientific(text) {
+        return Ok(number);
+    }
+    let (negative, core) = strip_number_decoration(text).ok_or_else(expected)?;
+    let (whole, fraction) = match core.rsplit_once(decimal) {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (core.as_str(), None),
+    };
+    if whole.contains(decimal)
+        || fraction.is_some_and(|fraction| !fraction.bytes().all(|byte| byte.is_ascii_digit()))
+    {
+        return Err(expected());
+    }
+    let groups: Vec<&str> = whole
+        .split([grouping, ' ', '\u{a0}', '\u{202f}', '\''])
+        .collect();
+    let digits_only = |group: &str| group.bytes().all(|byte| byte.is_ascii_digit());
+    let grouped = groups.len() > 1;
+    let groups_ok = groups.iter().all(|group| digits_only(group))
+        && (!grouped
+            || (!groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|group| group.len() == 3)));
+    if !groups_ok || (whole.is_empty() && fraction.is_none_or(str::is_empty)) {
+        return Err(expected());
+    }
+    let plain = format!(
+        "{}{}{}{}",
+        if negative { "-" } else { "" },
+        if whole.is_empty() {
+            "0".to_string()
+        } else {
+            groups.concat()
+        },
+        if fraction.is_some() { "." } else { "" },
+        fraction.unwrap_or_default()
+    );
+    Decimal::from_str_exact(&plain)
+        .map_err(|_| "is too large or too precise for a number".to_string())
+}
+
+/// `1.5e3`, `-2E-4`: scientific notation, as some exports write large or small numbers.
+fn parse_scientific(text: &str) -> Option<Decimal> {
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let unsigned = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
+    let exponent_digits = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+    if whole.is_empty() && fraction.is_empty()
+        || !digits(whole)
+        || !digits(fraction)
+        || exponent_digits.is_empty()
+        || !digits(exponent_digits)
+    {
+        return None;
+    }
+    Decimal::from_scientific(text).ok()
+}
+
+fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
     let decimal =
-        parse_decimal(text).map_err(|_| "expected a whole number such as 42".to_string())?;
+        parse_decimal(text, style).map_err(|_| "expected a whole number such as 42".to_string())?;
     if !decimal.fract().is_zero() {
         return Err("expected a whole number, not a fraction".to_string());
     }
@@ -479,28 +620,192 @@ fn parse_integer(text: &str) -> Result<i64, String> {
         .map_err(|_| "is too large for a whole number".to_string())
 }
 
-fn parse_boolean(text: &str) -> Result<bool, String> {
+/// Words for true and false (not 1 and 0, which are numbers too).
+pub fn parse_boolean_word(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" | "on" => Ok(true),
-        "false" | "f" | "no" | "n" | "0" | "off" => Ok(false),
-        _ => Err("expected true or false (also yes/no, y/n, 1/0)".to_string()),
+        "true" | "t" | "yes" | "y" | "on" => Some(true),
+        "false" | "f" | "no" | "n" | "off" => Some(false),
+        _ => None,
     }
 }
 
-fn parse_date(text: &str, format: Option<&str>) -> Result<NaiveDate, String> {
+fn parse_boolean(text: &str) -> Result<bool, String> {
+    match text {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => parse_boolean_word(text)
+            .ok_or_else(|| "expected true or false (also yes/no, y/n, 1/0)".to_string()),
+    }
+}
+
+static TIME_SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)[ T](\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?[ap]m)?)(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?$")
+        .expect("a valid expression")
+});
+
+/// Splits `2024-01-31 14:30`, `31/01/2024T14:30:00Z` into the date part and whether a time
+/// follows. Text that is not shaped like a date gives `None`.
+pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
+    let text = text.trim();
+    if !text.starts_with(|character: char| character.is_ascii_alphanumeric())
+        || text.len() < 6
+        || text.len() > 40
+    {
+        return None;
+    }
+    match TIME_SUFFIX.find(text) {
+        Some(time) if time.start() > 0 => Some((&text[..time.start()], true)),
+        _ => Some((text, false)),
+    }
+}
+
+/// A date whose form says which part is which: ISO (`2024-01-31`, `2024/01/31`, `2024.01.31`).
+pub fn iso_date(text: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
+        .iter()
+        .find_map(|form| NaiveDate::parse_from_str(text, form).ok())
+        .filter(|_| text.len() >= 8 && text.as_bytes()[4].is_ascii_punctuation())
+}
+
+/// A date with the month in words (`31 Jan 2024`, `Jan 31, 2024`, `31-January-2024`).
+pub fn textual_date(text: &str) -> Option<NaiveDate> {
+    if !text.contains(|character: char| character.is_ascii_alphabetic()) {
+        return None;
+    }
+    [
+        "%d %b %Y",
+        "%d-%b-%Y",
+        "%d %B %Y",
+        "%d-%B-%Y",
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%b %d %Y",
+        "%B %d %Y",
+        "%d-%b-%y",
+        "%d %b %y",
+        "%a, %d %b %Y",
+    ]
+    .iter()
+    .find_map(|form| NaiveDate::parse_from_str(text, form).ok())
+}
+
+/// Whether a date's own form settles how to read it (ISO or month in words): `Ymd` for ISO.
+pub fn unambiguous_date_form(text: &str) -> Option<DateOrder> {
+    if iso_date(text).is_some() {
+        Some(DateOrder::Ymd)
+    } else if textual_date(text).is_some() {
+        // Month in words: nothing to decide, and no evidence about numeric dates either.
+        None
+    } else {
+        None
+    }
+}
+
+/// `a/b/year` (or with `.` or `-`, a two- or four-digit year) read in the given order.
+pub fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
+    if order == DateOrder::Ymd {
+        return iso_date(text);
+    }
+    let separator = text
+        .chars()
+        .find(|character| matches!(character, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = text.split(separator).collect();
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit()))
+    {
+        return None;
+    }
+    if parts[0].len() > 2 || parts[1].len() > 2 || !matches!(parts[2].len(), 2 | 4) {
+        return None;
+    }
+    let first: u32 = parts[0].parse().ok()?;
+    let second: u32 = parts[1].parse().ok()?;
+    let mut year: i32 = parts[2].parse().ok()?;
+    if parts[2].len() == 2 {
+        // As chrono's %y: 70-99 are the 1900s, 00-69 the 2000s.
+        year += if year >= 70 { 1900 } else { 2000 };
+    }
+    let (day, month) = if order == DateOrder::Dmy {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+fn parse_date(text: &str, format: Option<&str>, style: &TextStyle) -> Result<NaiveDate, String> {
     if let Some(format) = format {
         return NaiveDate::parse_from_str(text, format)
             .map_err(|_| format!("expected a date in the form {format}"));
     }
-    for form in ["%Y-%m-%d", "%Y/%m/%d"] {
-        if let Ok(date) = NaiveDate::parse_from_str(text, form) {
-            return Ok(date);
-        }
+    if let Some(date) = iso_date(text).or_else(|| textual_date(text)) {
+        return Ok(date);
     }
-    Err("expected a date such as 2024-01-31".to_string())
+    let day_first = parse_date_in_order(text, DateOrder::Dmy);
+    let month_first = parse_date_in_order(text, DateOrder::Mdy);
+    match (style.date_order, day_first, month_first) {
+        (Some(DateOrder::Dmy), Some(date), _) | (Some(DateOrder::Mdy), _, Some(date)) => Ok(date),
+        (Some(DateOrder::Dmy), None, Some(_)) => {
+            Err("expected a day-first date (dd/mm/yyyy) like the rest of the column".to_string())
+        }
+        (Some(DateOrder::Mdy), Some(_), None) => {
+            Err("expected a month-first date (mm/dd/yyyy) like the rest of the column".to_string())
+        }
+        (None, Some(date), None) | (None, None, Some(date)) => Ok(date),
+        (None, Some(day), Some(month)) if day == month => Ok(day),
+        (None, Some(day), Some(month)) => Err(format!(
+            "is ambiguous: {} or {}; pass --date-order dmy or mdy",
+            day.format("%-d %B %Y"),
+            month.format("%-d %B %Y")
+        )),
+        _ => Err("expected a date such as 2024-01-31".to_string()),
+    }
 }
 
-fn parse_datetime(text: &str, format: Option<&str>) -> Result<NaiveDateTime, String> {
+static OFFSET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\s?([+-])(\d{2}):?(\d{2})$").expect("a valid expression")
+});
+
+/// `14:30Z`, `14:30 UTC`, `14:30+02:00`: the time and the zone's offset from UTC in seconds.
+fn split_offset(text: &str) -> (&str, i64) {
+    if let Some(time) = text.strip_suffix('Z').or_else(|| text.strip_suffix("UTC")) {
+        return (time.trim_end(), 0);
+    }
+    let Some(captures) = OFFSET.captures(text) else {
+        return (text, 0);
+    };
+    let number = |index: usize| {
+        captures
+            .get(index)
+            .and_then(|part| part.as_str().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let sign = if &captures[1] == "-" { -1 } else { 1 };
+    let start = captures.get(0).map_or(text.len(), |whole| whole.start());
+    (&text[..start], sign * (number(2) * 3600 + number(3) * 60))
+}
+
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    let text = text.trim().replace(',', ".");
+    [
+        "%H:%M:%S%.f",
+        "%H:%M",
+        "%I:%M %p",
+        "%I:%M:%S %p",
+        "%I:%M%p",
+        "%I:%M:%S%p",
+    ]
+    .iter()
+    .find_map(|form| NaiveTime::parse_from_str(&text, form).ok())
+}
+
+fn parse_datetime(
+    text: &str,
+    format: Option<&str>,
+    style: &TextStyle,
+) -> Result<NaiveDateTime, String> {
     if let Some(format) = format {
         return NaiveDateTime::parse_from_str(text, format)
             .map_err(|_| format!("expected a date and time in the form {format}"));
@@ -509,20 +814,26 @@ fn parse_datetime(text: &str, format: Option<&str>) -> Result<NaiveDateTime, Str
     if let Ok(with_offset) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(with_offset.naive_utc());
     }
-    for form in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(datetime) = NaiveDateTime::parse_from_str(text, form) {
-            return Ok(datetime);
+    let expected = || "expected a date and time such as 2024-01-31 14:30:00".to_string();
+    let (date_part, with_time) = split_date_time(text).ok_or_else(expected)?;
+    let date = parse_date(date_part, None, style).map_err(|reason| {
+        if reason.starts_with("is ambiguous")
+            || reason.starts_with("expected a day")
+            || reason.starts_with("expected a month")
+        {
+            reason
+        } else {
+            expected()
         }
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    })?;
+    if !with_time {
         return Ok(date.and_time(NaiveTime::MIN));
     }
-    Err("expected a date and time such as 2024-01-31 14:30:00".to_string())
+    let time_text = text[date_part.len()..].trim_start_matches(['T', ' ']);
+    let (time_text, offset_seconds) = split_offset(time_text);
+    let time = parse_time(time_text).ok_or_else(expected)?;
+    // A zone is honoured: the value is stored in UTC.
+    Ok(date.and_time(time) - chrono::Duration::seconds(offset_seconds))
 }
 
 #[cfg(test)]
@@ -530,7 +841,7 @@ mod tests {
     use super::*;
 
     fn check(field_type: FieldType, text: &str, expected: &str) {
-        let shown = match parse_text(field_type, None, text) {
+        let shown = match parse_text(field_type, None, text, &TextStyle::default()) {
             Ok(value) => format!("{value:?}"),
             Err(reason) => format!("error: {reason}"),
         };
@@ -539,30 +850,80 @@ mod tests {
 
     #[test]
     fn numbers_are_exact() {
+        let point = "error: expected a number such as 1,234.56 (decimal point)";
         check(FieldType::Number, "12.50", "Decimal(12.50)");
         check(FieldType::Number, " -0.1 ", "Decimal(-0.1)");
         check(FieldType::Number, "+3", "Decimal(3)");
         check(FieldType::Number, "1.5e3", "Decimal(1500)");
         check(FieldType::Number, ".5", "Decimal(0.5)");
-        check(
-            FieldType::Number,
-            "1,234.00",
-            "error: expected a number such as 1234.56 (point as decimal separator, no thousands separator)",
+        check(FieldType::Number, "1,234.00", "Decimal(1234.00)");
+        check(FieldType::Number, "1,234,567", "Decimal(1234567)");
+        check(FieldType::Number, "$1,200.00", "Decimal(1200.00)");
+        check(FieldType::Number, "(12.50)", "Decimal(-12.50)");
+        check(FieldType::Number, "1 234.5", "Decimal(1234.5)");
+        check(FieldType::Number, "12 EUR", "Decimal(12)");
+        check(FieldType::Number, "12,34", point);
+        check(FieldType::Number, "1,23,456", point);
+        check(FieldType::Number, "abc", point);
+        check(FieldType::Number, ".", point);
+        check(FieldType::Number, "NaN", point);
+        check(FieldType::Number, "1.2.3", point);
+    }
+
+    #[test]
+    fn decimal_comma_columns() {
+        let comma = TextStyle {
+            decimal_comma: true,
+            date_order: None,
+        };
+        let read = |text: &str| match parse_text(FieldType::Number, None, text, &comma) {
+            Ok(value) => format!("{value:?}"),
+            Err(reason) => format!("error: {reason}"),
+        };
+        assert_eq!(read("12,50"), "Decimal(12.50)");
+        assert_eq!(read("1.234,56"), "Decimal(1234.56)");
+        assert_eq!(read("1 234,56 €"), "Decimal(1234.56)");
+        assert_eq!(read("-0,5"), "Decimal(-0.5)");
+        assert_eq!(
+            read("1,234.56"),
+            "error: expected a number such as 1.234,56 (decimal comma)"
         );
-        check(
-            FieldType::Number,
-            "abc",
-            "error: expected a number such as 1234.56 (point as decimal separator, no thousands separator)",
+    }
+
+    #[test]
+    fn dates_follow_the_column_order() {
+        let order = |date_order| TextStyle {
+            decimal_comma: false,
+            date_order,
+        };
+        let read =
+            |text: &str, style: TextStyle| match parse_text(FieldType::Date, None, text, &style) {
+                Ok(value) => value.to_string(),
+                Err(reason) => format!("error: {reason}"),
+            };
+        assert_eq!(
+            read("03/04/2024", order(Some(DateOrder::Dmy))),
+            "2024-04-03"
         );
-        check(
-            FieldType::Number,
-            ".",
-            "error: expected a number such as 1234.56 (point as decimal separator, no thousands separator)",
+        assert_eq!(
+            read("03/04/2024", order(Some(DateOrder::Mdy))),
+            "2024-03-04"
         );
-        check(
-            FieldType::Number,
-            "NaN",
-            "error: expected a number such as 1234.56 (point as decimal separator, no thousands separator)",
+        assert_eq!(
+            read("03/04/2024", order(None)),
+            "error: is ambiguous: 3 April 2024 or 4 March 2024; pass --date-order dmy or mdy"
+        );
+        assert_eq!(read("25/12/2024", order(None)), "2024-12-25");
+        assert_eq!(
+            read("12/25/2024", order(Some(DateOrder::Dmy))),
+            "error: expected a day-first date (dd/mm/yyyy) like the rest of the column"
+        );
+        assert_eq!(read("05.05.24", order(None)), "2024-05-05");
+        assert_eq!(read("31 Jan 2024", order(None)), "2024-01-31");
+        assert_eq!(read("Jan 31, 2024", order(None)), "2024-01-31");
+        assert_eq!(
+            read("2024/01/31", order(Some(DateOrder::Mdy))),
+            "2024-01-31"
         );
     }
 
@@ -620,7 +981,27 @@ mod tests {
         );
         check(
             FieldType::Datetime,
-            "31/01/2024",
+            "31/01/2024 14:30",
+            "DateTime(2024-01-31T14:30:00)",
+        );
+        check(
+            FieldType::Datetime,
+            "01/31/2024 2:30 PM",
+            "DateTime(2024-01-31T14:30:00)",
+        );
+        check(
+            FieldType::Datetime,
+            "2024-01-31 14:30:00 +01:00",
+            "DateTime(2024-01-31T13:30:00)",
+        );
+        check(
+            FieldType::Datetime,
+            "2024-01-31 14:30 UTC",
+            "DateTime(2024-01-31T14:30:00)",
+        );
+        check(
+            FieldType::Datetime,
+            "31/31/2024",
             "error: expected a date and time such as 2024-01-31 14:30:00",
         );
     }
@@ -628,7 +1009,12 @@ mod tests {
     #[test]
     fn dates_in_a_declared_format() {
         assert_eq!(
-            parse_text(FieldType::Date, Some("%d/%m/%Y"), "31/01/2024"),
+            parse_text(
+                FieldType::Date,
+                Some("%d/%m/%Y"),
+                "31/01/2024",
+                &TextStyle::default()
+            ),
             Ok(Value::Date(
                 NaiveDate::from_ymd_opt(2024, 1, 31).expect("valid")
             ))
@@ -638,15 +1024,30 @@ mod tests {
     #[test]
     fn spreadsheet_cells_keep_their_type() {
         assert_eq!(
-            parse_cell(FieldType::Number, None, &Cell::Float(0.1)),
+            parse_cell(
+                FieldType::Number,
+                None,
+                &Cell::Float(0.1),
+                &TextStyle::default()
+            ),
             Ok(Value::Decimal(Decimal::new(1, 1)))
         );
         assert_eq!(
-            parse_cell(FieldType::String, None, &Cell::Int(1000000000000)),
+            parse_cell(
+                FieldType::String,
+                None,
+                &Cell::Int(1000000000000),
+                &TextStyle::default()
+            ),
             Ok(Value::Text("1000000000000".into()))
         );
         assert_eq!(
-            parse_cell(FieldType::Integer, None, &Cell::Error("#DIV/0!".into())),
+            parse_cell(
+                FieldType::Integer,
+                None,
+                &Cell::Error("#DIV/0!".into()),
+                &TextStyle::default()
+            ),
             Err("is a spreadsheet error (#DIV/0!), not a value".to_string())
         );
     }
@@ -655,14 +1056,14 @@ mod tests {
         #[test]
         fn any_text_reads_or_fails_cleanly(text in "\\PC{0,40}") {
             for field_type in [FieldType::String, FieldType::Integer, FieldType::Number, FieldType::Boolean, FieldType::Date, FieldType::Datetime] {
-                let _ = parse_text(field_type, None, &text);
-                let _ = parse_text(field_type, Some("%d/%m/%Y %H:%M"), &text);
+                let _ = parse_text(field_type, None, &text, &TextStyle::default());
+                let _ = parse_text(field_type, Some("%d/%m/%Y %H:%M"), &text, &TextStyle { decimal_comma: true, date_order: Some(DateOrder::Dmy) });
             }
         }
 
         #[test]
         fn any_float_cell_reads_as_a_number(number in proptest::num::f64::ANY) {
-            let read = parse_cell(FieldType::Number, None, &Cell::Float(number));
+            let read = parse_cell(FieldType::Number, None, &Cell::Float(number), &TextStyle::default());
             if number.is_finite() && number.abs() < 1e20 && number.abs() > 1e-20 {
                 proptest::prop_assert!(read.is_ok(), "{number}: {read:?}");
             }

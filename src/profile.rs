@@ -1,0 +1,826 @@
+//! Column profiles: what the values of each column look like. Each cell is classified (number,
+//! date, e-mail, ...) and the column's conventions are decided from its unambiguous values:
+//! decimal comma or point, thousands separator, day-first or month-first dates. Distinct counts,
+//! empty shares and minimum and maximum are computed with polars over the column's values.
+//! Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::{
+    AnyValue, ChunkedBuilder, Int32Type, IntoSeries, PlSmallStr, PrimitiveChunkedBuilder,
+    StringChunkedBuilder,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use validator::ValidateEmail;
+
+use crate::schema::{FieldType, Value};
+use crate::source::{Cell, Record};
+use crate::validate::{self, DateOrder, TextStyle};
+
+/// What most values of a column are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Empty,
+    Boolean,
+    Integer,
+    Number,
+    Date,
+    Datetime,
+    Email,
+    Url,
+    Text,
+}
+
+/// A column's profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnProfile {
+    pub index: usize,
+    pub column: String,
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Share of the rows whose cell is empty.
+    pub empty_share: f64,
+    /// Distinct non-empty values.
+    pub distinct: usize,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    /// Up to three distinct values, as written.
+    pub examples: Vec<String>,
+    /// `.` or `,` for a numeric column.
+    pub decimal_separator: Option<char>,
+    pub thousands_separator: Option<char>,
+    /// `ymd`, `dmy` or `mdy` for a date column whose values decide it.
+    pub date_order: Option<DateOrder>,
+    /// Things a person must decide: a date order or decimal separator the values leave open, or
+    /// values that contradict each other.
+    pub notes: Vec<String>,
+    /// Share of the non-empty values that read as each kind (a value can read as several).
+    #[serde(skip)]
+    pub shares: Shares,
+    /// How to read the column's text: its own conventions, or the user's overrides.
+    #[serde(skip)]
+    pub style: TextStyle,
+}
+
+/// Shares of non-empty values, 0.0 to 1.0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Shares {
+    pub boolean: f64,
+    pub integer: f64,
+    pub number: f64,
+    pub date: f64,
+    pub datetime: f64,
+    pub email: f64,
+    pub url: f64,
+}
+
+/// A kind is a column's kind when at least this share of its non-empty values read as it.
+pub const KIND_SHARE: f64 = 0.9;
+
+/// The user's `--decimal-comma` and `--date-order`, which override what values suggest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub decimal_comma: bool,
+    pub date_order: Option<DateOrder>,
+}
+
+/// Gathers the values of every column, one record at a time.
+pub struct Profiler {
+    columns: Vec<ColumnState>,
+    rows: usize,
+}
+
+#[derive(Default)]
+struct Counts {
+    boolean: usize,
+    integer: usize,
+    number: usize,
+    date: usize,
+    datetime: usize,
+    email: usize,
+    url: usize,
+}
+
+struct ColumnState {
+    values: StringChunkedBuilder,
+    /// Each date as days since 1970, read day-first and month-first (the same for ISO dates and
+    /// date cells); the column's order picks one at the end.
+    dates: [PrimitiveChunkedBuilder<Int32Type>; 2],
+    non_empty: usize,
+    counts: Counts,
+    /// Smallest and largest number under each reading: decimal point, decimal comma.
+    numbers: [(Option<Decimal>, Option<Decimal>); 2],
+    examples: Vec<String>,
+    decimal_evidence: BTreeMap<char, usize>,
+    thousands_seen: BTreeMap<char, usize>,
+    ambiguous_numbers: usize,
+    ambiguous_number_example: Option<String>,
+    order_evidence: BTreeMap<DateOrder, usize>,
+    ambiguous_dates: usize,
+    ambiguous_date_example: Option<String>,
+}
+
+impl Profiler {
+    pub fn new(width: usize) -> Profiler {
+        let columns = (0..width)
+            .map(|index| ColumnState {
+                values: StringChunkedBuilder::new(PlSmallStr::from(format!("c{index}")), 1024),
+                dates: [
+                    PrimitiveChunkedBuilder::new(PlSmallStr::from(format!("dmy{index}")), 0),
+                    PrimitiveChunkedBuilder::new(PlSmallStr::from(format!("mdy{index}")), 0),
+                ],
+                non_empty: 0,
+                counts: Counts::default(),
+                numbers: [(None, None); 2],
+                examples: Vec::new(),
+                decimal_evidence: BTreeMap::new(),
+                thousands_seen: BTreeMap::new(),
+                ambiguous_numbers: 0,
+                ambiguous_number_example: None,
+                order_evidence: BTreeMap::new(),
+                ambiguous_dates: 0,
+                ambiguous_date_example: None,
+            })
+            .collect();
+        Profiler { columns, rows: 0 }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn add(&mut self, record: &Record) {
+        self.rows += 1;
+        for (index, state) in self.columns.iter_mut().enumerate() {
+            match record.cells.get(index) {
+                Some(cell) if !cell.is_blank() => state.observe(cell),
+                _ => state.values.append_null(),
+            }
+        }
+    }
+
+    /// The profiles, with each column's reading conventions decided (the overrides win).
+    pub fn finish(self, headers: &[String], overrides: Overrides) -> Vec<ColumnProfile> {
+        let rows = self.rows;
+        self.columns
+            .into_iter()
+            .zip(headers)
+            .enumerate()
+            .map(|(index, (state, column))| state.finish(index, column, rows, overrides))
+            .collect()
+    }
+}
+
+impl ColumnState {
+    fn observe(&mut self, cell: &Cell) {
+        self.non_empty += 1;
+        let text = cell.to_text();
+        self.values.append_value(text.trim());
+        if self.examples.len() < 3 && !self.examples.contains(&text) {
+            self.examples.push(text.clone());
+        }
+        match cell {
+            Cell::Int(number) => {
+                self.counts.integer += 1;
+                self.counts.number += 1;
+                if *number == 0 || *number == 1 {
+                    self.counts.boolean += 1;
+                }
+                self.number(Decimal::from(*number), None);
+            }
+            Cell::Float(number) => {
+                self.counts.number += 1;
+                if let Ok(Value::Decimal(decimal)) =
+                    validate::parse_cell(FieldType::Number, None, cell, &TextStyle::default())
+                {
+                    self.number(decimal, None);
+                }
+                let _ = number;
+            }
+            Cell::Bool(_) => self.counts.boolean += 1,
+            Cell::Date(date) => {
+                self.counts.date += 1;
+                self.counts.datetime += 1;
+                self.date(*date);
+            }
+            Cell::DateTime(datetime) => {
+                self.counts.datetime += 1;
+                self.date(datetime.date());
+            }
+            Cell::Text(text) => self.observe_text(text.trim()),
+            Cell::Empty | Cell::Error(_) => {}
+        }
+    }
+
+    fn observe_text(&mut self, text: &str) {
+        if validate::parse_boolean_word(text).is_some() {
+            self.counts.boolean += 1;
+        }
+        if let Some(evidence) = number_evidence(text) {
+            self.counts.number += 1;
+            self.number_text(text);
+            match evidence.decimal {
+                DecimalEvidence::Point => *self.decimal_evidence.entry('.').or_default() += 1,
+                DecimalEvidence::Comma => *self.decimal_evidence.entry(',').or_default() += 1,
+                DecimalEvidence::Either => {
+                    self.ambiguous_numbers += 1;
+                    self.ambiguous_number_example
+                        .get_or_insert_with(|| text.to_string());
+                }
+                DecimalEvidence::None => {}
+            }
+            if let Some(separator) = evidence.thousands {
+                *self.thousands_seen.entry(separator).or_default() += 1;
+            }
+            if evidence.integer {
+                self.counts.integer += 1;
+                if text == "0" || text == "1" {
+                    self.counts.boolean += 1;
+                }
+            }
+            return;
+        }
+        if let Some(evidence) = date_evidence(text) {
+            let reading = |order| {
+                let style = TextStyle {
+                    decimal_comma: false,
+                    date_order: Some(order),
+                };
+                match validate::parse_text(FieldType::Datetime, None, text, &style) {
+                    Ok(Value::DateTime(datetime)) => Some(datetime.date()),
+                    _ => None,
+                }
+            };
+            self.date_readings(reading(DateOrder::Dmy), reading(DateOrder::Mdy));
+            if evidence.with_time {
+                self.counts.datetime += 1;
+            } else {
+                self.counts.date += 1;
+                self.counts.datetime += 1;
+            }
+            match evidence.order {
+                Some(order) => *self.order_evidence.entry(order).or_default() += 1,
+                None if evidence.ambiguous => {
+                    self.ambiguous_dates += 1;
+                    self.ambiguous_date_example
+                        .get_or_insert_with(|| text.to_string());
+                }
+                None => {}
+            }
+            return;
+        }
+        if text.contains('@') && text.validate_email() {
+            self.counts.email += 1;
+        } else if looks_like_url(text) {
+            self.counts.url += 1;
+        }
+    }
+
+    /// Counts a number towards the minimum and maximum of one reading, or of both.
+    fn number(&mut self, number: Decimal, reading: Option<usize>) {
+        for (index, (min, max)) in self.numbers.iter_mut().enumerate() {
+            if reading.is_some_and(|reading| reading != index) {
+                continue;
+            }
+            if min.is_none_or(|current| number < current) {
+                *min = Some(number);
+            }
+            if max.is_none_or(|current| number > current) {
+                *max = Some(number);
+            }
+        }
+    }
+
+    /// A numeric text read both ways, since the column's separator is decided only at the end.
+    fn number_text(&mut self, text: &str) {
+        for (reading, decimal_comma) in [false, true].into_iter().enumerate() {
+            let style = TextStyle {
+                decimal_comma,
+                date_order: None,
+            };
+            if let Ok(Value::Decimal(number)) =
+                validate::parse_text(FieldType::Number, None, text, &style)
+            {
+                self.number(number, Some(reading));
+            }
+        }
+    }
+
+    fn date(&mut self, date: chrono::NaiveDate) {
+        self.date_readings(Some(date), Some(date));
+    }
+
+    fn date_readings(
+        &mut self,
+        day_first: Option<chrono::NaiveDate>,
+        month_first: Option<chrono::NaiveDate>,
+    ) {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+        for (builder, date) in self.dates.iter_mut().zip([day_first, month_first]) {
+            builder.append_option(date.map(|date| (date - epoch).num_days() as i32));
+        }
+    }
+
+    fn finish(
+        self,
+        index: usize,
+        column: &str,
+        rows: usize,
+        overrides: Overrides,
+    ) -> ColumnProfile {
+        let share = |count: usize| {
+            if self.non_empty == 0 {
+                0.0
+            } else {
+                count as f64 / self.non_empty as f64
+            }
+        };
+        let shares = Shares {
+            boolean: share(self.counts.boolean),
+            integer: share(self.counts.integer),
+            number: share(self.counts.number),
+            date: share(self.counts.date),
+            datetime: share(self.counts.datetime),
+            email: share(self.counts.email),
+            url: share(self.counts.url),
+        };
+        let kind = if self.non_empty == 0 {
+            Kind::Empty
+        } else if shares.boolean >= KIND_SHARE && self.counts.boolean > self.counts.integer / 2 {
+            Kind::Boolean
+        } else if shares.integer >= KIND_SHARE {
+            Kind::Integer
+        } else if shares.number >= KIND_SHARE {
+            Kind::Number
+        } else if shares.date >= KIND_SHARE {
+            Kind::Date
+        } else if shares.datetime >= KIND_SHARE {
+            Kind::Datetime
+        } else if shares.email >= KIND_SHARE {
+            Kind::Email
+        } else if shares.url >= KIND_SHARE {
+            Kind::Url
+        } else {
+            Kind::Text
+        };
+
+        let mut notes = Vec::new();
+        let numeric = matches!(kind, Kind::Integer | Kind::Number);
+        let point = self.decimal_evidence.get(&'.').copied().unwrap_or(0);
+        let comma = self.decimal_evidence.get(&',').copied().unwrap_or(0);
+        let decimal_comma = if overrides.decimal_comma {
+            true
+        } else if numeric && point > 0 && comma > 0 {
+            notes.push(format!(
+                "both decimal point ({point} values) and decimal comma ({comma} values): check the column, or pass --decimal-comma"
+            ));
+            comma > point
+        } else if numeric && point == 0 && comma == 0 && self.ambiguous_numbers > 0 {
+            notes.push(format!(
+                "values such as {:?} read as thousands with a decimal point; pass --decimal-comma if the comma is decimal",
+                self.ambiguous_number_example.clone().unwrap_or_default()
+            ));
+            false
+        } else {
+            comma > point
+        };
+        let dated = matches!(kind, Kind::Date | Kind::Datetime);
+        let day_first = self
+            .order_evidence
+            .get(&DateOrder::Dmy)
+            .copied()
+            .unwrap_or(0);
+        let month_first = self
+            .order_evidence
+            .get(&DateOrder::Mdy)
+            .copied()
+            .unwrap_or(0);
+        let ymd = self
+            .order_evidence
+            .get(&DateOrder::Ymd)
+            .copied()
+            .unwrap_or(0);
+        let date_order = if let Some(order) = overrides.date_order {
+            Some(order)
+        } else if day_first > 0 && month_first > 0 {
+            if dated {
+                notes.push(format!(
+                    "dates are day-first in {day_first} values and month-first in {month_first}: pass --date-order dmy or mdy"
+                ));
+            }
+            None
+        } else if day_first > 0 {
+            Some(DateOrder::Dmy)
+        } else if month_first > 0 {
+            Some(DateOrder::Mdy)
+        } else if self.ambiguous_dates > 0 {
+            if dated {
+                notes.push(format!(
+                    "dates such as {:?} could be day-first or month-first: pass --date-order dmy or mdy",
+                    self.ambiguous_date_example.clone().unwrap_or_default()
+                ));
+            }
+            None
+        } else if ymd > 0 {
+            Some(DateOrder::Ymd)
+        } else {
+            None
+        };
+
+        let values = self.values.finish().into_series();
+        let distinct = values
+            .n_unique()
+            .unwrap_or(0)
+            .saturating_sub(usize::from(values.null_count() > 0));
+        let empty_share = if rows == 0 {
+            0.0
+        } else {
+            values.null_count() as f64 / rows as f64
+        };
+        let (min, max) = if numeric {
+            let (min, max) = self.numbers[usize::from(decimal_comma)];
+            (
+                min.map(|number| number.to_string()),
+                max.map(|number| number.to_string()),
+            )
+        } else if dated && (date_order.is_some() || self.ambiguous_dates == 0) {
+            let [day_first, month_first] = self.dates;
+            let chosen = if date_order == Some(DateOrder::Mdy) {
+                month_first
+            } else {
+                day_first
+            };
+            let dates = chosen.finish().into_series();
+            (
+                day_text(dates.min_reduce().ok().map(|scalar| scalar.value().clone())),
+                day_text(dates.max_reduce().ok().map(|scalar| scalar.value().clone())),
+            )
+        } else {
+            (
+                any_text(
+                    values
+                        .min_reduce()
+                        .ok()
+                        .map(|scalar| scalar.value().clone()),
+                ),
+                any_text(
+                    values
+                        .max_reduce()
+                        .ok()
+                        .map(|scalar| scalar.value().clone()),
+                ),
+            )
+        };
+        let thousands_separator = if numeric {
+            self.thousands_seen
+                .iter()
+                .max_by_key(|(_, seen)| **seen)
+                .map(|(separator, _)| *separator)
+        } else {
+            None
+        };
+        ColumnProfile {
+            index,
+            column: column.to_string(),
+            kind,
+            empty_share: (empty_share * 1000.0).round() / 1000.0,
+            distinct,
+            min,
+            max,
+            examples: self.examples,
+            decimal_separator: numeric.then_some(if decimal_comma { ',' } else { '.' }),
+            thousands_separator,
+            date_order: if dated { date_order } else { None },
+            notes,
+            shares,
+            style: TextStyle {
+                decimal_comma,
+                date_order,
+            },
+        }
+    }
+}
+
+fn any_text(value: Option<AnyValue<'_>>) -> Option<String> {
+    match value? {
+        AnyValue::String(text) => Some(text.to_string()),
+        AnyValue::StringOwned(text) => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+fn day_text(value: Option<AnyValue<'_>>) -> Option<String> {
+    let days = match value? {
+        AnyValue::Int32(days) => days,
+        _ => return None,
+    };
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    let date = epoch.checked_add_signed(chrono::Duration::days(i64::from(days)))?;
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+fn looks_like_url(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www."))
+        && !text.contains(char::is_whitespace)
+}
+
+/// What a numeric text says about the decimal separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalEvidence {
+    /// No separator that could be decimal: `1234`, `1 234`.
+    None,
+    Point,
+    Comma,
+    /// `1,234` or `1.234`: a thousands separator, or a decimal one with three places.
+    Either,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberEvidence {
+    pub decimal: DecimalEvidence,
+    pub thousands: Option<char>,
+    /// Reads as a whole number under the evidence (no fraction in any reading).
+    pub integer: bool,
+}
+
+/// Whether text is a number as people write them (sign, currency, parentheses, grouping), and
+/// what it says about the separators.
+pub fn number_evidence(text: &str) -> Option<NumberEvidence> {
+    let (_, core) = validate::strip_number_decoration(text)?;
+    let digits_only =
+        |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    let spaced: Vec<&str> = core.split([' ', '\u{a0}', '\u{202f}', '\'']).collect();
+    let grouped_by_space = spaced.len() > 1;
+    if grouped_by_space
+        && !spaced[1..]
+            .iter()
+            .all(|group| group.len() == 3 || group.contains([',', '.']))
+    {
+        return None;
+    }
+    let core: String = spaced.concat();
+    let thousands_space = grouped_by_space.then_some(' ');
+    let commas = core.matches(',').count();
+    let points = core.matches('.').count();
+    match (commas, points) {
+        (0, 0) => digits_only(&core).then_some(NumberEvidence {
+            decimal: DecimalEvidence::None,
+            thousands: thousands_space,
+            integer: true,
+        }),
+        (0, _) | (_, 0) => {
+            let separator = if commas > 0 { ',' } else { '.' };
+            let parts: Vec<&str> = core.split(separator).collect();
+            let plain = parts.iter().all(|part| digits_only(part));
+            let leading_separator =
+                parts.len() == 2 && parts[0].is_empty() && digits_only(parts[1]);
+            if !(plain || leading_separator) {
+                return None;
+            }
+            let as_decimal = if separator == ',' {
+                DecimalEvidence::Comma
+            } else {
+                DecimalEvidence::Point
+            };
+            let other = if separator == ',' {
+                DecimalEvidence::Point
+            } else {
+                DecimalEvidence::Comma
+            };
+            if parts.len() > 2 {
+                // 1,234,567: only thousands; the decimal separator is the other one.
+                let groups_ok =
+                    parts[0].len() <= 3 && parts[1..].iter().all(|part| part.len() == 3);
+                return groups_ok.then_some(NumberEvidence {
+                    decimal: other,
+                    thousands: Some(separator),
+                    integer: true,
+                });
+            }
+            let (whole, fraction) = (parts[0], parts[1]);
+            let could_group = fraction.len() == 3
+                && (1..=3).contains(&whole.len())
+                && !whole.starts_with('0')
+                && thousands_space.is_none();
+            Some(NumberEvidence {
+                decimal: if could_group {
+                    DecimalEvidence::Either
+                } else {
+                    as_decimal
+                },
+                thousands: thousands_space,
+                integer: fraction.bytes().all(|byte| byte == b'0'),
+            })
+        }
+        _ => {
+            // Both: the last one is decimal, the other groups thousands.
+            let last_comma = core.rfind(',').unwrap_or(0);
+            let last_point = core.rfind('.').unwrap_or(0);
+            let (decimal, thousands) = if last_comma > last_point {
+                (',', '.')
+            } else {
+                ('.', ',')
+            };
+            let (whole, fraction) = core.rsplit_once(decimal)?;
+            if whole.contains(decimal) || !digits_only(fraction) {
+                return None;
+            }
+            let groups: Vec<&str> = whole.split(thousands).collect();
+            let groups_ok = digits_only(groups[0])
+                && groups[0].len() <= 3
+                && groups[1..]
+                    .iter()
+                    .all(|group| group.len() == 3 && digits_only(group));
+            groups_ok.then_some(NumberEvidence {
+                decimal: if decimal == ',' {
+                    DecimalEvidence::Comma
+                } else {
+                    DecimalEvidence::Point
+                },
+                thousands: Some(thousands),
+                integer: fraction.bytes().all(|byte| byte == b'0'),
+            })
+        }
+    }
+}
+
+/// What a date text says about the order of day and month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateEvidence {
+    /// Decided by this value alone (`ymd` for ISO, `dmy` for 31/01/2024, `mdy` for 01/31/2024).
+    pub order: Option<DateOrder>,
+    /// Both readings are valid and differ (03/04/2024).
+    pub ambiguous: bool,
+    pub with_time: bool,
+}
+
+/// Whether text is a date (or date and time) and what it says about the order.
+pub fn date_evidence(text: &str) -> Option<DateEvidence> {
+    let (date_part, with_time) = validate::split_date_time(text)?;
+    if validate::iso_date(date_part).is_some() {
+        return Some(DateEvidence {
+            order: Some(DateOrder::Ymd),
+            ambiguous: false,
+            with_time,
+        });
+    }
+    if validate::textual_date(date_part).is_some() {
+        return Some(DateEvidence {
+            order: None,
+            ambiguous: false,
+            with_time,
+        });
+    }
+    let day_first = validate::parse_date_in_order(date_part, DateOrder::Dmy).is_some();
+    let month_first = validate::parse_date_in_order(date_part, DateOrder::Mdy).is_some();
+    let same = day_first
+        && month_first
+        && validate::parse_date_in_order(date_part, DateOrder::Dmy)
+            == validate::parse_date_in_order(date_part, DateOrder::Mdy);
+    match (day_first, month_first) {
+        (false, false) => None,
+        (true, false) => Some(DateEvidence {
+            order: Some(DateOrder::Dmy),
+            ambiguous: false,
+            with_time,
+        }),
+        (false, true) => Some(DateEvidence {
+            order: Some(DateOrder::Mdy),
+            ambiguous: false,
+            with_time,
+        }),
+        (true, true) => Some(DateEvidence {
+            order: None,
+            ambiguous: !same,
+            with_time,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_number(text: &str, expected: Option<(DecimalEvidence, Option<char>)>) {
+        let found = number_evidence(text).map(|evidence| (evidence.decimal, evidence.thousands));
+        assert_eq!(found, expected, "{text:?}");
+    }
+
+    #[test]
+    fn separators() {
+        use DecimalEvidence::*;
+        check_number("1234", Some((None, Option::None)));
+        check_number("12.50", Some((Point, Option::None)));
+        check_number("12,5", Some((Comma, Option::None)));
+        check_number("0,250", Some((Comma, Option::None)));
+        check_number("1,234", Some((Either, Option::None)));
+        check_number("1.234", Some((Either, Option::None)));
+        check_number("1,234,567", Some((Point, Some(','))));
+        check_number("1.234.567", Some((Comma, Some('.'))));
+        check_number("1.234,56", Some((Comma, Some('.'))));
+        check_number("1,234.56", Some((Point, Some(','))));
+        check_number("1 234,56", Some((Comma, Some(' '))));
+        check_number("1\u{a0}234", Some((None, Some(' '))));
+        check_number("$1,200.00", Some((Point, Some(','))));
+        check_number("(12.00)", Some((Point, Option::None)));
+        check_number("-3", Some((None, Option::None)));
+        check_number("12,34,5", Option::None);
+        check_number("1.2.3", Option::None);
+        check_number("abc", Option::None);
+        check_number("2024-01-31", Option::None);
+        check_number("12 apples", Option::None);
+    }
+
+    fn check_date(text: &str, expected: Option<(Option<DateOrder>, bool)>) {
+        let found = date_evidence(text).map(|evidence| (evidence.order, evidence.ambiguous));
+        assert_eq!(found, expected, "{text:?}");
+    }
+
+    #[test]
+    fn date_orders() {
+        check_date("2024-01-31", Some((Some(DateOrder::Ymd), false)));
+        check_date("31/01/2024", Some((Some(DateOrder::Dmy), false)));
+        check_date("01/31/2024", Some((Some(DateOrder::Mdy), false)));
+        check_date("03/04/2024", Some((None, true)));
+        check_date("05/05/2024", Some((None, false)));
+        check_date("31.01.2024 14:30", Some((Some(DateOrder::Dmy), false)));
+        check_date("31 Jan 2024", Some((None, false)));
+        check_date("13/13/2024", None);
+        check_date("hello", None);
+    }
+
+    fn profile(cells: &[&str], overrides: Overrides) -> ColumnProfile {
+        let mut profiler = Profiler::new(1);
+        for (index, text) in cells.iter().enumerate() {
+            let cell = if text.is_empty() {
+                Cell::Empty
+            } else {
+                Cell::Text(text.to_string())
+            };
+            profiler.add(&Record {
+                row: index + 2,
+                cells: vec![cell],
+            });
+        }
+        profiler.finish(&["c".to_string()], overrides).remove(0)
+    }
+
+    #[test]
+    fn columns_decide_their_conventions() {
+        let prices = profile(&["12,50", "1.234,00", "", "7"], Overrides::default());
+        assert_eq!(prices.kind, Kind::Number);
+        assert_eq!(prices.decimal_separator, Some(','));
+        assert_eq!(prices.thousands_separator, Some('.'));
+        assert_eq!(
+            (prices.min.as_deref(), prices.max.as_deref()),
+            (Some("7"), Some("1234.00"))
+        );
+        assert_eq!(prices.empty_share, 0.25);
+        assert_eq!(prices.distinct, 3);
+        assert!(prices.notes.is_empty());
+
+        let dates = profile(
+            &["03/04/2024", "25/12/2024", "01/01/2025"],
+            Overrides::default(),
+        );
+        assert_eq!(dates.kind, Kind::Date);
+        assert_eq!(dates.date_order, Some(DateOrder::Dmy));
+        assert_eq!(
+            (dates.min.as_deref(), dates.max.as_deref()),
+            (Some("2024-04-03"), Some("2025-01-01"))
+        );
+
+        let open = profile(&["03/04/2024", "05/06/2024"], Overrides::default());
+        assert_eq!(open.date_order, None);
+        assert_eq!(
+            open.notes,
+            vec![
+                "dates such as \"03/04/2024\" could be day-first or month-first: pass --date-order dmy or mdy"
+            ]
+        );
+        let told = profile(
+            &["03/04/2024", "05/06/2024"],
+            Overrides {
+                decimal_comma: false,
+                date_order: Some(DateOrder::Mdy),
+            },
+        );
+        assert_eq!(told.date_order, Some(DateOrder::Mdy));
+        assert!(told.notes.is_empty());
+
+        let mails = profile(
+            &["a@b.example", "c@d.example", "not mail"],
+            Overrides::default(),
+        );
+        assert_eq!(mails.kind, Kind::Text);
+        assert!((mails.shares.email - 2.0 / 3.0).abs() < 1e-9);
+        let flags = profile(&["yes", "no", "Y"], Overrides::default());
+        assert_eq!(flags.kind, Kind::Boolean);
+        let ids = profile(&["1", "2", "10"], Overrides::default());
+        assert_eq!(ids.kind, Kind::Integer);
+        assert_eq!(ids.max.as_deref(), Some("10"));
+    }
+}

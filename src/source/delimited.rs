@@ -1,0 +1,371 @@
+//! Delimited text (CSV, TSV, semicolon- or pipe-separated): the encoding, the dialect, and the
+//! records, numbered as a spreadsheet numbers rows. Streams through a reused `csv::ByteRecord`.
+
+use std::cell::Cell as StateCell;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use encoding_rs::{Encoding, UTF_8};
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use super::{Cell, Opened, ReadOptions, Record, Records, SourceError};
+
+/// Opens delimited text: detects (or takes) the encoding and the dialect, and returns every
+/// record, the header included.
+pub(super) fn open(
+    handle: File,
+    sample: &[u8],
+    path: &Path,
+    file: &str,
+    options: &ReadOptions,
+) -> Result<Opened, SourceError> {
+    let encoding = choose_encoding(sample, options.encoding.as_deref(), file)?;
+    // The dialect is detected on text, so that UTF-16 and single-byte files look like any other.
+    let (text_sample, _) = encoding.decode_with_bom_removal(sample);
+    let is_tsv = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("tsv"));
+    let dialect = detect_dialect(
+        text_sample.as_bytes(),
+        is_tsv,
+        options.delimiter,
+        options.quote,
+    );
+    let input: Box<dyn Read> = if encoding == UTF_8 {
+        // No transcoding: an invalid byte is reported with its row, never replaced silently.
+        Box::new(BufReader::new(handle))
+    } else {
+        Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .strip_bom(true)
+                .build(handle),
+        )
+    };
+    let lines = Rc::new(LineState::default());
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(dialect.delimiter)
+        .quote(dialect.quote)
+        .from_reader(NormalisedLines {
+            inner: input,
+            skip_lf: false,
+            state: Rc::clone(&lines),
+        });
+    let records: Records = Box::new(CsvRecords {
+        reader,
+        record: csv::ByteRecord::new(),
+        file: file.to_string(),
+        encoding,
+        last_row: 0,
+        lines,
+        first: true,
+    });
+    Ok(Opened {
+        records,
+        sheet: None,
+        sheets: Vec::new(),
+        delimiter: Some(dialect.delimiter),
+        quote: Some(dialect.quote),
+        encoding: Some(encoding.name()),
+    })
+}
+
+/// `--encoding` when given; otherwise a byte-order mark; otherwise UTF-8 when the sample is valid
+/// UTF-8; otherwise what chardetng recognises (Windows-1252 for most Western exports).
+fn choose_encoding(
+    sample: &[u8],
+    wanted: Option<&str>,
+    file: &str,
+) -> Result<&'static Encoding, SourceError> {
+    if let Some(label) = wanted {
+        return Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| SourceError::Encoding {
+            file: file.to_string(),
+            encoding: label.to_string(),
+        });
+    }
+    if let Some((encoding, _)) = Encoding::for_bom(sample) {
+        return Ok(encoding);
+    }
+    let valid_utf8 = match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        // A character cut in two by the end of the sample is not a fault of the file.
+        Err(error) => error.error_len().is_none(),
+    };
+    if valid_utf8 {
+        return Ok(UTF_8);
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(sample, sample.len() < super::SAMPLE_BYTES);
+    Ok(detector.guess(None, true))
+}
+
+/// How a delimited file separates fields and quotes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub delimiter: u8,
+    pub quote: u8,
+}
+
+/// Picks the delimiter and quote that split the sample's lines into the most consistent number
+/// of fields (more than one), as DuckDB's sniffer does: agreement first, then width. On a tie,
+/// comma before semicolon, tab and pipe (tab first for a .tsv), and the double quote first.
+pub fn detect_dialect(
+    sample: &[u8],
+    prefer_tab: bool,
+    delimiter: Option<u8>,
+    quote: Option<u8>,
+) -> Dialect {
+    // Only whole lines: a record cut by the end of the sample would count as inconsistent.
+    let end = sample
+        .iter()
+        .rposition(|&byte| byte == b'\n' || byte == b'\r')
+        .map_or(sample.len(), |position| position + 1);
+    let sample = &sample[..end];
+    let delimiters: Vec<u8> = match delimiter {
+        Some(delimiter) => vec![delimiter],
+        None if prefer_tab => b"\t,;|".to_vec(),
+        None => b",;\t|".to_vec(),
+    };
+    let quotes: Vec<u8> = match quote {
+        Some(quote) => vec![quote],
+        None => b"\"'".to_vec(),
+    };
+    let mut best = (
+        Dialect {
+            delimiter: delimiters[0],
+            quote: quotes[0],
+        },
+        0usize,
+    );
+    for &quote in &quotes {
+        for &delimiter in &delimiters {
+            let score = consistency(sample, delimiter, quote);
+            if score > best.1 {
+                best = (Dialect { delimiter, quote }, score);
+            }
+        }
+    }
+    best.0
+}
+
+/// How many of the first records share the most common field count, weighted first, and that
+/// count; zero when that count is one (the delimiter splits nothing).
+fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> usize {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .quote(quote)
+        .from_reader(sample);
+    let mut counts: Vec<usize> = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while counts.len() < 200 {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => counts.push(record.len()),
+            _ => break,
+        }
+    }
+    let Some(mode) = super::most_common(&counts) else {
+        return 0;
+    };
+    if mode < 2 {
+        return 0;
+    }
+    let consistent = counts.iter().filter(|&&count| count == mode).count();
+    consistent * 1000 + mode.min(999)
+}
+
+/// Streams CSV records, numbering them as a spreadsheet shows rows: an empty line counts as a row,
+/// a line break inside a quoted field does not.
+struct CsvRecords {
+    reader: csv::Reader<NormalisedLines<Box<dyn Read>>>,
+    record: csv::ByteRecord,
+    file: String,
+    encoding: &'static Encoding,
+    last_row: usize,
+    lines: Rc<LineState>,
+    first: bool,
+}
+
+/// What [`NormalisedLines`] has passed on so far: enough to tell whether the last record ended
+/// with a line break.
+#[derive(Default)]
+struct LineState {
+    emitted: StateCell<u64>,
+    at_end: StateCell<bool>,
+    last_byte: StateCell<u8>,
+}
+
+/// Turns CRLF and lone CR line ends into LF as the bytes stream by, so that line counts mean the
+/// same in files from Windows, old Macs and everything else. A line break inside a quoted cell
+/// becomes LF too, as spreadsheets store it.
+struct NormalisedLines<R> {
+    inner: R,
+    /// The previous byte was a CR: an LF right after it belongs to the same line end.
+    skip_lf: bool,
+    state: Rc<LineState>,
+}
+
+impl<R: Read> Read for NormalisedLines<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let read = self.inner.read(buffer)?;
+            if read == 0 {
+                self.state.at_end.set(true);
+                return Ok(0);
+            }
+            let mut written = 0;
+            for index in 0..read {
+                let byte = buffer[index];
+                if byte == b'\n' && self.skip_lf {
+                    self.skip_lf = false;
+                    continue;
+                }
+                self.skip_lf = byte == b'\r';
+                buffer[written] = if byte == b'\r' { b'\n' } else { byte };
+                written += 1;
+            }
+            if written > 0 {
+                self.state
+                    .emitted
+                    .set(self.state.emitted.get() + written as u64);
+                self.state.last_byte.set(buffer[written - 1]);
+                return Ok(written);
+            }
+        }
+    }
+}
+
+impl Iterator for CsvRecords {
+    type Item = Result<Record, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => return None,
+                Err(error) => {
+                    return Some(Err(SourceError::Csv {
+                        file: self.file.clone(),
+                        row: self.last_row + 1,
+                        reason: error.to_string(),
+                    }));
+                }
+                Ok(true) => {}
+            }
+            // The csv reader skips empty lines without a trace but in its line count: the lines
+            // this record took, less its own (one, plus line breaks inside quoted fields), were
+            // empty lines above it, and each is a row in a spreadsheet.
+            let start_line = self.record.position().map_or(0, csv::Position::line);
+            let end = self.reader.position();
+            let embedded: u64 = self
+                .record
+                .iter()
+                .map(|field| field.iter().filter(|&&byte| byte == b'\n').count() as u64)
+                .sum();
+            let unterminated = self.lines.at_end.get()
+                && end.byte() == self.lines.emitted.get()
+                && self.lines.last_byte.get() != b'\n';
+            let own_lines = embedded + u64::from(!unterminated);
+            let blank_lines = end
+                .line()
+                .saturating_sub(start_line)
+                .saturating_sub(own_lines) as usize;
+            let row = self.last_row + 1 + blank_lines;
+            self.last_row = row;
+            if self.first {
+                self.first = false;
+                strip_bom(&mut self.record);
+            }
+            let mut cells = Vec::with_capacity(self.record.len());
+            for (index, field) in self.record.iter().enumerate() {
+                match std::str::from_utf8(field) {
+                    Ok("") => cells.push(Cell::Empty),
+                    Ok(text) => cells.push(Cell::Text(text.to_string())),
+                    Err(_) => {
+                        return Some(Err(SourceError::NotUtf8 {
+                            file: self.file.clone(),
+                            row,
+                            column: index + 1,
+                            encoding: self.encoding.name(),
+                        }));
+                    }
+                }
+            }
+            if cells.iter().all(Cell::is_blank) {
+                continue;
+            }
+            return Some(Ok(Record { row, cells }));
+        }
+    }
+}
+
+fn strip_bom(record: &mut csv::ByteRecord) {
+    let Some(first) = record.get(0) else { return };
+    if let Some(rest) = first.strip_prefix(b"\xEF\xBB\xBF") {
+        let mut fields: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
+        fields[0] = rest.to_vec();
+        let position = record.position().cloned();
+        *record = csv::ByteRecord::from(fields);
+        record.set_position(position);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_dialect(sample: &str, delimiter: u8, quote: u8) {
+        let found = detect_dialect(sample.as_bytes(), false, None, None);
+        assert_eq!(
+            (found.delimiter as char, found.quote as char),
+            (delimiter as char, quote as char),
+            "{sample:?}"
+        );
+    }
+
+    #[test]
+    fn dialects() {
+        check_dialect("a,b,c\n1,2,3\n", b',', b'"');
+        check_dialect("a;b;c\n1,5;2;3\n", b';', b'"');
+        check_dialect("a\tb\n1\t2\n", b'\t', b'"');
+        check_dialect("a|b|c\n1|2|3\n", b'|', b'"');
+        check_dialect("name,note\n\"x;y\",\"1;2;3\"\n", b',', b'"');
+        check_dialect("name,note\n'x,y',z\n'a,b',c\n", b',', b'\'');
+        check_dialect("name,city\nO'Brien,Cork\nD'Arcy,Paris\n", b',', b'"');
+        check_dialect("Report of March\n\na;b;c\n1;2;3\n4;5;6\n", b';', b'"');
+        check_dialect("single\nvalue\n", b',', b'"');
+    }
+
+    fn check_encoding(bytes: &[u8], expected: &str) {
+        let encoding = choose_encoding(bytes, None, "f").expect("an encoding");
+        assert_eq!(encoding.name(), expected, "{bytes:?}");
+    }
+
+    #[test]
+    fn encodings() {
+        check_encoding(b"name\nplain ascii\n", "UTF-8");
+        check_encoding("name\ncaf\u{e9}\n".as_bytes(), "UTF-8");
+        check_encoding(b"\xEF\xBB\xBFname\n", "UTF-8");
+        check_encoding(b"\xFF\xFEn\0a\0", "UTF-16LE");
+        check_encoding(b"\xFE\xFF\0n\0a", "UTF-16BE");
+        check_encoding(
+            b"name;city\nM\xfcller;K\xf6ln\nGarc\xeda;M\xe1laga\n",
+            "windows-1252",
+        );
+        // A character cut by the end of the sample is still UTF-8.
+        check_encoding(&"name\ncaf\u{e9}".as_bytes()[..9], "UTF-8");
+        assert!(choose_encoding(b"x", Some("klingon"), "f").is_err());
+        assert_eq!(
+            choose_encoding(b"x", Some("latin1"), "f")
+                .expect("latin1")
+                .name(),
+            "windows-1252"
+        );
+    }
+}

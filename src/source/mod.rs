@@ -1,0 +1,578 @@
+//! Files in: recognising the kind of file, its encoding and CSV dialect or its sheet, finding the
+//! header (below any title rows), and yielding data records with the physical row numbers a
+//! spreadsheet user sees. `delimited` reads text, `workbook` reads spreadsheets.
+//!
+//! Delimited text is streamed, so a large file is never held whole; a workbook sheet is loaded
+//! by calamine and turned into records one row at a time.
+
+mod delimited;
+mod workbook;
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime, Timelike};
+
+pub use delimited::{Dialect, detect_dialect};
+
+/// What a file holds in one cell, before any field type is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    /// A spreadsheet error cell such as `#DIV/0!`.
+    Error(String),
+}
+
+impl Cell {
+    /// True for an empty cell or one holding only white space.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(text) => text.trim().is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as the user would read it: numbers without a spurious `.0`, dates in ISO form.
+    pub fn to_text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(text) => text.clone(),
+            Cell::Int(number) => number.to_string(),
+            // `{}` on f64 prints the shortest text that reads back as the same number.
+            Cell::Float(number) => number.to_string(),
+            Cell::Bool(value) => value.to_string(),
+            Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
+            Cell::DateTime(datetime) => format_datetime(datetime),
+            Cell::Error(error) => error.clone(),
+        }
+    }
+}
+
+/// ISO 8601 with a space, seconds always, fractions only when present.
+pub fn format_datetime(datetime: &NaiveDateTime) -> String {
+    if datetime.nanosecond() == 0 {
+        datetime.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        datetime.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+    }
+}
+
+/// One data row: its physical row number (1-based, as a spreadsheet shows it) and its cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub row: usize,
+    pub cells: Vec<Cell>,
+}
+
+/// The kind of file, as recognised from its bytes and name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Spreadsheet,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Format::Csv => "csv",
+            Format::Spreadsheet => "spreadsheet",
+        })
+    }
+}
+
+/// How to read a file; each `Some` overrides what would be detected.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// A sheet name, or its 1-based position among the workbook's sheets.
+    pub sheet: Option<String>,
+    /// 1-based physical row of the header.
+    pub header_row: Option<usize>,
+    pub delimiter: Option<u8>,
+    pub quote: Option<u8>,
+    /// An encoding label such as `utf-8`, `windows-1252`, `latin1`, `utf-16le`.
+    pub encoding: Option<String>,
+}
+
+/// A failure to read a file, with where it happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{file}: cannot open the file: {reason}")]
+    Open { file: String, reason: String },
+    #[error("{file}: the file is empty: export the data again, with a header row and data rows")]
+    Empty { file: String },
+    #[error(
+        "{file}: this does not look like a spreadsheet ({what}); intake reads CSV or TSV text and xlsx, xlsm, xls, xlsb or ods workbooks"
+    )]
+    NotASpreadsheet { file: String, what: String },
+    #[error(
+        "{file}{sheet}: no header row found{detail}: give the file a header row, or name it with --header-row"
+    )]
+    NoHeader {
+        file: String,
+        sheet: SheetLabel,
+        detail: String,
+    },
+    #[error(
+        "{file}{sheet}: the header on row {header_row} has no data rows under it: nothing to import"
+    )]
+    NoData {
+        file: String,
+        sheet: SheetLabel,
+        header_row: usize,
+    },
+    #[error("{file}: sheet {wanted:?} not found; the workbook's sheets are: {available}")]
+    NoSuchSheet {
+        file: String,
+        wanted: String,
+        available: String,
+    },
+    #[error("{file}{sheet}: cannot read the workbook: {reason}")]
+    Workbook {
+        file: String,
+        sheet: SheetLabel,
+        reason: String,
+    },
+    #[error(
+        "{file}: row {row}, column {column}: the text is not valid {encoding}: name the file's encoding with --encoding (windows-1252 for most Excel exports), or save it as UTF-8"
+    )]
+    NotUtf8 {
+        file: String,
+        row: usize,
+        column: usize,
+        encoding: &'static str,
+    },
+    #[error(
+        "{file}: unknown encoding {encoding:?}: use a label such as utf-8, windows-1252, latin1, iso-8859-15, utf-16le, shift_jis"
+    )]
+    Encoding { file: String, encoding: String },
+    #[error("{file}: row {row}: malformed CSV: {reason}")]
+    Csv {
+        file: String,
+        row: usize,
+        reason: String,
+    },
+}
+
+/// `, sheet "Name"` after a file name in a message, or nothing for a CSV.
+#[derive(Debug, Clone, Default)]
+pub struct SheetLabel(pub Option<String>);
+
+impl fmt::Display for SheetLabel {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(sheet) => write!(formatter, ", sheet {sheet:?}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An opened file: what was detected, the header, and the data records still to read.
+pub struct Table {
+    pub file: String,
+    pub format: Format,
+    pub sheet: Option<String>,
+    /// Every sheet of a workbook, in order; empty for a CSV.
+    pub sheets: Vec<String>,
+    pub delimiter: Option<u8>,
+    pub quote: Option<u8>,
+    /// The encoding's name (`UTF-8`, `windows-1252`, `UTF-16LE`); none for a workbook.
+    pub encoding: Option<&'static str>,
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    /// The data records, blank rows left out, each at most once.
+    pub records: Records,
+}
+
+/// Records as they are read; a file that turns out broken half-way yields an error.
+pub type Records = Box<dyn Iterator<Item = Result<Record, SourceError>>>;
+
+/// What a reader found before the header is looked for: every record, the header included.
+struct Opened {
+    records: Records,
+    sheet: Option<String>,
+    sheets: Vec<String>,
+    delimiter: Option<u8>,
+    quote: Option<u8>,
+    encoding: Option<&'static str>,
+}
+
+impl fmt::Debug for Table {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Table")
+            .field("file", &self.file)
+            .field("format", &self.format)
+            .field("sheet", &self.sheet)
+            .field("header_row", &self.header_row)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens a CSV/TSV or a workbook, detects what it is, finds the header and returns the records
+/// still to be read. Fails when there is no header or no data row under it.
+pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
+    let file = path.display().to_string();
+    let open_error = |error: std::io::Error| SourceError::Open {
+        file: file.clone(),
+        reason: error.to_string(),
+    };
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    File::open(path)
+        .and_then(|handle| handle.take(SAMPLE_BYTES as u64).read_to_end(&mut sample))
+        .map_err(open_error)?;
+    if sample.is_empty() {
+        return Err(SourceError::Empty { file });
+    }
+    let (opened, format) = match sniff(&sample, path) {
+        Sniffed::Workbook => (workbook::open(path, &file, options)?, Format::Spreadsheet),
+        Sniffed::Text => {
+            let handle = File::open(path).map_err(open_error)?;
+            (
+                delimited::open(handle, &sample, path, &file, options)?,
+                Format::Csv,
+            )
+        }
+        Sniffed::Binary(what) => return Err(SourceError::NotASpreadsheet { file, what }),
+    };
+    let sheet = SheetLabel(opened.sheet.clone());
+    let (header, records) = find_header(opened.records, options.header_row, &file, &sheet)?;
+    let mut records = records.peekable();
+    if records.peek().is_none() {
+        return Err(SourceError::NoData {
+            file,
+            sheet,
+            header_row: header.row,
+        });
+    }
+    Ok(Table {
+        file,
+        format,
+        sheet: opened.sheet,
+        sheets: opened.sheets,
+        delimiter: opened.delimiter,
+        quote: opened.quote,
+        encoding: opened.encoding,
+        header_row: header.row,
+        headers: header_names(&header.cells),
+        records: Box::new(records),
+    })
+}
+
+/// How much of a file is read up front to recognise it.
+const SAMPLE_BYTES: usize = 64 * 1024;
+
+enum Sniffed {
+    Text,
+    Workbook,
+    Binary(String),
+}
+/// Decides from the first bytes (and only then the extension) what kind of file this is.
+fn sniff(sample: &[u8], path: &Path) -> Sniffed {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    if sample.starts_with(ZIP) || sample.starts_with(OLE) {
+        return Sniffed::Workbook;
+    }
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase);
+    if matches!(
+        extension.as_deref(),
+        Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods")
+    ) {
+        return Sniffed::Binary(format!(
+            "its name ends in .{} but its content is not a workbook",
+            extension.unwrap_or_default()
+        ));
+    }
+    for (magic, what) in [
+        (&b"%PDF"[..], "a PDF document"),
+        (&b"\x89PNG"[..], "a PNG image"),
+        (&b"\xFF\xD8\xFF"[..], "a JPEG image"),
+        (&b"GIF8"[..], "a GIF image"),
+        (&b"\x1F\x8B"[..], "a gzip archive"),
+    ] {
+        if sample.starts_with(magic) {
+            return Sniffed::Binary(what.to_string());
+        }
+    }
+    let utf16 = sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF");
+    if !utf16 && sample.contains(&0) {
+        return Sniffed::Binary("binary content".to_string());
+    }
+    Sniffed::Text
+}
+
+/// How many non-blank rows at the top may be titles, notes or banners above the real header.
+const HEADER_SEARCH: usize = 30;
+/// How many rows under a candidate header show how wide the data is.
+const DATA_SAMPLE: usize = 10;
+
+/// Finds the header: the row on `header_row` when given, otherwise the first row that looks
+/// like one (see [`choose_header`]). Returns it and the records under it.
+fn find_header(
+    mut records: Records,
+    header_row: Option<usize>,
+    file: &str,
+    sheet: &SheetLabel,
+) -> Result<(Record, Records), SourceError> {
+    let no_header = |detail: String| SourceError::NoHeader {
+        file: file.to_string(),
+        sheet: sheet.clone(),
+        detail,
+    };
+    if let Some(wanted) = header_row {
+        for record in records.by_ref() {
+            let record = record?;
+            if record.row == wanted {
+                return Ok((record, records));
+            }
+            if record.row > wanted {
+                return Err(no_header(format!(" (row {wanted} is blank)")));
+            }
+        }
+        return Err(no_header(format!(" (the file ends before row {wanted})")));
+    }
+    let mut top = Vec::with_capacity(HEADER_SEARCH + DATA_SAMPLE);
+    for record in records.by_ref() {
+        top.push(record?);
+        if top.len() == HEADER_SEARCH + DATA_SAMPLE {
+            break;
+        }
+    }
+    if top.is_empty() {
+        return Err(no_header(" (the file has no rows)".to_string()));
+    }
+    let chosen = choose_header(&top);
+    let mut rest = top.split_off(chosen);
+    let header = rest.remove(0);
+    Ok((header, Box::new(rest.into_iter().map(Ok).chain(records))))
+}
+
+/// The index of the first row that looks like a header: at least two filled cells, mostly text
+/// that does not read as a number or date, and filled at least as widely as most of the rows
+/// under it (60 % of their width). Titles, notes and banners above a table fail the width test.
+/// A file of one column has its header on its first row.
+pub fn choose_header(rows: &[Record]) -> usize {
+    for (index, candidate) in rows.iter().enumerate().take(HEADER_SEARCH) {
+        let below = &rows[index + 1..rows.len().min(index + 1 + DATA_SAMPLE)];
+        let widths: Vec<usize> = below.iter().map(|row| used_width(&row.cells)).collect();
+        let Some(data_width) = most_common(&widths) else {
+            return index;
+        };
+        if data_width <= 1 {
+            return index;
+        }
+        let filled: Vec<&Cell> = candidate
+            .cells
+            .iter()
+            .filter(|cell| !cell.is_blank())
+            .collect();
+        let labels = filled.iter().filter(|cell| is_label(cell)).count();
+        if filled.len() >= 2 && filled.len() * 5 >= data_width * 3 && labels * 2 >= filled.len() {
+            return index;
+        }
+    }
+    0
+}
+
+/// Position after the last non-blank cell.
+fn used_width(cells: &[Cell]) -> usize {
+    cells
+        .iter()
+        .rposition(|cell| !cell.is_blank())
+        .map_or(0, |last| last + 1)
+}
+
+/// Text that is not a number or a date: what column names are made of.
+fn is_label(cell: &Cell) -> bool {
+    let Cell::Text(text) = cell else { return false };
+    let text = text.trim();
+    let numeric = text
+        .chars()
+        .all(|character| character.is_ascii_digit() || ".,-+/: %$€£()".contains(character));
+    !numeric
+}
+
+/// The most frequent value (the larger one on a tie), or `None` for no values.
+fn most_common(counts: &[usize]) -> Option<usize> {
+    let mut tally = std::collections::BTreeMap::new();
+    for &count in counts {
+        *tally.entry(count).or_insert(0usize) += 1;
+    }
+    tally
+        .into_iter()
+        .max_by_key(|&(count, seen)| (seen, count))
+        .map(|(count, _)| count)
+}
+
+/// Header texts, trimmed, with trailing empty header cells dropped and inner ones named by position.
+fn header_names(cells: &[Cell]) -> Vec<String> {
+    let used = cells
+        .iter()
+        .rposition(|cell| !cell.is_blank())
+        .map_or(0, |position| position + 1);
+    cells[..used]
+        .iter()
+        .enumerate()
+        .map(|(index, cell)| {
+            let text = cell.to_text().trim().to_string();
+            if text.is_empty() {
+                format!("column {}", index + 1)
+            } else {
+                text
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    fn rows_of(text: &str) -> Vec<(usize, Vec<String>)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rows.csv");
+        std::fs::write(&path, text).expect("write");
+        let table = open(&path, &ReadOptions::default()).expect("opens");
+        table
+            .records
+            .map(|record| {
+                let record = record.expect("reads");
+                (record.row, record.cells.iter().map(Cell::to_text).collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_as_a_spreadsheet_numbers_them() {
+        let cells = |row: usize, text: &str| (row, vec![text.to_string()]);
+        assert_eq!(rows_of("a\n1\n\n2\n"), vec![cells(2, "1"), cells(4, "2")]);
+        assert_eq!(
+            rows_of("a\r\n1\r\n\r\n\r\n2"),
+            vec![cells(2, "1"), cells(5, "2")]
+        );
+        assert_eq!(
+            rows_of("a\n\"x\ny\"\nz\n"),
+            vec![cells(2, "x\ny"), cells(3, "z")]
+        );
+        assert_eq!(rows_of("\n\na\n1\n"), vec![cells(4, "1")]);
+        assert_eq!(rows_of("\u{feff}a\n1\n"), vec![cells(2, "1")]);
+        assert_eq!(rows_of("a\r1\r\r2\r"), vec![cells(2, "1"), cells(4, "2")]);
+        assert_eq!(
+            rows_of("a\r\n\"x\r\ny\"\r\nz"),
+            vec![cells(2, "x\ny"), cells(3, "z")]
+        );
+        assert_eq!(rows_of("a\n1\n\n\n2"), vec![cells(2, "1"), cells(5, "2")]);
+        assert_eq!(rows_of("a\n\"x\ny\""), vec![cells(2, "x\ny")]);
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    fn rows(lines: &[&[&str]]) -> Vec<Record> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(index, cells)| Record {
+                row: index + 1,
+                cells: cells
+                    .iter()
+                    .map(|text| {
+                        if text.is_empty() {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(text.to_string())
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headers_below_titles_and_notes() {
+        let plain = rows(&[
+            &["sku", "name", "price"],
+            &["A", "One", "1"],
+            &["B", "Two", "2"],
+        ]);
+        assert_eq!(choose_header(&plain), 0);
+        let titled = rows(&[
+            &["Stock report", "", ""],
+            &["Exported 2024-03-01 by ERP", "", ""],
+            &["sku", "name", "price"],
+            &["A", "One", "1"],
+            &["B", "", "2"],
+        ]);
+        assert_eq!(choose_header(&titled), 2);
+        let banner_with_two_cells = rows(&[
+            &["Company:", "ACME", "", "", ""],
+            &["id", "name", "qty", "price", "note"],
+            &["1", "x", "2", "3", ""],
+            &["2", "y", "2", "3", "z"],
+        ]);
+        assert_eq!(choose_header(&banner_with_two_cells), 1);
+        let one_column = rows(&[&["email"], &["a@b.c"], &["d@e.f"]]);
+        assert_eq!(choose_header(&one_column), 0);
+        let numbers_first = rows(&[
+            &["2024", "2025", ""],
+            &["name", "q1", "q2"],
+            &["x", "1", "2"],
+        ]);
+        assert_eq!(choose_header(&numbers_first), 1);
+    }
+}
+
+#[cfg(test)]
+mod property_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whatever the bytes, opening and reading gives records or an error, never a panic.
+    fn read_all(bytes: &[u8], extension: &str) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(format!("input.{extension}"));
+        std::fs::write(&path, bytes).expect("write");
+        if let Ok(table) = open(&path, &ReadOptions::default()) {
+            let mut last_row = table.header_row;
+            for record in table.records {
+                let Ok(record) = record else { break };
+                assert!(record.row > last_row, "rows only go forward");
+                last_row = record.row;
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024), extension in "(csv|tsv|xlsx|xls|ods|txt)") {
+            read_all(&bytes, &extension);
+        }
+
+        #[test]
+        fn csv_like_text(text in "[ab1,;\t|\"\r\n ]{0,300}") {
+            read_all(text.as_bytes(), "csv");
+        }
+
+        #[test]
+        fn zip_like_bytes(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let mut bytes = b"PK\x03\x04".to_vec();
+            bytes.extend(tail);
+            read_all(&bytes, "xlsx");
+        }
+    }
+}
