@@ -19,7 +19,7 @@ pub enum Command {
     /// What a file is: format, encoding, delimiter, sheets, header row, and a profile of each column
     Inspect(InspectArgs),
     /// Stage 1: show which column feeds which field, with score and method
-    Map(MapArgs),
+    Map(MapCommandArgs),
     /// Stages 1 and 2: check every row and report each problem with its row and column
     Validate(ValidateArgs),
     /// Stages 1 to 3: a dry run that shows what would be written; --commit writes it
@@ -76,6 +76,15 @@ pub struct MapArgs {
     /// Output: a table for people, or one JSON document on stdout
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MapCommandArgs {
+    #[command(flatten)]
+    pub map: MapArgs,
+    /// Remember this mapping (with any --map) for the next file with the same headers, in mappings/learned/
+    #[arg(long)]
+    pub save: bool,
 }
 
 #[derive(Debug, Args)]

@@ -2,11 +2,13 @@
 //! hands what they found to `report`. Holds no logic of its own beyond the order and the exit.
 
 use std::io::IsTerminal;
+use std::path::Path;
 
 use anyhow::{Context, bail};
 
 use crate::db;
 use crate::detect::{self, Mapping};
+use crate::learned;
 use crate::load::{self, Plan, Planner};
 use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
@@ -14,7 +16,9 @@ use crate::report::{
     TableOptions,
 };
 use crate::schema::{self, Schema, Value};
-use crate::settings::{ImportSettings, InspectSettings, MapSettings, Settings, ValidateSettings};
+use crate::settings::{
+    ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings, ValidateSettings,
+};
 use crate::source::{self, Record, Table};
 use crate::validate::{RowError, TypedRow, Validator};
 
@@ -64,13 +68,37 @@ fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
     let schema = schema::resolve(&settings.schema)?;
     let mut table = source::open(&settings.input.file, &settings.input.read)?;
     let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
-    let mapping = detect::detect(&schema, &table.headers, &profiles, &settings.overrides)?;
+    let overrides = with_learned(&schema, &table.headers, &settings.overrides)?;
+    let mapping = detect::detect(&schema, &table.headers, &profiles, &overrides)?;
     Ok(Prepared {
         schema,
         table,
         profiles,
         mapping,
     })
+}
+
+/// The user's `--map` on top of a mapping saved for these headers, if there is one; a saved
+/// entry gives way where the user names the same column or field.
+fn with_learned(
+    schema: &Schema,
+    headers: &[String],
+    given: &[detect::Override],
+) -> anyhow::Result<Vec<detect::Override>> {
+    let Some((_, saved)) = learned::find(Path::new(learned::FOLDER), &schema.name, headers)? else {
+        return Ok(given.to_vec());
+    };
+    let mut overrides: Vec<detect::Override> = saved
+        .into_iter()
+        .filter(|saved| {
+            !given.iter().any(|user| {
+                detect::normalise(&user.column) == detect::normalise(&saved.column)
+                    || (user.field.is_some() && user.field == saved.field)
+            })
+        })
+        .collect();
+    overrides.extend(given.iter().cloned());
+    Ok(overrides)
 }
 
 /// Profiles up to `limit` records and puts them back in front of the rest, so nothing is read
@@ -228,13 +256,27 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         committed: None,
         backup: None,
         import_id: None,
+        saved: None,
     }
 }
 
-fn map(settings: &MapSettings) -> anyhow::Result<Exit> {
-    let prepared = prepare(settings)?;
-    let document = stage_one_document(&prepared);
-    report::print(&document, settings.output, TableOptions { show_errors: 0 })?;
+fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {
+    let prepared = prepare(&settings.map)?;
+    let mut document = stage_one_document(&prepared);
+    if settings.save {
+        let columns: Vec<(String, Option<String>)> = document
+            .mapping
+            .iter()
+            .map(|entry| (entry.column.clone(), entry.field.clone()))
+            .collect();
+        let path = learned::save(Path::new(learned::FOLDER), &prepared.schema.name, &columns)?;
+        document.saved = Some(path.display().to_string());
+    }
+    report::print(
+        &document,
+        settings.map.output,
+        TableOptions { show_errors: 0 },
+    )?;
     Ok(Exit::Success)
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod detect;
+pub mod learned;
 pub mod load;
 pub mod profile;
 pub mod report;

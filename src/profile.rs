@@ -457,6 +457,9 @@ impl ColumnState {
                 day_text(dates.min_reduce().ok().map(|scalar| scalar.value().clone())),
                 day_text(dates.max_reduce().ok().map(|scalar| scalar.value().clone())),
             )
+        } else if dated {
+            // The order is open: any minimum would be a guess.
+            (None, None)
         } else {
             (
                 any_text(

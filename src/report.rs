@@ -193,6 +193,9 @@ pub struct Document {
     pub backup: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub import_id: Option<Option<String>>,
+    /// Where `map --save` recorded the mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved: Option<String>,
 }
 
 /// What the table output adds to the document.

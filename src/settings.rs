@@ -40,6 +40,13 @@ pub struct MapSettings {
 }
 
 #[derive(Debug, Clone)]
+pub struct MapCommandSettings {
+    pub map: MapSettings,
+    /// `--save`: record the mapping under mappings/learned/.
+    pub save: bool,
+}
+
+#[derive(Debug, Clone)]
 pub struct ValidateSettings {
     pub map: MapSettings,
     pub show_errors: usize,
@@ -61,7 +68,7 @@ pub struct ImportSettings {
 #[derive(Debug, Clone)]
 pub enum Settings {
     Inspect(InspectSettings),
-    Map(MapSettings),
+    Map(MapCommandSettings),
     Validate(ValidateSettings),
     Import(ImportSettings),
 }
@@ -75,7 +82,10 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             input: input_settings(args.input)?,
             output: output(args.format),
         }),
-        Command::Map(args) => Settings::Map(map_settings(args)?),
+        Command::Map(args) => Settings::Map(MapCommandSettings {
+            map: map_settings(args.map)?,
+            save: args.save,
+        }),
         Command::Validate(args) => Settings::Validate(validate_settings(args)?),
         Command::Import(args) => {
             let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());

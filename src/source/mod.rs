@@ -122,12 +122,14 @@ pub enum SourceError {
         detail: String,
     },
     #[error(
-        "{file}{sheet}: the header on row {header_row} has no data rows under it: nothing to import"
+        "{file}{sheet}: the header on row {header_row} has no data rows under it: nothing to import{other_sheets}"
     )]
     NoData {
         file: String,
         sheet: SheetLabel,
         header_row: usize,
+        /// For a workbook with several sheets: which others there are.
+        other_sheets: String,
     },
     #[error("{file}: sheet {wanted:?} not found; the workbook's sheets are: {available}")]
     NoSuchSheet {
@@ -248,10 +250,25 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
     let (header, records) = find_header(opened.records, options.header_row, &file, &sheet)?;
     let mut records = records.peekable();
     if records.peek().is_none() {
+        let others: Vec<String> = opened
+            .sheets
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| Some(*name) != opened.sheet.as_ref())
+            .map(|(index, name)| format!("{} {name:?}", index + 1))
+            .collect();
         return Err(SourceError::NoData {
             file,
             sheet,
             header_row: header.row,
+            other_sheets: if others.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (other sheets: {}; choose one with --sheet)",
+                    others.join(", ")
+                )
+            },
         });
     }
     Ok(Table {

@@ -1,0 +1,175 @@
+//! intake through its binary: real files in a temporary directory, a real SQLite file, and the
+//! exact exit codes, report contents and rows in the database afterwards. This file is the
+//! harness; the tests are in the modules, one per part of the product.
+
+mod mapping;
+mod pipeline;
+mod reading;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use sqlx::{ConnectOptions, Row};
+
+/// One run of the binary.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|error| {
+            panic!(
+                "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// A temporary working directory: the default `intake.db` lands here.
+pub(crate) struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub(crate) fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub(crate) fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write a test file");
+        path.display().to_string()
+    }
+
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_intake"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run intake");
+        let run = Run {
+            code: output.status.code().expect("an exit code, not a signal"),
+            stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+        };
+        assert!(
+            !run.stderr.contains("panicked"),
+            "intake panicked:\n{}",
+            run.stderr
+        );
+        run
+    }
+
+    /// Rows of a query on `intake.db` in this workspace; each column as text (NULL as None).
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        query(&self.path("intake.db"), sql)
+    }
+}
+
+pub(crate) fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+pub(crate) fn query(database: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(database)
+            .connect()
+            .await
+            .unwrap_or_else(|error| panic!("open {}: {error}", database.display()));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(&mut connection)
+            .await
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|index| {
+                        row.try_get::<Option<String>, _>(index)
+                            .expect("a text column")
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+pub(crate) fn texts(rows: &[&[Option<&str>]]) -> Vec<Vec<Option<String>>> {
+    rows.iter()
+        .map(|row| row.iter().map(|cell| cell.map(str::to_string)).collect())
+        .collect()
+}
+
+/// (column, field, method) of each mapping entry.
+pub(crate) fn mapping_of(document: &Value) -> Vec<(String, Option<String>, Option<String>)> {
+    document["mapping"]
+        .as_array()
+        .expect("a mapping array")
+        .iter()
+        .map(|entry| {
+            (
+                entry["column"].as_str().expect("a column").to_string(),
+                entry["field"].as_str().map(str::to_string),
+                entry["method"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn entry(
+    column: &str,
+    field: Option<&str>,
+    method: Option<&str>,
+) -> (String, Option<String>, Option<String>) {
+    (
+        column.to_string(),
+        field.map(str::to_string),
+        method.map(str::to_string),
+    )
+}
+
+/// (row, column, code) of each error.
+pub(crate) fn errors_of(document: &Value) -> Vec<(u64, String, String)> {
+    document["errors"]
+        .as_array()
+        .expect("an errors array")
+        .iter()
+        .map(|error| {
+            (
+                error["row"].as_u64().expect("a row"),
+                error["column"].as_str().unwrap_or_default().to_string(),
+                error["code"].as_str().expect("a code").to_string(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn keys(document: &Value) -> Vec<&str> {
+    document
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
