@@ -106,24 +106,34 @@ const CANDIDATE_FLOOR: f64 = 0.3;
 /// ```
 pub fn normalise(header: &str) -> String {
     let mut words = String::with_capacity(header.len());
-    let mut previous: Option<char> = None;
+    // Lower-case letters just before: a camelCase hump splits only after a word of two or more
+    // (weightKg, isActive), not inside an acronym such as UoM.
+    let mut lower_run = 0;
     for character in header.trim().chars() {
         if character.is_alphanumeric() {
-            let hump = character.is_uppercase() && previous.is_some_and(char::is_lowercase);
+            let hump = character.is_uppercase() && lower_run >= 2;
+            lower_run = if character.is_lowercase() {
+                lower_run + 1
+            } else {
+                0
+            };
             if hump {
                 words.push(' ');
             }
             words.extend(character.to_lowercase());
         } else if character == '#' {
             // "Invoice #" is "invoice number".
+            lower_run = 0;
             if !words.ends_with(' ') && !words.is_empty() {
                 words.push(' ');
             }
             words.push_str("number");
-        } else if !words.ends_with(' ') && !words.is_empty() {
-            words.push(' ');
+        } else {
+            lower_run = 0;
+            if !words.ends_with(' ') && !words.is_empty() {
+                words.push(' ');
+            }
         }
-        previous = Some(character);
     }
     words.trim_end().to_string()
 }
@@ -231,6 +241,11 @@ fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
         FieldType::Integer => shares.integer,
         FieldType::Number => shares.number,
         FieldType::Boolean => shares.boolean,
+        // A column of date-times may feed a date field (validation then says which values carry
+        // a time of day), but only dates alone count as a perfect fit.
+        FieldType::Date if shares.date < KIND_SHARE && shares.datetime >= VETO_SHARE => {
+            return None;
+        }
         FieldType::Date => shares.date,
         FieldType::Datetime => shares.datetime,
         FieldType::String => match field.format.as_deref() {
@@ -535,6 +550,9 @@ mod tests {
             ("Price (USD)", "price usd"),
             ("E-mail", "e mail"),
             ("ÉTAT", "état"),
+            ("UoM", "uom"),
+            ("InvoiceAmountDue", "invoice amount due"),
+            ("Invoice #", "invoice number"),
             ("", ""),
         ] {
             assert_eq!(normalise(header), expected, "{header:?}");

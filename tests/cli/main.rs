@@ -2,6 +2,7 @@
 //! exact exit codes, report contents and rows in the database afterwards. This file is the
 //! harness; the tests are in the modules, one per part of the product.
 
+mod accuracy;
 mod mapping;
 mod pipeline;
 mod reading;

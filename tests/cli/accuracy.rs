@@ -1,0 +1,168 @@
+//! How well stage 1 maps real export templates: every header spelling in fixtures/headers/ is
+//! mapped through the binary, with a sample value under it, and compared with the field it must
+//! take. Print the figures with `cargo test --test cli accuracy -- --nocapture`.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use crate::{Workspace, fixture};
+
+#[derive(Deserialize)]
+struct Templates {
+    template: Vec<Template>,
+}
+
+#[derive(Deserialize)]
+struct Template {
+    /// In the held-out set, the schema each template is for.
+    schema: Option<String>,
+    source: String,
+    /// [header, expected field or "", sample value]
+    columns: Vec<[String; 3]>,
+}
+
+/// What one schema's templates gave.
+#[derive(Default)]
+struct Figures {
+    spellings: usize,
+    with_field: usize,
+    right: usize,
+    wrong: Vec<String>,
+    missed: Vec<String>,
+    left_unmapped: usize,
+}
+
+fn measure(workspace: &Workspace, set: &str, schema: &str) -> Figures {
+    let text = std::fs::read_to_string(fixture(&format!("headers/{set}.toml")))
+        .expect("read the header set");
+    let templates: Templates = toml::from_str(&text).expect("the header set parses");
+    let mut figures = Figures::default();
+    let chosen = templates.template.iter().filter(|template| {
+        template
+            .schema
+            .as_deref()
+            .is_none_or(|wanted| wanted == schema)
+    });
+    for (number, template) in chosen.enumerate() {
+        let name = format!("{set}-{schema}-{number}.csv");
+        let mut writer = csv::Writer::from_path(workspace.path(&name)).expect("a CSV writer");
+        writer
+            .write_record(template.columns.iter().map(|column| &column[0]))
+            .expect("header");
+        for _ in 0..3 {
+            writer
+                .write_record(template.columns.iter().map(|column| &column[2]))
+                .expect("row");
+        }
+        writer.flush().expect("flush");
+        let run = workspace.run(&[
+            "map",
+            &workspace.path(&name).display().to_string(),
+            "--schema",
+            schema,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{}: {}", template.source, run.stderr);
+        let document = run.json();
+        for (index, [header, expected, _]) in template.columns.iter().enumerate() {
+            let entry = &document["mapping"][index];
+            assert_eq!(entry["column"], header.as_str());
+            let found = entry["field"].as_str().unwrap_or_default();
+            figures.spellings += 1;
+            if !expected.is_empty() {
+                figures.with_field += 1;
+            } else if found.is_empty() {
+                figures.left_unmapped += 1;
+            }
+            if found == expected {
+                figures.right += usize::from(!expected.is_empty());
+            } else if found.is_empty() {
+                figures.missed.push(format!(
+                    "{} / {header:?}: expected {expected}, left unmapped",
+                    template.source
+                ));
+            } else {
+                figures.wrong.push(format!(
+                    "{} / {header:?}: expected {}, mapped to {found} ({} {})",
+                    template.source,
+                    if expected.is_empty() {
+                        "nothing"
+                    } else {
+                        expected
+                    },
+                    entry["method"],
+                    entry["score"]
+                ));
+            }
+        }
+    }
+    figures
+}
+
+fn figures_line(report: &mut String, schema: &str, figures: &Figures) -> f64 {
+    let share = figures.right as f64 / figures.with_field as f64;
+    writeln!(
+        report,
+        "{schema:<10} {:>9}  {:>12}  {:>12}  {:>5.1}%  {:>5}  {}/{}",
+        figures.spellings,
+        figures.with_field,
+        figures.right,
+        share * 100.0,
+        figures.wrong.len(),
+        figures.left_unmapped,
+        figures.spellings - figures.with_field
+    )
+    .expect("write");
+    for line in figures.missed.iter().chain(&figures.wrong) {
+        writeln!(report, "  {line}").expect("write");
+    }
+    share
+}
+
+const HEADING: &str = "schema     spellings  with a field  mapped right  share   wrong  extra columns left unmapped\n";
+
+#[test]
+fn accuracy_on_real_export_templates() {
+    let workspace = Workspace::new();
+    let mut report = format!("The tuning set (fixtures/headers/SCHEMA.toml):\n{HEADING}");
+    let mut failures = Vec::new();
+    for schema in ["products", "customers", "invoices"] {
+        let figures = measure(&workspace, schema, schema);
+        let share = figures_line(&mut report, schema, &figures);
+        assert!(
+            figures.with_field >= 40,
+            "{schema}: at least 40 spellings with a field"
+        );
+        if share < 0.95 {
+            failures.push(format!(
+                "{schema}: {:.1}% mapped right, under 95%",
+                share * 100.0
+            ));
+        }
+        if !figures.wrong.is_empty() {
+            failures.push(format!(
+                "{schema}: {} columns mapped to a wrong field",
+                figures.wrong.len()
+            ));
+        }
+    }
+    write!(
+        report,
+        "\nThe held-out set (fixtures/headers/held-out.toml, never tuned on):\n{HEADING}"
+    )
+    .expect("write");
+    for schema in ["products", "customers", "invoices"] {
+        let figures = measure(&workspace, "held-out", schema);
+        figures_line(&mut report, schema, &figures);
+        if !figures.wrong.is_empty() {
+            failures.push(format!(
+                "held out, {schema}: {} columns mapped to a wrong field",
+                figures.wrong.len()
+            ));
+        }
+    }
+    println!("{report}");
+    assert!(failures.is_empty(), "{}\n{report}", failures.join("\n"));
+}
