@@ -163,6 +163,10 @@ fn accuracy_on_real_export_templates() {
             ));
         }
     }
-    println!("{report}");
+    // The figures are the point of this test: shown with --nocapture.
+    #[allow(clippy::print_stdout)]
+    {
+        println!("{report}");
+    }
     assert!(failures.is_empty(), "{}\n{report}", failures.join("\n"));
 }
