@@ -176,10 +176,18 @@ impl Profiler {
 impl ColumnState {
     fn observe(&mut self, cell: &Cell) {
         self.non_empty += 1;
-        let text = cell.to_text();
+        // Text cells, nearly all cells of a CSV, are used as they are, without a copy.
+        let owned;
+        let text: &str = match cell {
+            Cell::Text(text) => text,
+            other => {
+                owned = other.to_text();
+                &owned
+            }
+        };
         self.values.append_value(text.trim());
-        if self.examples.len() < 3 && !self.examples.contains(&text) {
-            self.examples.push(text.clone());
+        if self.examples.len() < 3 && !self.examples.iter().any(|example| example == text) {
+            self.examples.push(text.to_string());
         }
         match cell {
             Cell::Int(number) => {
@@ -243,15 +251,11 @@ impl ColumnState {
             return;
         }
         if let Some(evidence) = date_evidence(text) {
+            let (date_part, _) = validate::split_date_time(text).unwrap_or((text, false));
             let reading = |order| {
-                let style = TextStyle {
-                    decimal_comma: false,
-                    date_order: Some(order),
-                };
-                match validate::parse_text(FieldType::Datetime, None, text, &style) {
-                    Ok(Value::DateTime(datetime)) => Some(datetime.date()),
-                    _ => None,
-                }
+                validate::iso_date(date_part)
+                    .or_else(|| validate::textual_date(date_part))
+                    .or_else(|| validate::parse_date_in_order(date_part, order))
             };
             self.date_readings(reading(DateOrder::Dmy), reading(DateOrder::Mdy));
             if evidence.with_time {

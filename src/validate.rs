@@ -622,10 +622,17 @@ fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
 
 /// Words for true and false (not 1 and 0, which are numbers too).
 pub fn parse_boolean_word(text: &str) -> Option<bool> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "on" => Some(true),
-        "false" | "f" | "no" | "n" | "off" => Some(false),
-        _ => None,
+    const TRUE: [&str; 5] = ["true", "t", "yes", "y", "on"];
+    const FALSE: [&str; 5] = ["false", "f", "no", "n", "off"];
+    if text.len() > 5 {
+        return None;
+    }
+    if TRUE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(true)
+    } else if FALSE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -647,6 +654,10 @@ static TIME_SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
 /// follows. Text that is not shaped like a date gives `None`.
 pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
     let text = text.trim();
+    // Every date form starts with a digit or a month name, and has digits.
+    if !text.contains(|character: char| character.is_ascii_digit()) {
+        return None;
+    }
     if !text.starts_with(|character: char| character.is_ascii_alphanumeric())
         || text.len() < 6
         || text.len() > 40
@@ -661,6 +672,10 @@ pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
 
 /// A date whose form says which part is which: ISO (`2024-01-31`, `2024/01/31`, `2024.01.31`).
 pub fn iso_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 8 || !bytes[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
         .iter()
         .find_map(|form| NaiveDate::parse_from_str(text, form).ok())
@@ -669,7 +684,20 @@ pub fn iso_date(text: &str) -> Option<NaiveDate> {
 
 /// A date with the month in words (`31 Jan 2024`, `Jan 31, 2024`, `31-January-2024`).
 pub fn textual_date(text: &str) -> Option<NaiveDate> {
-    if !text.contains(|character: char| character.is_ascii_alphabetic()) {
+    // Cheap refusal first: a month name must stand in the text (this runs on every text cell
+    // when columns are profiled).
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let names_a_month = text
+        .split(|character: char| !character.is_ascii_alphabetic())
+        .any(|word| {
+            word.len() >= 3
+                && MONTHS
+                    .iter()
+                    .any(|month| word[..3].eq_ignore_ascii_case(month))
+        });
+    if !names_a_month || !text.contains(|character: char| character.is_ascii_digit()) {
         return None;
     }
     [
