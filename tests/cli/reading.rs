@@ -369,3 +369,67 @@ fn ambiguous_dates_are_flagged_and_follow_date_order() {
         "2024-03-04"
     );
 }
+
+#[test]
+fn inspect_describes_the_file_and_every_column() {
+    let workspace = Workspace::new();
+    let inspection = inspect(&workspace, &fixture("decimal-comma.csv"));
+    let keys: Vec<&str> = inspection
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            "file",
+            "format",
+            "encoding",
+            "delimiter",
+            "quote",
+            "sheets",
+            "sheet",
+            "header_row",
+            "rows",
+            "columns"
+        ]
+    );
+    assert_eq!(inspection["rows"], 3);
+    assert_eq!(
+        inspection["columns"][2],
+        json!({"index": 2, "column": "price", "type": "number", "empty_share": 0.0, "distinct": 3, "min": "7", "max": "1234.00",
+               "examples": ["12,50", "1.234,00", "7"], "decimal_separator": ",", "thousands_separator": ".", "date_order": null, "notes": []})
+    );
+    assert_eq!(inspection["columns"][4]["type"], "date");
+    assert_eq!(inspection["columns"][4]["date_order"], "dmy");
+    assert_eq!(
+        (
+            inspection["columns"][4]["min"].as_str(),
+            inspection["columns"][4]["max"].as_str()
+        ),
+        (Some("2024-01-31"), Some("2024-03-15"))
+    );
+
+    let workbook = inspect(&workspace, &fixture("products.xlsx"));
+    assert_eq!(workbook["sheets"], json!(["Products", "Archive"]));
+    assert_eq!(workbook["encoding"], Value::Null);
+    assert_eq!(workbook["columns"][5]["type"], "date");
+}
+
+#[test]
+fn single_quotes_are_detected_and_can_be_forced() {
+    let workspace = Workspace::new();
+    let file = workspace.write(
+        "single.csv",
+        "sku,name,price\n'Q-1','Nut, hex',1\n'Q-2','Bolt, long',2\n",
+    );
+    let inspection = inspect(&workspace, &file);
+    assert_eq!(inspection["quote"], "'");
+    assert_eq!(
+        inspection["columns"][1]["examples"],
+        json!(["Nut, hex", "Bolt, long"])
+    );
+    let forced = workspace.run(&["inspect", &file, "--quote", "\"", "--format", "json"]);
+    assert_eq!(forced.json()["quote"], "\"");
+}
