@@ -91,18 +91,27 @@ pub struct MapCommandArgs {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub map: MapArgs,
-    /// How many errors the table output lists (the JSON document has them all)
+    /// How many errors the table output lists (all are counted; the report and JSON have them all)
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub show_errors: usize,
+    /// Write every error to this file: CSV, or JSON when the name ends in .json
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Write the rejected rows, in their own columns plus an errors column, to this CSV file
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+    /// Check references to TABLE against a file instead of the database (repeatable)
+    #[arg(long = "reference", value_name = "TABLE=FILE")]
+    pub references: Vec<String>,
+    /// The database: sqlite://path.db (default: sqlite://intake.db in the current directory)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     #[command(flatten)]
     pub validate: ValidateArgs,
-    /// The target database: sqlite://path.db (default: sqlite://intake.db in the current directory)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
-    pub db: Option<String>,
     /// Write to the database (otherwise a dry run that writes nothing)
     #[arg(long)]
     pub commit: bool,

@@ -1,8 +1,10 @@
 //! One function per command: runs the stages in order (source → detect → validate → load) and
 //! hands what they found to `report`. Holds no logic of its own beyond the order and the exit.
 
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
@@ -12,15 +14,15 @@ use crate::learned;
 use crate::load::{self, Plan, Planner};
 use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
-    self, Candidate, Document, InspectDocument, MappingEntry, Output, PlanCounts, PreviewRow,
-    TableOptions,
+    self, Candidate, Document, ErrorSink, InspectDocument, MappingEntry, Output, PlanCounts,
+    PreviewRow,
 };
 use crate::schema::{self, Schema, Value};
 use crate::settings::{
     ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings, ValidateSettings,
 };
 use crate::source::{self, Record, Table};
-use crate::validate::{RowError, TypedRow, Validator};
+use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
 
 /// How a command that ran ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +42,13 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
     match settings {
         Settings::Inspect(settings) => inspect(&settings),
         Settings::Map(settings) => map(&settings),
-        Settings::Validate(settings) => validate(&settings),
+        Settings::Validate(settings) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(validate(&settings))
+        }
         Settings::Import(settings) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -248,6 +256,8 @@ fn stage_one_document(prepared: &Prepared) -> Document {
             .map(|&field| field_name(field))
             .collect(),
         errors: None,
+        summary: None,
+        written: Vec::new(),
         database: None,
         create_table: None,
         plan: None,
@@ -272,77 +282,185 @@ fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {
         let path = learned::save(Path::new(learned::FOLDER), &prepared.schema.name, &columns)?;
         document.saved = Some(path.display().to_string());
     }
-    report::print(
-        &document,
-        settings.map.output,
-        TableOptions { show_errors: 0 },
-    )?;
+    report::print(&document, settings.map.output)?;
     Ok(Exit::Success)
 }
 
 /// What stage 2 found over the whole file.
-#[derive(Default)]
 struct Checked {
     rows: usize,
     rejected: usize,
-    errors: Vec<RowError>,
+    sink: ErrorSink,
 }
 
 impl Checked {
-    /// Checks one record, keeps its errors, and gives back the typed row when it is valid.
-    fn add(&mut self, validator: &mut Validator<'_>, record: &Record) -> Option<TypedRow> {
+    fn new(settings: &ValidateSettings, headers: &[String]) -> anyhow::Result<Checked> {
+        Ok(Checked {
+            rows: 0,
+            rejected: 0,
+            sink: ErrorSink::new(
+                settings.show_errors,
+                settings.map.output == Output::Json,
+                settings.report.as_deref(),
+                settings.rejects.as_deref(),
+                headers,
+            )?,
+        })
+    }
+
+    /// Checks one record, passes its errors on, and gives back the typed row when it is valid.
+    fn add(
+        &mut self,
+        validator: &mut Validator<'_>,
+        record: &Record,
+    ) -> anyhow::Result<Option<TypedRow>> {
         self.rows += 1;
         let (typed, errors) = validator.check(record);
         if !errors.is_empty() {
             self.rejected += 1;
-            self.errors.extend(errors);
+            self.sink.add(record, errors)?;
         }
-        typed
+        Ok(typed)
+    }
+
+    /// Closes the report files and puts what stage 2 found into the document.
+    fn finish(self, document: &mut Document) -> anyhow::Result<usize> {
+        let (summary, written) = self.sink.finish()?;
+        document.rows = Some(self.rows);
+        document.valid_rows = Some(self.rows - self.rejected);
+        document.errors = Some(summary.all.clone().unwrap_or_default());
+        let total = summary.total;
+        document.summary = Some(summary);
+        document.written = written;
+        Ok(total)
     }
 }
 
-fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
+/// For each field with a reference, the values allowed: from `--reference TABLE=FILE` when given
+/// for its table, otherwise from that table in the database.
+async fn reference_sets(
+    schema: &Schema,
+    settings: &ValidateSettings,
+    database: Option<&mut db::Database>,
+) -> anyhow::Result<Vec<(usize, Arc<HashSet<String>>)>> {
+    let mut sets = Vec::new();
+    let mut database = database;
+    for (index, field) in schema.fields.iter().enumerate() {
+        let Some(reference) = &field.reference else {
+            continue;
+        };
+        let texts: Vec<String> = if let Some((_, path)) = settings
+            .references
+            .iter()
+            .find(|(table, _)| *table == reference.table)
+        {
+            source_column_values(path, &reference.field)?
+        } else {
+            let hint = format!("or name a file with --reference {}=FILE", reference.table);
+            let database = database.as_deref_mut().with_context(|| {
+                format!(
+                    "field {:?} references {}.{}, and {} does not exist: give --db {hint}",
+                    field.name, reference.table, reference.field, settings.database
+                )
+            })?;
+            database.column_values(&reference.table, &reference.field).await?.with_context(|| {
+                format!(
+                    "field {:?} references {}.{}, which {} does not have: import {} first, {hint}",
+                    field.name, reference.table, reference.field, settings.database, reference.table
+                )
+            })?
+        };
+        let values = texts
+            .iter()
+            .filter_map(|text| {
+                parse_text(
+                    field.field_type,
+                    field.format.as_deref(),
+                    text,
+                    &Default::default(),
+                )
+                .ok()
+            })
+            .filter(|value| !value.is_null())
+            .map(|value| comparable_text(&value))
+            .collect();
+        sets.push((index, Arc::new(values)));
+    }
+    Ok(sets)
+}
+
+/// The values of one column of a file, found by its header (as headers are compared).
+fn source_column_values(path: &Path, column: &str) -> anyhow::Result<Vec<String>> {
+    let table = source::open(path, &source::ReadOptions::default())?;
+    let wanted = detect::normalise(column);
+    let index = table
+        .headers
+        .iter()
+        .position(|header| detect::normalise(header) == wanted)
+        .with_context(|| {
+            format!(
+                "{}: no column {column:?} to check references against; its columns are: {}",
+                path.display(),
+                table.headers.join(", ")
+            )
+        })?;
+    let mut values = Vec::new();
+    for record in table.records {
+        if let Some(cell) = record?.cells.get(index).filter(|cell| !cell.is_blank()) {
+            values.push(cell.to_text().trim().to_string());
+        }
+    }
+    Ok(values)
+}
+
+fn validator<'a>(
+    prepared: &'a Prepared,
+    references: &[(usize, Arc<HashSet<String>>)],
+) -> Validator<'a> {
+    let styles = prepared
+        .profiles
+        .iter()
+        .map(|profile| profile.style)
+        .collect();
+    let mut validator = Validator::new(
+        &prepared.schema,
+        &prepared.table.headers,
+        &prepared.mapping,
+        styles,
+    );
+    for (field, values) in references {
+        validator.set_reference(*field, Arc::clone(values));
+    }
+    validator
+}
+
+async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let mut prepared = prepare(&settings.map)?;
     require_mapped(&prepared)?;
-    let mut checked = Checked::default();
+    let mut database = db::connect(&settings.database, false).await?;
+    let references = reference_sets(&prepared.schema, settings, database.as_mut()).await?;
+    drop(database);
+    let mut checked = Checked::new(settings, &prepared.table.headers)?;
+    let mut records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
     {
-        let Prepared {
-            schema,
-            table,
-            profiles,
-            mapping,
-        } = &mut prepared;
-        let styles = profiles.iter().map(|profile| profile.style).collect();
-        let mut validator = Validator::new(schema, &table.headers, mapping, styles);
-        for record in table.records.by_ref() {
-            checked.add(&mut validator, &record?);
+        let mut validator = validator(&prepared, &references);
+        for record in records.by_ref() {
+            checked.add(&mut validator, &record?)?;
         }
     }
     let mut document = stage_one_document(&prepared);
-    let exit = if checked.errors.is_empty() {
+    let total = checked.finish(&mut document)?;
+    report::print(&document, settings.map.output)?;
+    Ok(if total == 0 {
         Exit::Success
     } else {
         Exit::DataErrors
-    };
-    document.rows = Some(checked.rows);
-    document.valid_rows = Some(checked.rows - checked.rejected);
-    document.errors = Some(checked.errors);
-    report::print(
-        &document,
-        settings.map.output,
-        TableOptions {
-            show_errors: settings.show_errors,
-        },
-    )?;
-    Ok(exit)
+    })
 }
 
 async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let map_settings = &settings.validate.map;
     let output = map_settings.output;
-    let table_options = TableOptions {
-        show_errors: settings.validate.show_errors,
-    };
     let mut prepared = prepare(map_settings)?;
     require_mapped(&prepared)?;
     let schema = prepared.schema.clone();
@@ -359,7 +477,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         }
     }
 
-    let mut database = db::connect(&settings.database, false).await?;
+    let mut database = db::connect(&settings.validate.database, false).await?;
     let existing_columns = match database.as_mut() {
         Some(database) => database.table_columns(&schema.table).await?,
         None => None,
@@ -375,27 +493,22 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             if !existing.contains(name) {
                 bail!(
                     "{}: table {} has no column {name:?}: add the column, or leave it out with --map",
-                    settings.database,
+                    settings.validate.database,
                     schema.table
                 );
             }
         }
     }
 
+    let references = reference_sets(&schema, &settings.validate, database.as_mut()).await?;
     let mut planner = Planner::new(&schema, &mapped, settings.mode, existing_columns.as_deref());
-    let mut checked = Checked::default();
+    let mut checked = Checked::new(&settings.validate, &prepared.table.headers)?;
+    let mut records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
     {
-        let Prepared {
-            schema,
-            table,
-            profiles,
-            mapping,
-        } = &mut prepared;
-        let styles = profiles.iter().map(|profile| profile.style).collect();
-        let mut validator = Validator::new(schema, &table.headers, mapping, styles);
+        let mut validator = validator(&prepared, &references);
         let mut batch = Vec::with_capacity(settings.batch_size);
-        for record in table.records.by_ref() {
-            if let Some(row) = checked.add(&mut validator, &record?) {
+        for record in records.by_ref() {
+            if let Some(row) = checked.add(&mut validator, &record?)? {
                 batch.push(row);
             }
             if batch.len() >= settings.batch_size {
@@ -408,12 +521,11 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     }
     let mut plan = planner.plan;
     plan.rejected = checked.rejected;
+    let valid_rows = checked.rows - checked.rejected;
 
     let mut document = stage_one_document(&prepared);
-    document.rows = Some(checked.rows);
-    document.valid_rows = Some(checked.rows - checked.rejected);
-    document.errors = Some(checked.errors);
-    document.database = Some(settings.database.to_string());
+    checked.finish(&mut document)?;
+    document.database = Some(settings.validate.database.to_string());
     document.create_table = Some(plan.create_table);
     document.plan = Some(PlanCounts {
         insert: plan.insert,
@@ -429,7 +541,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     document.import_id = Some(None);
 
     if !settings.commit {
-        report::print(&document, output, table_options)?;
+        report::print(&document, output)?;
         return Ok(if plan.rejected > 0 && !settings.skip_invalid {
             Exit::DataErrors
         } else {
@@ -437,23 +549,22 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         });
     }
     if plan.rejected > 0 && !settings.skip_invalid {
-        report::print(&document, output, table_options)?;
+        report::print(&document, output)?;
         return Err(Refused(format!(
             "{} rows have errors: fix them and import again, or pass --skip-invalid to load only the {} valid rows; nothing was written",
-            plan.rejected,
-            checked.rows - checked.rejected
+            plan.rejected, valid_rows
         ))
         .into());
     }
     if plan.writes.is_empty() {
         document.committed = Some(true);
-        report::print(&document, output, table_options)?;
+        report::print(&document, output)?;
         return Ok(Exit::Success);
     }
     if output == Output::Table {
         // People read the plan and the preview before they are asked.
         document.committed = None;
-        report::print(&document, output, table_options)?;
+        report::print(&document, output)?;
     }
     if !settings.confirmed {
         confirm(settings, &schema, &plan)?;
@@ -461,13 +572,13 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let created_file = database.is_none();
     let mut database = match database {
         Some(database) => database,
-        None => db::connect(&settings.database, true)
+        None => db::connect(&settings.validate.database, true)
             .await?
             .context("the database could not be created")?,
     };
     if let Err(error) = load::commit(&mut database, &schema, &plan, settings.batch_size).await {
         drop(database);
-        if created_file && let db::Location::Sqlite(path) = &settings.database {
+        if created_file && let db::Location::Sqlite(path) = &settings.validate.database {
             // The file was made for this import and holds nothing: leave no trace.
             std::fs::remove_file(path).ok();
         }
@@ -478,10 +589,10 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     }
     document.committed = Some(true);
     match output {
-        Output::Json => report::print(&document, output, table_options)?,
+        Output::Json => report::print(&document, output)?,
         Output::Table => report::print_line(&format!(
             "Committed: {} inserted, {} updated in table {} of {}.",
-            plan.insert, plan.update, schema.table, settings.database
+            plan.insert, plan.update, schema.table, settings.validate.database
         ))?,
     }
     Ok(Exit::Success)
@@ -497,7 +608,7 @@ fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::R
     }
     let question = format!(
         "Write {} new and {} changed rows to table {} in {}?",
-        plan.insert, plan.update, schema.table, settings.database
+        plan.insert, plan.update, schema.table, settings.validate.database
     );
     let accepted = dialoguer::Confirm::new()
         .with_prompt(question)

@@ -187,6 +187,34 @@ impl Database {
         Ok(Some(names))
     }
 
+    /// Every non-null value of one column, as text; `None` when the table or column is missing.
+    pub async fn column_values(
+        &mut self,
+        table: &str,
+        column: &str,
+    ) -> Result<Option<Vec<String>>, DbError> {
+        let Some(columns) = self.table_columns(table).await? else {
+            return Ok(None);
+        };
+        if !columns.iter().any(|name| name == column) {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT DISTINCT CAST({0} AS TEXT) FROM {1} WHERE {0} IS NOT NULL",
+            quote(column),
+            quote(table)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut self.connection)
+            .await
+            .map_err(|error| self.query_error(table, error))?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>(0))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+            .map_err(|error| self.query_error(table, error))
+    }
+
     /// The rows whose key is one of `keys`, each as the text of `columns` (key columns first,
     /// in key order), `None` for NULL.
     pub async fn rows_by_key(

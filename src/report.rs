@@ -176,6 +176,12 @@ pub struct Document {
     pub missing_fields: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<RowError>>,
+    /// Counts and the first errors, for the terminal.
+    #[serde(skip)]
+    pub summary: Option<ErrorSummary>,
+    /// Files written by `--report` and `--rejects`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,21 +204,15 @@ pub struct Document {
     pub saved: Option<String>,
 }
 
-/// What the table output adds to the document.
-#[derive(Debug, Clone, Copy)]
-pub struct TableOptions {
-    pub show_errors: usize,
-}
-
 /// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
-pub fn print(document: &Document, output: Output, options: TableOptions) -> io::Result<()> {
+pub fn print(document: &Document, output: Output) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = match output {
         Output::Json => serde_json::to_writer_pretty(&mut out, document)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        Output::Table => write_tables(&mut out, document, options),
+        Output::Table => write_tables(&mut out, document),
     };
     match result {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -220,11 +220,7 @@ pub fn print(document: &Document, output: Output, options: TableOptions) -> io::
     }
 }
 
-fn write_tables(
-    out: &mut impl Write,
-    document: &Document,
-    options: TableOptions,
-) -> io::Result<()> {
+fn write_tables(out: &mut impl Write, document: &Document) -> io::Result<()> {
     let mut source = format!("{} ({}", clean(&document.file), document.format);
     if let Some(sheet) = &document.sheet {
         source.push_str(&format!(", sheet {:?}", clean(sheet)));
@@ -241,9 +237,12 @@ fn write_tables(
     )?;
     writeln!(out)?;
     write_mapping(out, document)?;
-    if let Some(errors) = &document.errors {
+    if let Some(summary) = &document.summary {
         writeln!(out)?;
-        write_errors(out, document, errors, options.show_errors)?;
+        write_errors(out, document, summary)?;
+    }
+    for path in &document.written {
+        writeln!(out, "Written: {}", clean(path))?;
     }
     if let Some(plan) = &document.plan {
         writeln!(out)?;
@@ -322,8 +321,7 @@ fn write_mapping(out: &mut impl Write, document: &Document) -> io::Result<()> {
 fn write_errors(
     out: &mut impl Write,
     document: &Document,
-    errors: &[RowError],
-    show: usize,
+    summary: &ErrorSummary,
 ) -> io::Result<()> {
     let rows = document.rows.unwrap_or_default();
     let valid = document.valid_rows.unwrap_or_default();
@@ -332,29 +330,24 @@ fn write_errors(
         "{} read: {valid} valid, {} with errors ({}).",
         plural(rows, "row"),
         rows - valid,
-        plural(errors.len(), "error")
+        plural(summary.total, "error")
     )?;
-    if errors.is_empty() {
+    if summary.total == 0 {
         return Ok(());
     }
-    let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
-    for error in errors {
-        *counts
-            .entry((
-                error.code.as_str(),
-                error.column.clone().unwrap_or_default(),
-            ))
-            .or_default() += 1;
+    let mut counts = new_table(&["code", "column", "errors"]);
+    for ((code, column), count) in &summary.counts {
+        counts.add_row(vec![code.clone(), clean(column), count.to_string()]);
     }
-    let mut summary = new_table(&["code", "column", "errors"]);
-    for ((code, column), count) in &counts {
-        summary.add_row(vec![code.to_string(), clean(column), count.to_string()]);
+    writeln!(out, "{counts}")?;
+    if summary.first.is_empty() {
+        return Ok(());
     }
-    writeln!(out, "{summary}")?;
-    let mut table = new_table(&["row", "column", "value", "code", "message"]);
-    for error in errors.iter().take(show) {
+    let mut table = new_table(&["row", "cell", "column", "value", "code", "message"]);
+    for error in &summary.first {
         table.add_row(vec![
             error.row.to_string(),
+            error.cell.clone().unwrap_or_default(),
             clean(error.column.as_deref().unwrap_or_default()),
             shorten(&clean(&error.value)),
             error.code.to_string(),
@@ -362,11 +355,12 @@ fn write_errors(
         ]);
     }
     writeln!(out, "{table}")?;
-    if errors.len() > show {
+    if summary.total > summary.first.len() {
         writeln!(
             out,
-            "… and {} more errors (all of them with --format json).",
-            errors.len() - show
+            "Shown: the first {} of {} errors (all of them with --report PATH or --format json).",
+            summary.first.len(),
+            summary.total
         )?;
     }
     Ok(())
@@ -480,5 +474,217 @@ pub fn print_line(line: &str) -> io::Result<()> {
     match writeln!(out, "{line}") {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+/// What a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+/// first) gets a leading apostrophe, so that opening a report never runs anything. Plain numbers
+/// such as `-3` are left alone: they cannot be formulas.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let plain_number = {
+        let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        !whole.is_empty()
+            && whole.bytes().all(|byte| byte.is_ascii_digit())
+            && fraction.bytes().all(|byte| byte.is_ascii_digit())
+    };
+    if risky && !plain_number {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Every error of a run, counted and passed on as it comes: to the report file, the rejects
+/// file, and a short list for the terminal. Only the JSON document on stdout keeps them all.
+pub struct ErrorSink {
+    show: usize,
+    keep_all: bool,
+    pub summary: ErrorSummary,
+    report: Option<ReportFile>,
+    rejects: Option<(String, csv::Writer<std::io::BufWriter<std::fs::File>>)>,
+    width: usize,
+}
+
+/// Counts and the first errors, for the terminal; all errors when the JSON document needs them.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorSummary {
+    pub total: usize,
+    /// (code, column) → errors.
+    pub counts: BTreeMap<(String, String), usize>,
+    pub first: Vec<RowError>,
+    pub all: Option<Vec<RowError>>,
+}
+
+enum ReportFile {
+    Csv(String, csv::Writer<std::io::BufWriter<std::fs::File>>),
+    Json(String, std::io::BufWriter<std::fs::File>, bool),
+}
+
+fn create(path: &std::path::Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    use anyhow::Context;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create the file", path.display()))?;
+    Ok(std::io::BufWriter::new(file))
+}
+
+const REPORT_COLUMNS: [&str; 7] = ["row", "cell", "column", "field", "value", "code", "message"];
+
+impl ErrorSink {
+    /// `headers` are the file's columns, for the rejects file.
+    pub fn new(
+        show: usize,
+        keep_all: bool,
+        report: Option<&std::path::Path>,
+        rejects: Option<&std::path::Path>,
+        headers: &[String],
+    ) -> anyhow::Result<ErrorSink> {
+        let report = match report {
+            None => None,
+            Some(path)
+                if path
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("json")) =>
+            {
+                let mut writer = create(path)?;
+                writer.write_all(b"[")?;
+                Some(ReportFile::Json(path.display().to_string(), writer, true))
+            }
+            Some(path) => {
+                let mut writer = csv::Writer::from_writer(create(path)?);
+                writer.write_record(REPORT_COLUMNS)?;
+                Some(ReportFile::Csv(path.display().to_string(), writer))
+            }
+        };
+        let rejects = match rejects {
+            None => None,
+            Some(path) => {
+                let mut output = create(path)?;
+                // A byte-order mark, so that Excel opens the file as UTF-8; intake skips it.
+                output.write_all(b"\xEF\xBB\xBF")?;
+                let mut writer = csv::Writer::from_writer(output);
+                let mut header: Vec<String> = headers
+                    .iter()
+                    .map(|header| neutralise(header).into_owned())
+                    .collect();
+                header.push("errors".to_string());
+                writer.write_record(&header)?;
+                Some((path.display().to_string(), writer))
+            }
+        };
+        Ok(ErrorSink {
+            show,
+            keep_all,
+            summary: ErrorSummary {
+                all: keep_all.then(Vec::new),
+                ..ErrorSummary::default()
+            },
+            report,
+            rejects,
+            width: headers.len(),
+        })
+    }
+
+    /// Takes the errors of one rejected record.
+    pub fn add(
+        &mut self,
+        record: &crate::source::Record,
+        errors: Vec<RowError>,
+    ) -> anyhow::Result<()> {
+        if let Some((_, writer)) = &mut self.rejects {
+            let mut cells: Vec<String> = (0..self.width)
+                .map(|index| {
+                    record
+                        .cells
+                        .get(index)
+                        .map(crate::source::Cell::to_text)
+                        .unwrap_or_default()
+                })
+                .map(|text| neutralise(&text).into_owned())
+                .collect();
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|error| match &error.column {
+                    Some(column) => format!("{column}: {}", error.message),
+                    None => error.message.clone(),
+                })
+                .collect();
+            cells.push(neutralise(&messages.join("; ")).into_owned());
+            writer.write_record(&cells)?;
+        }
+        for error in errors {
+            self.summary.total += 1;
+            *self
+                .summary
+                .counts
+                .entry((
+                    error.code.as_str().to_string(),
+                    error.column.clone().unwrap_or_default(),
+                ))
+                .or_default() += 1;
+            match &mut self.report {
+                Some(ReportFile::Csv(_, writer)) => {
+                    let row = error.row.to_string();
+                    let fields = [
+                        row.as_str(),
+                        error.cell.as_deref().unwrap_or_default(),
+                        error.column.as_deref().unwrap_or_default(),
+                        error.field.as_deref().unwrap_or_default(),
+                        error.value.as_str(),
+                        error.code.as_str(),
+                        error.message.as_str(),
+                    ];
+                    writer.write_record(
+                        fields
+                            .iter()
+                            .map(|field| neutralise(field))
+                            .map(|field| field.into_owned()),
+                    )?;
+                }
+                Some(ReportFile::Json(_, writer, first)) => {
+                    writer.write_all(if *first { b"\n  " } else { b",\n  " })?;
+                    *first = false;
+                    let mut neutral = error.clone();
+                    neutral.value = neutralise(&neutral.value).into_owned();
+                    neutral.column = neutral
+                        .column
+                        .map(|column| neutralise(&column).into_owned());
+                    serde_json::to_writer(&mut *writer, &neutral)?;
+                }
+                None => {}
+            }
+            if self.summary.first.len() < self.show {
+                self.summary.first.push(error.clone());
+            }
+            if self.keep_all
+                && let Some(all) = &mut self.summary.all
+            {
+                all.push(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the files; gives the summary and the files written.
+    pub fn finish(self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
+        let mut written = Vec::new();
+        match self.report {
+            Some(ReportFile::Csv(path, mut writer)) => {
+                writer.flush()?;
+                written.push(path);
+            }
+            Some(ReportFile::Json(path, mut writer, first)) => {
+                writer.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+                writer.flush()?;
+                written.push(path);
+            }
+            None => {}
+        }
+        if let Some((path, mut writer)) = self.rejects {
+            writer.flush()?;
+            written.push(path);
+        }
+        Ok((self.summary, written))
     }
 }

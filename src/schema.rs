@@ -23,6 +23,58 @@ pub struct Schema {
     /// The upsert key, in order; empty when the schema names none.
     pub key: Vec<String>,
     pub fields: Vec<Field>,
+    /// Checks between the fields of one row, such as `due_date >= issue_date`.
+    pub rules: Vec<Rule>,
+}
+
+/// A field's values must exist in a column of another table (of the target database, or of a
+/// file given with `--reference TABLE=FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub table: String,
+    pub field: String,
+}
+
+/// A comparison between two fields of a row, or a field and a constant.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// As written: `due_date >= issue_date`.
+    pub text: String,
+    pub left: usize,
+    pub operator: Operator,
+    pub right: Operand,
+    /// What to tell the user when the rule fails; a default names the rule and the values.
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+    Equal,
+    NotEqual,
+}
+
+impl Operator {
+    /// Whether `ordering` (left compared with right) satisfies the operator.
+    pub fn holds(self, ordering: Ordering) -> bool {
+        match self {
+            Operator::Less => ordering == Ordering::Less,
+            Operator::LessOrEqual => ordering != Ordering::Greater,
+            Operator::Greater => ordering == Ordering::Greater,
+            Operator::GreaterOrEqual => ordering != Ordering::Less,
+            Operator::Equal => ordering == Ordering::Equal,
+            Operator::NotEqual => ordering != Ordering::Equal,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Operand {
+    Field(usize),
+    Constant(Value),
 }
 
 impl Schema {
@@ -47,6 +99,10 @@ pub struct Field {
     pub format: Option<String>,
     /// Other names for the column: the mapping's aliases, a Table Schema's title and description.
     pub aliases: Vec<String>,
+    /// For booleans: the words that mean true and false, replacing the usual ones when given.
+    pub true_values: Option<Vec<String>>,
+    pub false_values: Option<Vec<String>>,
+    pub reference: Option<Reference>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +287,22 @@ struct MappingFile {
     description: Option<String>,
     #[serde(default)]
     fields: Vec<MappingField>,
+    #[serde(default)]
+    rules: Vec<MappingRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingRule {
+    check: String,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingReference {
+    table: String,
+    field: String,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +343,9 @@ struct MappingField {
     aliases: Vec<String>,
     title: Option<String>,
     description: Option<String>,
+    true_values: Option<Vec<String>>,
+    false_values: Option<Vec<String>>,
+    reference: Option<MappingReference>,
 }
 
 fn default_type() -> String {
@@ -313,13 +388,25 @@ pub(crate) fn parse_mapping(text: &str, stem: &str, file: &str) -> Result<Schema
                 .chain(field.title)
                 .chain(field.description)
                 .collect(),
+            true_values: field.true_values,
+            false_values: field.false_values,
+            reference: field.reference.map(|reference| Reference {
+                table: reference.table,
+                field: reference.field,
+            }),
         })
+        .collect();
+    let rules = mapping
+        .rules
+        .into_iter()
+        .map(|rule| (rule.check, rule.message))
         .collect();
     build(
         stem,
         mapping.table.unwrap_or_else(|| stem.to_string()),
         mapping.key.map(OneOrMany::into_vec).unwrap_or_default(),
         fields,
+        rules,
         file,
     )
 }
@@ -329,6 +416,20 @@ pub(crate) fn parse_mapping(text: &str, stem: &str, file: &str) -> Result<Schema
 struct TableSchema {
     fields: Vec<TableSchemaField>,
     primary_key: Option<OneOrMany>,
+    #[serde(default)]
+    foreign_keys: Vec<TableSchemaForeignKey>,
+}
+
+#[derive(Deserialize)]
+struct TableSchemaForeignKey {
+    fields: OneOrMany,
+    reference: TableSchemaReference,
+}
+
+#[derive(Deserialize)]
+struct TableSchemaReference {
+    resource: String,
+    fields: OneOrMany,
 }
 
 #[derive(Deserialize)]
@@ -341,6 +442,10 @@ struct TableSchemaField {
     description: Option<String>,
     #[serde(default)]
     constraints: TableSchemaConstraints,
+    #[serde(rename = "trueValues")]
+    true_values: Option<Vec<String>>,
+    #[serde(rename = "falseValues")]
+    false_values: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -395,9 +500,42 @@ fn parse_table_schema(text: &str, stem: &str, file: &str) -> Result<Schema, Sche
                     .map(|values| values.iter().map(json_text).collect()),
                 format,
                 aliases: field.title.into_iter().chain(field.description).collect(),
+                true_values: field.true_values,
+                false_values: field.false_values,
+                reference: None,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut fields = fields;
+    for foreign_key in schema.foreign_keys {
+        let (local, remote) = (
+            foreign_key.fields.into_vec(),
+            foreign_key.reference.fields.into_vec(),
+        );
+        let ([local], [remote]) = (local.as_slice(), remote.as_slice()) else {
+            return Err(SchemaError::Invalid {
+                file: file.to_string(),
+                reason: "a foreign key of several fields is not supported yet: use one field per foreign key".to_string(),
+            });
+        };
+        let field = fields
+            .iter_mut()
+            .find(|field| field.name == *local)
+            .ok_or_else(|| SchemaError::Invalid {
+                file: file.to_string(),
+                reason: format!("a foreign key names {local:?}, which is not a field"),
+            })?;
+        // An empty resource means the same table (a self-reference).
+        let table = if foreign_key.reference.resource.is_empty() {
+            stem.to_string()
+        } else {
+            foreign_key.reference.resource
+        };
+        field.reference = Some(Reference {
+            table,
+            field: remote.clone(),
+        });
+    }
     build(
         stem,
         stem.to_string(),
@@ -406,6 +544,7 @@ fn parse_table_schema(text: &str, stem: &str, file: &str) -> Result<Schema, Sche
             .map(OneOrMany::into_vec)
             .unwrap_or_default(),
         fields,
+        Vec::new(),
         file,
     )
 }
@@ -424,6 +563,9 @@ struct RawField {
     allowed: Option<Vec<String>>,
     format: Option<String>,
     aliases: Vec<String>,
+    true_values: Option<Vec<String>>,
+    false_values: Option<Vec<String>>,
+    reference: Option<Reference>,
 }
 
 fn build(
@@ -431,6 +573,7 @@ fn build(
     table: String,
     key: Vec<String>,
     raw_fields: Vec<RawField>,
+    raw_rules: Vec<(String, Option<String>)>,
     file: &str,
 ) -> Result<Schema, SchemaError> {
     let invalid = |reason: String| SchemaError::Invalid {
@@ -466,11 +609,16 @@ fn build(
             )));
         }
     }
+    let rules = raw_rules
+        .into_iter()
+        .map(|(text, message)| parse_rule(&text, message, &fields, file))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Schema {
         name: name.to_string(),
         table,
         key,
         fields,
+        rules,
     })
 }
 
@@ -604,7 +752,72 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         allowed,
         format: raw.format.clone(),
         aliases: raw.aliases.clone(),
+        true_values: raw.true_values.clone(),
+        false_values: raw.false_values.clone(),
+        reference: raw.reference.clone(),
         name: raw.name,
+    })
+}
+
+/// Reads a rule such as `due_date >= issue_date` or `quantity > 0`: a field, an operator
+/// (`<`, `<=`, `>`, `>=`, `==` or `=`, `!=`), and a field or a constant of the left field's type.
+fn parse_rule(
+    text: &str,
+    message: Option<String>,
+    fields: &[Field],
+    file: &str,
+) -> Result<Rule, SchemaError> {
+    let invalid = |reason: String| SchemaError::Invalid {
+        file: file.to_string(),
+        reason: format!("rule {text:?}: {reason}"),
+    };
+    const OPERATORS: [(&str, Operator); 7] = [
+        (">=", Operator::GreaterOrEqual),
+        ("<=", Operator::LessOrEqual),
+        ("!=", Operator::NotEqual),
+        ("==", Operator::Equal),
+        (">", Operator::Greater),
+        ("<", Operator::Less),
+        ("=", Operator::Equal),
+    ];
+    let (position, symbol, operator) = OPERATORS
+        .iter()
+        .filter_map(|(symbol, operator)| text.find(symbol).map(|position| (position, *symbol, *operator)))
+        .min_by_key(|(position, symbol, _)| (*position, std::cmp::Reverse(symbol.len())))
+        .ok_or_else(|| invalid("no comparison: write FIELD OP FIELD or FIELD OP VALUE, with OP one of < <= > >= == !=".to_string()))?;
+    let left_name = text[..position].trim();
+    let right_text = text[position + symbol.len()..].trim();
+    let left = fields
+        .iter()
+        .position(|field| field.name == left_name)
+        .ok_or_else(|| invalid(format!("{left_name:?} is not a field")))?;
+    let right = match fields.iter().position(|field| field.name == right_text) {
+        Some(index) => Operand::Field(index),
+        None => {
+            let literal =
+                right_text.trim_matches(|character| character == '"' || character == '\'');
+            let field = &fields[left];
+            let value = validate::parse_text(
+                field.field_type,
+                field.format.as_deref(),
+                literal,
+                &validate::TextStyle::default(),
+            )
+            .map_err(|reason| {
+                invalid(format!(
+                    "{right_text:?} is neither a field nor a {} value ({reason})",
+                    field.field_type.name()
+                ))
+            })?;
+            Operand::Constant(value)
+        }
+    };
+    Ok(Rule {
+        text: text.trim().to_string(),
+        left,
+        operator,
+        right,
+        message,
     })
 }
 

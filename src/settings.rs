@@ -50,12 +50,17 @@ pub struct MapCommandSettings {
 pub struct ValidateSettings {
     pub map: MapSettings,
     pub show_errors: usize,
+    pub report: Option<PathBuf>,
+    pub rejects: Option<PathBuf>,
+    /// `--reference TABLE=FILE`: where referenced tables come from instead of the database.
+    pub references: Vec<(String, PathBuf)>,
+    /// The target database (the embedded default unless `--db` or `DATABASE_URL` says otherwise).
+    pub database: Location,
 }
 
 #[derive(Debug, Clone)]
 pub struct ImportSettings {
     pub validate: ValidateSettings,
-    pub database: Location,
     pub commit: bool,
     /// Confirmation given up front (`--yes`).
     pub confirmed: bool,
@@ -88,14 +93,11 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
         }),
         Command::Validate(args) => Settings::Validate(validate_settings(args)?),
         Command::Import(args) => {
-            let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
-            let database = db::parse_location(&url)?;
             if args.batch_size == 0 {
                 bail!("--batch-size must be at least 1");
             }
             Settings::Import(ImportSettings {
                 validate: validate_settings(args.validate)?,
-                database,
                 commit: args.commit,
                 confirmed: args.yes,
                 skip_invalid: args.skip_invalid,
@@ -112,9 +114,29 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
 }
 
 fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings> {
+    let references = args
+        .references
+        .iter()
+        .map(|text| {
+            let (table, file) = text
+                .split_once('=')
+                .filter(|(table, file)| !table.trim().is_empty() && !file.trim().is_empty())
+                .with_context(|| {
+                    format!(
+                        "--reference {text:?}: write TABLE=FILE, such as customers=customers.csv"
+                    )
+                })?;
+            Ok((table.trim().to_string(), PathBuf::from(file.trim())))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     Ok(ValidateSettings {
         map: map_settings(args.map)?,
         show_errors: args.show_errors,
+        report: args.report,
+        rejects: args.rejects,
+        references,
+        database: db::parse_location(&url)?,
     })
 }
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use validator::{ValidateEmail, ValidateUrl};
 
 use crate::detect::Mapping;
-use crate::schema::{Field, FieldType, Schema, Value};
+use crate::schema::{Field, FieldType, Operand, Schema, Value};
 use crate::source::{Cell, Record};
 
 /// The fixed vocabulary of error codes (CONTRACT.md).
@@ -44,6 +44,9 @@ pub enum ErrorCode {
     ExtraCell,
     #[serde(rename = "missing-cell")]
     MissingCell,
+    /// A rule between fields of the row (`due_date >= issue_date`) does not hold.
+    #[serde(rename = "rule")]
+    Rule,
 }
 
 impl ErrorCode {
@@ -62,6 +65,7 @@ impl ErrorCode {
             ErrorCode::ForeignKey => "foreign-key",
             ErrorCode::ExtraCell => "extra-cell",
             ErrorCode::MissingCell => "missing-cell",
+            ErrorCode::Rule => "rule",
         }
     }
 }
@@ -76,6 +80,8 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
     pub row: usize,
+    /// The cell as a spreadsheet names it, `D7`; none for an error of the whole row.
+    pub cell: Option<String>,
     pub column: Option<String>,
     pub field: Option<String>,
     pub value: String,
@@ -100,6 +106,21 @@ pub struct Validator<'a> {
     seen: Vec<UniqueIndex>,
     /// For each column of the file, how its text writes numbers and dates.
     styles: Vec<TextStyle>,
+    /// For each field with a reference, the values the referenced column holds.
+    references: Vec<Option<std::sync::Arc<std::collections::HashSet<String>>>>,
+}
+
+/// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
+pub fn cell_name(column_index: usize, row: usize) -> String {
+    let mut letters = Vec::new();
+    let mut number = column_index + 1;
+    while number > 0 {
+        let remainder = (number - 1) % 26;
+        letters.push(b'A' + remainder as u8);
+        number = (number - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{row}", String::from_utf8_lossy(&letters))
 }
 
 struct UniqueIndex {
@@ -153,7 +174,17 @@ impl<'a> Validator<'a> {
             columns,
             seen,
             styles,
+            references: vec![None; schema.fields.len()],
         }
+    }
+
+    /// Gives a field the set of values its reference allows (as [`comparable_text`]).
+    pub fn set_reference(
+        &mut self,
+        field: usize,
+        values: std::sync::Arc<std::collections::HashSet<String>>,
+    ) {
+        self.references[field] = Some(values);
     }
 
     /// Checks one record: the typed row when every check passed, and the errors found.
@@ -172,11 +203,31 @@ impl<'a> Validator<'a> {
                 continue;
             };
             let column = &self.headers[column_index];
-            match check_cell(field, cell, &self.styles[column_index]) {
+            let checked = check_cell(field, cell, &self.styles[column_index]).and_then(|value| {
+                match &self.references[field_index] {
+                    Some(allowed)
+                        if !value.is_null() && !allowed.contains(&comparable_text(&value)) =>
+                    {
+                        let reference = field
+                            .reference
+                            .as_ref()
+                            .map_or_else(String::new, |reference| {
+                                format!("{}.{}", reference.table, reference.field)
+                            });
+                        Err((
+                            ErrorCode::ForeignKey,
+                            format!("has no match in {reference}"),
+                        ))
+                    }
+                    _ => Ok(value),
+                }
+            });
+            match checked {
                 Ok(value) => values.push(value),
                 Err((code, message)) => {
                     errors.push(RowError {
                         row: record.row,
+                        cell: Some(cell_name(column_index, record.row)),
                         column: Some(column.clone()),
                         field: Some(field.name.clone()),
                         value: cell.to_text(),
@@ -187,6 +238,7 @@ impl<'a> Validator<'a> {
                 }
             }
         }
+        self.check_rules(record, &values, &mut errors);
         self.check_unique(record, &values, &mut errors);
         if errors.is_empty() {
             (
@@ -207,6 +259,7 @@ impl<'a> Validator<'a> {
         if cells < width {
             errors.push(RowError {
                 row: record.row,
+                cell: Some(cell_name(cells, record.row)),
                 column: Some(self.headers[cells].clone()),
                 field: None,
                 value: String::new(),
@@ -228,6 +281,7 @@ impl<'a> Validator<'a> {
                 .map_or(0, |last| last + 1);
             errors.push(RowError {
                 row: record.row,
+                cell: Some(cell_name(position, record.row)),
                 column: Some(format!("column {}", position + 1)),
                 field: None,
                 value: record.cells[position].to_text(),
@@ -235,6 +289,46 @@ impl<'a> Validator<'a> {
                 message: format!(
                     "the row has {used} cells but the header has {width}: a value stands where there is no column (a delimiter inside an unquoted value?)"
                 ),
+            });
+        }
+    }
+
+    /// Rules between fields: checked when every value they compare was read.
+    fn check_rules(&self, record: &Record, values: &[Value], errors: &mut Vec<RowError>) {
+        for rule in &self.schema.rules {
+            let left = &values[rule.left];
+            let right = match &rule.right {
+                Operand::Field(field) => &values[*field],
+                Operand::Constant(value) => value,
+            };
+            if left.is_null() || right.is_null() {
+                continue;
+            }
+            if left
+                .compare(right)
+                .is_some_and(|ordering| rule.operator.holds(ordering))
+            {
+                continue;
+            }
+            let field = &self.schema.fields[rule.left];
+            let column = self.columns[rule.left];
+            let shown_right = match &rule.right {
+                Operand::Field(index) => format!("{} is {right}", self.schema.fields[*index].name),
+                Operand::Constant(_) => format!("{right}"),
+            };
+            errors.push(RowError {
+                row: record.row,
+                cell: column.map(|column| cell_name(column, record.row)),
+                column: column.map(|column| self.headers[column].clone()),
+                field: Some(field.name.clone()),
+                value: left.to_string(),
+                code: ErrorCode::Rule,
+                message: rule.message.clone().unwrap_or_else(|| {
+                    format!(
+                        "breaks the rule {} ({} is {left}, {shown_right})",
+                        rule.text, field.name
+                    )
+                }),
             });
         }
     }
@@ -273,6 +367,7 @@ impl<'a> Validator<'a> {
                         .join(", ");
                     errors.push(RowError {
                         row: record.row,
+                        cell: self.columns[first_field].map(|column| cell_name(column, record.row)),
                         column,
                         field: Some(field.name.clone()),
                         value,
@@ -308,8 +403,22 @@ pub fn check_cell(
         }
         return Ok(Value::Null);
     }
-    let value = parse_cell(field.field_type, field.format.as_deref(), cell, style)
-        .map_err(|reason| (ErrorCode::Type, reason))?;
+    let value = match (
+        field.field_type,
+        cell,
+        &field.true_values,
+        &field.false_values,
+    ) {
+        (FieldType::Boolean, Cell::Text(text), true_values, false_values)
+            if true_values.is_some() || false_values.is_some() =>
+        {
+            parse_boolean_with(text.trim(), true_values.as_deref(), false_values.as_deref())
+                .map(Value::Boolean)
+                .map_err(|reason| (ErrorCode::Type, reason))?
+        }
+        _ => parse_cell(field.field_type, field.format.as_deref(), cell, style)
+            .map_err(|reason| (ErrorCode::Type, reason))?,
+    };
     check_constraints(field, &value)?;
     Ok(value)
 }
@@ -633,6 +742,32 @@ pub fn parse_boolean_word(text: &str) -> Option<bool> {
         Some(false)
     } else {
         None
+    }
+}
+
+/// A boolean in a field's own words (`trueValues`, `falseValues`); a side left out keeps the
+/// usual words.
+fn parse_boolean_with(
+    text: &str,
+    true_values: Option<&[String]>,
+    false_values: Option<&[String]>,
+) -> Result<bool, String> {
+    let matches = |words: &[String]| words.iter().any(|word| word.eq_ignore_ascii_case(text));
+    let is_true = true_values.map_or_else(|| parse_boolean(text) == Ok(true), matches);
+    let is_false = false_values.map_or_else(|| parse_boolean(text) == Ok(false), matches);
+    match (is_true, is_false) {
+        (true, false) => Ok(true),
+        (false, true) => Ok(false),
+        _ => {
+            let shown = |words: Option<&[String]>, usual: &str| {
+                words.map_or_else(|| usual.to_string(), |words| words.join(", "))
+            };
+            Err(format!(
+                "expected one of: {} (true) or {} (false)",
+                shown(true_values, "true, yes, y, 1"),
+                shown(false_values, "false, no, n, 0")
+            ))
+        }
     }
 }
 

@@ -188,12 +188,12 @@ fn every_error_code_is_reported_on_its_row() {
     );
     assert_eq!(
         document["errors"][9],
-        json!({"row": 12, "column": "sku", "field": "sku", "value": "A-100", "code": "unique",
+        json!({"row": 12, "cell": "A12", "column": "sku", "field": "sku", "value": "A-100", "code": "unique",
                "message": "sku must be unique: the same value is on row 2"})
     );
     assert_eq!(
         document["errors"][3],
-        json!({"row": 6, "column": "price", "field": "price", "value": "-3", "code": "minimum",
+        json!({"row": 6, "cell": "C6", "column": "price", "field": "price", "value": "-3", "code": "minimum",
                "message": "must be at least 0"})
     );
 }
@@ -696,7 +696,7 @@ fn a_composite_key_tells_rows_apart_by_all_its_fields() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.json()["errors"],
-        json!([{"row": 5, "column": "Order No", "field": "order_no", "value": "O-1, 2", "code": "unique",
+        json!([{"row": 5, "cell": "A5", "column": "Order No", "field": "order_no", "value": "O-1, 2", "code": "unique",
                 "message": "order_no + line must be unique: the same value is on row 3"}])
     );
     let commit = workspace.run(&[
