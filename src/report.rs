@@ -518,7 +518,7 @@ pub struct ErrorSummary {
 }
 
 enum ReportFile {
-    Csv(String, csv::Writer<std::io::BufWriter<std::fs::File>>),
+    Csv(String, Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
     Json(String, std::io::BufWriter<std::fs::File>, bool),
 }
 
@@ -554,7 +554,7 @@ impl ErrorSink {
             Some(path) => {
                 let mut writer = csv::Writer::from_writer(create(path)?);
                 writer.write_record(REPORT_COLUMNS)?;
-                Some(ReportFile::Csv(path.display().to_string(), writer))
+                Some(ReportFile::Csv(path.display().to_string(), Box::new(writer)))
             }
         };
         let rejects = match rejects {
