@@ -554,7 +554,10 @@ impl ErrorSink {
             Some(path) => {
                 let mut writer = csv::Writer::from_writer(create(path)?);
                 writer.write_record(REPORT_COLUMNS)?;
-                Some(ReportFile::Csv(path.display().to_string(), Box::new(writer)))
+                Some(ReportFile::Csv(
+                    path.display().to_string(),
+                    Box::new(writer),
+                ))
             }
         };
         let rejects = match rejects {

@@ -6,6 +6,7 @@ mod accuracy;
 mod mapping;
 mod pipeline;
 mod reading;
+mod validation;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
