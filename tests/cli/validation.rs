@@ -295,7 +295,6 @@ fn a_fixed_rejects_file_imports_cleanly() {
         .replace("ab-cd", "AB-CD")
         .replace(",crate,", ",box,")
         .replace("A-100,Duplicate", "A-110,Duplicate")
-        .replace(",extra,", ",extra,")
         .replace("ten", "10")
         .replace("maybe", "yes")
         .replace("not a url", "https://example.com/x")
