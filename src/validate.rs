@@ -123,9 +123,59 @@ pub fn cell_name(column_index: usize, row: usize) -> String {
     format!("{}{row}", String::from_utf8_lossy(&letters))
 }
 
+/// Values seen in one unique field (or the fields of the key), each kept as a 128-bit hash of its
+/// comparable form: a fixed 24 bytes a row whatever the value's length. Two different values
+/// share a hash with a probability of about n²/2¹²⁹ (1 in 10²² for a million rows).
 struct UniqueIndex {
     fields: Vec<usize>,
-    first_rows: HashMap<String, usize>,
+    /// Hash (as two words, so that an entry packs in 24 bytes) → first row.
+    first_rows: HashMap<[u64; 2], u32, BuildHashIdentity>,
+    /// Reused for the comparable bytes of each row's value.
+    buffer: Vec<u8>,
+}
+
+/// The keys are already hashes: the map folds their words together with XOR, nothing more.
+#[derive(Default, Clone, Copy)]
+struct BuildHashIdentity;
+
+struct HashIdentity(u64);
+
+impl std::hash::BuildHasher for BuildHashIdentity {
+    type Hasher = HashIdentity;
+    fn build_hasher(&self) -> HashIdentity {
+        HashIdentity(0)
+    }
+}
+
+impl std::hash::Hasher for HashIdentity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+}
+
+/// Appends a value's comparable form (as [`comparable_text`], without allocating for the
+/// common kinds) to `buffer`.
+fn push_comparable(buffer: &mut Vec<u8>, value: &Value) {
+    use std::io::Write as _;
+    match value {
+        Value::Text(text) => buffer.extend_from_slice(text.as_bytes()),
+        Value::Integer(number) => {
+            let _ = write!(buffer, "{number}");
+        }
+        Value::Decimal(number) => {
+            let _ = write!(buffer, "{}", number.normalize());
+        }
+        other => {
+            let _ = write!(buffer, "{other}");
+        }
+    }
 }
 
 impl<'a> Validator<'a> {
@@ -152,7 +202,8 @@ impl<'a> Validator<'a> {
             })
             .map(|(index, _)| UniqueIndex {
                 fields: vec![index],
-                first_rows: HashMap::new(),
+                first_rows: HashMap::default(),
+                buffer: Vec::new(),
             })
             .collect();
         if !schema.key.is_empty() {
@@ -164,7 +215,8 @@ impl<'a> Validator<'a> {
                         .iter()
                         .filter_map(|name| schema.field_index(name))
                         .collect(),
-                    first_rows: HashMap::new(),
+                    first_rows: HashMap::default(),
+                    buffer: Vec::new(),
                 },
             );
         }
@@ -339,17 +391,22 @@ impl<'a> Validator<'a> {
             if index.fields.iter().any(|&field| values[field].is_null()) {
                 continue;
             }
-            let key = index
-                .fields
-                .iter()
-                .map(|&field| comparable_text(&values[field]))
-                .collect::<Vec<_>>()
-                .join("\u{1f}");
-            match index.first_rows.get(&key) {
-                None => {
-                    index.first_rows.insert(key, record.row);
+            index.buffer.clear();
+            for (position, &field) in index.fields.iter().enumerate() {
+                if position > 0 {
+                    index.buffer.push(0x1f);
                 }
-                Some(&first_row) => {
+                push_comparable(&mut index.buffer, &values[field]);
+            }
+            let hash = xxhash_rust::xxh3::xxh3_128(&index.buffer);
+            let key = [hash as u64, (hash >> 64) as u64];
+            match index.first_rows.get(&key).map(|&row| row as usize) {
+                None => {
+                    index
+                        .first_rows
+                        .insert(key, u32::try_from(record.row).unwrap_or(u32::MAX));
+                }
+                Some(first_row) => {
                     let first_field = index.fields[0];
                     let field = &self.schema.fields[first_field];
                     let column =
@@ -425,7 +482,11 @@ pub fn check_cell(
 
 fn check_constraints(field: &Field, value: &Value) -> Result<(), (ErrorCode, String)> {
     if let Value::Text(text) = value {
-        let length = text.chars().count();
+        let length = if text.is_ascii() {
+            text.len()
+        } else {
+            text.chars().count()
+        };
         if let Some(min_length) = field.min_length
             && length < min_length
         {
@@ -640,6 +701,13 @@ pub fn strip_number_decoration(text: &str) -> Option<(bool, String)> {
 /// other of point and comma, a space, a non-breaking space or an apostrophe, in groups of three),
 /// a sign, accounting parentheses, a currency. Exact: a `Decimal`, never a float.
 fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
+    // The common case, `-1234.5` in a decimal-point column (or digits alone in any column), read
+    // directly without the general path's allocations.
+    if (!style.decimal_comma || !text.contains('.'))
+        && let Some(number) = plain_decimal(text)
+    {
+        return Ok(number);
+    }
     let (decimal, grouping) = if style.decimal_comma {
         (',', '.')
     } else {
@@ -701,6 +769,27 @@ fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
         .map_err(|_| "is too large or too precise for a number".to_string())
 }
 
+/// `-?digits(.digits)?`, nothing else: read by `Decimal` itself.
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if digits.is_empty() || digits.len() > 28 {
+        return None;
+    }
+    let mut point = false;
+    for (index, &byte) in digits.iter().enumerate() {
+        if byte == b'.' {
+            if point || index == 0 || index == digits.len() - 1 {
+                return None;
+            }
+            point = true;
+        } else if !byte.is_ascii_digit() {
+            return None;
+        }
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
 /// `1.5e3`, `-2E-4`: scientific notation, as some exports write large or small numbers.
 fn parse_scientific(text: &str) -> Option<Decimal> {
     let (mantissa, exponent) = text.split_once(['e', 'E'])?;
@@ -720,6 +809,13 @@ fn parse_scientific(text: &str) -> Option<Decimal> {
 }
 
 fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
+    let bytes = text.as_bytes();
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+        return text
+            .parse()
+            .map_err(|_| "expected a whole number such as 42".to_string());
+    }
     let decimal =
         parse_decimal(text, style).map_err(|_| "expected a whole number such as 42".to_string())?;
     if !decimal.fract().is_zero() {
@@ -810,6 +906,16 @@ pub fn iso_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     if bytes.len() < 8 || !bytes[..4].iter().all(u8::is_ascii_digit) {
         return None;
+    }
+    // The usual form, YYYY-MM-DD, read directly: this runs once per date cell.
+    if bytes.len() == 10 && matches!(bytes[4], b'-' | b'/' | b'.') && bytes[7] == bytes[4] {
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            bytes[range].iter().try_fold(0u32, |total, &byte| {
+                byte.is_ascii_digit()
+                    .then(|| total * 10 + u32::from(byte - b'0'))
+            })
+        };
+        return NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?);
     }
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
         .iter()
@@ -972,6 +1078,29 @@ fn parse_datetime(
     if let Some(format) = format {
         return NaiveDateTime::parse_from_str(text, format)
             .map_err(|_| format!("expected a date and time in the form {format}"));
+    }
+    // The usual form, YYYY-MM-DD HH:MM:SS (or with T), read directly.
+    let bytes = text.as_bytes();
+    if bytes.len() == 19
+        && matches!(bytes[10], b' ' | b'T')
+        && bytes[13] == b':'
+        && bytes[16] == b':'
+    {
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            bytes[range].iter().try_fold(0u32, |total, &byte| {
+                byte.is_ascii_digit()
+                    .then(|| total * 10 + u32::from(byte - b'0'))
+            })
+        };
+        if let (Some(date), Some(hour), Some(minute), Some(second)) = (
+            iso_date(&text[..10]),
+            number(11..13),
+            number(14..16),
+            number(17..19),
+        ) && let Some(time) = NaiveTime::from_hms_opt(hour, minute, second)
+        {
+            return Ok(date.and_time(time));
+        }
     }
     // An explicit offset is honoured: the value is stored in UTC.
     if let Ok(with_offset) = chrono::DateTime::parse_from_rfc3339(text) {

@@ -3,6 +3,7 @@
 //! harness; the tests are in the modules, one per part of the product.
 
 mod accuracy;
+mod frictionless;
 mod mapping;
 mod pipeline;
 mod reading;
