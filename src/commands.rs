@@ -437,7 +437,23 @@ fn validator<'a>(
 async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let mut prepared = prepare(&settings.map)?;
     require_mapped(&prepared)?;
-    let mut database = db::connect(&settings.database, false).await?;
+    // The database is opened only when a reference has no file to be checked against.
+    let needs_database = prepared
+        .schema
+        .fields
+        .iter()
+        .filter_map(|field| field.reference.as_ref())
+        .any(|reference| {
+            !settings
+                .references
+                .iter()
+                .any(|(table, _)| *table == reference.table)
+        });
+    let mut database = if needs_database {
+        db::connect(&settings.database, false).await?
+    } else {
+        None
+    };
     let references = reference_sets(&prepared.schema, settings, database.as_mut()).await?;
     drop(database);
     let mut checked = Checked::new(settings, &prepared.table.headers)?;

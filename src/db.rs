@@ -1,12 +1,12 @@
-//! The only user of sqlx: where the database is, connecting, reading rows by key, creating the
-//! target table and writing batches inside one transaction. Every identifier goes through
-//! [`quote`]; every value is a bound parameter.
-//!
-//! SQLite is the embedded default. PostgreSQL will stand beside it with the same function names.
+//! The only user of sqlx: where the database is, connecting, reading rows by key and column
+//! values, creating the target table and writing batches inside one transaction, for SQLite and
+//! PostgreSQL side by side. Every identifier goes through [`quote`]; every value is a bound
+//! parameter. The SQL differences between the two live here and nowhere else.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use sqlx::postgres::{PgArguments, PgConnection};
 use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteConnection};
 use sqlx::{Arguments, AssertSqlSafe, ConnectOptions, Connection, Row};
 
@@ -16,23 +16,40 @@ use crate::schema::{FieldType, Schema, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Location {
     Sqlite(PathBuf),
+    /// A `postgres://` URL, shown without its password.
+    Postgres(String),
 }
 
 impl std::fmt::Display for Location {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => write!(formatter, "{}", path.display()),
+            Location::Postgres(url) => formatter.write_str(&without_password(url)),
         }
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user@host/db`, for messages.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
     }
 }
 
 /// A database failure, normalised to what a caller may want to branch on.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("database URL {0:?} is not understood: use sqlite://path/to/file.db")]
+    #[error(
+        "database URL {0:?} is not understood: use sqlite://path/to/file.db or postgres://user@host/database"
+    )]
     BadUrl(String),
-    #[error("database URL {0:?}: PostgreSQL targets are not supported yet: use a sqlite:// URL")]
-    Unsupported(String),
     #[error("cannot open the database {location}: {reason}")]
     Connect { location: String, reason: String },
     #[error("{table}: a row would break a uniqueness rule of the table: {reason}")]
@@ -41,10 +58,10 @@ pub enum DbError {
     Query { table: String, reason: String },
 }
 
-/// Reads `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.
+/// Reads `postgres://…`, `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.
 pub fn parse_location(url: &str) -> Result<Location, DbError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(DbError::Unsupported(url.to_string()));
+        return Ok(Location::Postgres(url.to_string()));
     }
     let path = url
         .strip_prefix("sqlite://")
@@ -62,33 +79,47 @@ pub fn parse_location(url: &str) -> Result<Location, DbError> {
 
 /// An open connection to the target.
 pub struct Database {
-    connection: SqliteConnection,
+    connection: Backend,
     location: Location,
 }
 
+enum Backend {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
 /// Opens the database. With `create: false` a SQLite file that does not exist is not created:
-/// the answer is `None`, which a dry run reads as an empty database.
+/// the answer is `None`, which a dry run reads as an empty database. A PostgreSQL server must be
+/// there either way.
 pub async fn connect(location: &Location, create: bool) -> Result<Option<Database>, DbError> {
-    let Location::Sqlite(path) = location;
-    if !create && !path.exists() {
-        return Ok(None);
-    }
     let connect_error = |error: sqlx::Error| DbError::Connect {
         location: location.to_string(),
         reason: error.to_string(),
     };
-    let options = SqliteConnectOptions::from_str("sqlite:")
-        .map_err(connect_error)?
-        .filename(path)
-        .create_if_missing(create)
-        .foreign_keys(true)
-        .busy_timeout(std::time::Duration::from_secs(10));
-    let mut connection = options.connect().await.map_err(connect_error)?;
-    // Opening is lazy in SQLite: ask something so that a file that is not a database fails here.
-    sqlx::query("SELECT count(*) FROM sqlite_master")
-        .execute(&mut connection)
-        .await
-        .map_err(connect_error)?;
+    let connection = match location {
+        Location::Sqlite(path) => {
+            if !create && !path.exists() {
+                return Ok(None);
+            }
+            let options = SqliteConnectOptions::from_str("sqlite:")
+                .map_err(connect_error)?
+                .filename(path)
+                .create_if_missing(create)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut connection = options.connect().await.map_err(connect_error)?;
+            // Opening is lazy in SQLite: ask something so that a file that is not a database
+            // fails here.
+            sqlx::query("SELECT count(*) FROM sqlite_master")
+                .execute(&mut connection)
+                .await
+                .map_err(connect_error)?;
+            Backend::Sqlite(connection)
+        }
+        Location::Postgres(url) => {
+            Backend::Postgres(PgConnection::connect(url).await.map_err(connect_error)?)
+        }
+    };
     Ok(Some(Database {
         connection,
         location: location.clone(),
@@ -100,22 +131,71 @@ pub fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
-/// The column type intake gives a field in a table it creates. Decimals are stored as text in
-/// SQLite: its NUMERIC affinity would turn 12.50 into a binary float.
-fn sqlite_type(field_type: FieldType) -> &'static str {
-    match field_type {
-        FieldType::String | FieldType::Number | FieldType::Date | FieldType::Datetime => "TEXT",
-        FieldType::Integer | FieldType::Boolean => "INTEGER",
+/// The SQL dialects intake writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The column type intake gives a field in a table it creates. SQLite stores decimals as
+    /// text, since its NUMERIC affinity would turn 12.50 into a binary float; PostgreSQL has an
+    /// exact NUMERIC.
+    fn column_type(self, field_type: FieldType) -> &'static str {
+        match (self, field_type) {
+            (_, FieldType::String) => "TEXT",
+            (Dialect::Sqlite, FieldType::Number | FieldType::Date | FieldType::Datetime) => "TEXT",
+            (Dialect::Sqlite, FieldType::Integer | FieldType::Boolean) => "INTEGER",
+            (Dialect::Postgres, FieldType::Integer) => "BIGINT",
+            (Dialect::Postgres, FieldType::Number) => "NUMERIC",
+            (Dialect::Postgres, FieldType::Boolean) => "BOOLEAN",
+            (Dialect::Postgres, FieldType::Date) => "DATE",
+            (Dialect::Postgres, FieldType::Datetime) => "TIMESTAMP",
+        }
+    }
+
+    /// The `number`th (1-based) bound parameter.
+    fn parameter(self, number: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${number}"),
+        }
+    }
+
+    /// `(?, ?), (?, ?)`: `rows` tuples of `width` parameters, numbered from 1.
+    fn tuples(self, rows: usize, width: usize) -> String {
+        (0..rows)
+            .map(|row| {
+                let parameters: Vec<String> = (1..=width)
+                    .map(|column| self.parameter(row * width + column))
+                    .collect();
+                format!("({})", parameters.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Most bound parameters in one statement (SQLite allows 32766, PostgreSQL 65535).
+    fn max_parameters(self) -> usize {
+        match self {
+            Dialect::Sqlite => 30_000,
+            Dialect::Postgres => 60_000,
+        }
     }
 }
 
 /// `CREATE TABLE` for a schema: every field, NOT NULL where required, the key as primary key.
-pub fn create_table_sql(schema: &Schema) -> String {
+pub fn create_table_sql(schema: &Schema, dialect: Dialect) -> String {
     let mut lines: Vec<String> = schema
         .fields
         .iter()
         .map(|field| {
-            let mut line = format!("{} {}", quote(&field.name), sqlite_type(field.field_type));
+            let mut line = format!(
+                "{} {}",
+                quote(&field.name),
+                dialect.column_type(field.field_type)
+            );
             if field.required {
                 line.push_str(" NOT NULL");
             }
@@ -136,7 +216,10 @@ pub fn create_table_sql(schema: &Schema) -> String {
     )
 }
 
-fn bind(arguments: &mut SqliteArguments, value: &Value) -> Result<(), sqlx::error::BoxDynError> {
+type BindResult = Result<(), sqlx::error::BoxDynError>;
+
+/// SQLite: decimals, dates and date-times as their exact text.
+fn bind_sqlite(arguments: &mut SqliteArguments, value: &Value) -> BindResult {
     match value {
         Value::Null => arguments.add(Option::<String>::None),
         Value::Text(text) => arguments.add(text.clone()),
@@ -146,45 +229,113 @@ fn bind(arguments: &mut SqliteArguments, value: &Value) -> Result<(), sqlx::erro
     }
 }
 
-/// Largest number of bound parameters in one statement (SQLite allows 32766).
-const MAX_PARAMETERS: usize = 30_000;
+/// PostgreSQL: every value with its own type, a null with the type of its field.
+fn bind_postgres(arguments: &mut PgArguments, value: &Value, field_type: FieldType) -> BindResult {
+    match (value, field_type) {
+        (Value::Null, FieldType::String) => arguments.add(Option::<String>::None),
+        (Value::Null, FieldType::Integer) => arguments.add(Option::<i64>::None),
+        (Value::Null, FieldType::Number) => arguments.add(Option::<rust_decimal::Decimal>::None),
+        (Value::Null, FieldType::Boolean) => arguments.add(Option::<bool>::None),
+        (Value::Null, FieldType::Date) => arguments.add(Option::<chrono::NaiveDate>::None),
+        (Value::Null, FieldType::Datetime) => arguments.add(Option::<chrono::NaiveDateTime>::None),
+        (Value::Text(text), _) => arguments.add(text.clone()),
+        (Value::Integer(number), _) => arguments.add(*number),
+        (Value::Decimal(number), _) => arguments.add(*number),
+        (Value::Boolean(value), _) => arguments.add(*value),
+        (Value::Date(date), _) => arguments.add(*date),
+        (Value::DateTime(datetime), _) => arguments.add(*datetime),
+    }
+}
+
+fn field_type_of(value: &Value) -> FieldType {
+    match value {
+        Value::Null | Value::Text(_) => FieldType::String,
+        Value::Integer(_) => FieldType::Integer,
+        Value::Decimal(_) => FieldType::Number,
+        Value::Boolean(_) => FieldType::Boolean,
+        Value::Date(_) => FieldType::Date,
+        Value::DateTime(_) => FieldType::Datetime,
+    }
+}
+
+/// Rows as text, `None` for NULL.
+fn texts<R: Row>(rows: &[R], width: usize) -> Result<Vec<Vec<Option<String>>>, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    rows.iter()
+        .map(|row| {
+            (0..width)
+                .map(|index| row.try_get::<Option<String>, _>(index))
+                .collect()
+        })
+        .collect()
+}
 
 impl Database {
     pub fn location(&self) -> &Location {
         &self.location
     }
 
-    fn query_error(&self, table: &str, error: sqlx::Error) -> DbError {
-        if let Some(database_error) = error.as_database_error()
-            && database_error.is_unique_violation()
-        {
-            return DbError::UniqueViolation {
-                table: table.to_string(),
-                reason: database_error.message().to_string(),
-            };
+    pub fn dialect(&self) -> Dialect {
+        match self.connection {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
         }
-        DbError::Query {
-            table: table.to_string(),
-            reason: error.to_string(),
+    }
+
+    /// Runs a statement that reads rows of text, with its parameters.
+    async fn fetch_texts(
+        &mut self,
+        table: &str,
+        sql: String,
+        parameters: &[Value],
+        width: usize,
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let fail = |error: sqlx::Error| query_error(table, error);
+        match &mut self.connection {
+            Backend::Sqlite(connection) => {
+                let mut arguments = SqliteArguments::default();
+                for value in parameters {
+                    bind_sqlite(&mut arguments, value).map_err(|error| bind_error(table, error))?;
+                }
+                let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
+                    .fetch_all(&mut *connection)
+                    .await
+                    .map_err(fail)?;
+                texts(&rows, width).map_err(fail)
+            }
+            Backend::Postgres(connection) => {
+                let mut arguments = PgArguments::default();
+                for value in parameters {
+                    bind_postgres(&mut arguments, value, field_type_of(value))
+                        .map_err(|error| bind_error(table, error))?;
+                }
+                let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
+                    .fetch_all(&mut *connection)
+                    .await
+                    .map_err(fail)?;
+                texts(&rows, width).map_err(fail)
+            }
         }
     }
 
     /// The table's column names, or `None` when there is no such table.
     pub async fn table_columns(&mut self, table: &str) -> Result<Option<Vec<String>>, DbError> {
-        let rows = sqlx::query("SELECT name FROM pragma_table_info(?1)")
-            .bind(table)
-            .fetch_all(&mut self.connection)
-            .await
-            .map_err(|error| self.query_error(table, error))?;
+        let sql = match self.dialect() {
+            Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)".to_string(),
+            Dialect::Postgres => "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+                .to_string(),
+        };
+        let rows = self
+            .fetch_texts(table, sql, &[Value::Text(table.to_string())], 1)
+            .await?;
         if rows.is_empty() {
             return Ok(None);
         }
-        let names = rows
-            .iter()
-            .map(|row| row.try_get::<String, _>(0))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| self.query_error(table, error))?;
-        Ok(Some(names))
+        Ok(Some(rows.into_iter().flatten().flatten().collect()))
     }
 
     /// Every non-null value of one column, as text; `None` when the table or column is missing.
@@ -204,15 +355,8 @@ impl Database {
             quote(column),
             quote(table)
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut self.connection)
-            .await
-            .map_err(|error| self.query_error(table, error))?;
-        rows.iter()
-            .map(|row| row.try_get::<String, _>(0))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-            .map_err(|error| self.query_error(table, error))
+        let rows = self.fetch_texts(table, sql, &[], 1).await?;
+        Ok(Some(rows.into_iter().flatten().flatten().collect()))
     }
 
     /// The rows whose key is one of `keys`, each as the text of `columns` (key columns first,
@@ -224,8 +368,9 @@ impl Database {
         columns: &[String],
         keys: &[Vec<Value>],
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let dialect = self.dialect();
         let mut found = Vec::new();
-        let per_statement = (MAX_PARAMETERS / key.len().max(1)).max(1);
+        let per_statement = (dialect.max_parameters() / key.len().max(1)).max(1);
         for chunk in keys.chunks(per_statement) {
             let selected: Vec<String> = key
                 .iter()
@@ -233,32 +378,18 @@ impl Database {
                 .map(|column| format!("CAST({} AS TEXT)", quote(column)))
                 .collect();
             let key_columns: Vec<String> = key.iter().map(|column| quote(column)).collect();
-            let tuple = format!("({})", vec!["?"; key.len()].join(", "));
             let sql = format!(
                 "SELECT {} FROM {} WHERE ({}) IN (VALUES {})",
                 selected.join(", "),
                 quote(table),
                 key_columns.join(", "),
-                vec![tuple; chunk.len()].join(", ")
+                dialect.tuples(chunk.len(), key.len())
             );
-            let mut arguments = SqliteArguments::default();
-            for value in chunk.iter().flatten() {
-                bind(&mut arguments, value).map_err(|error| DbError::Query {
-                    table: table.to_string(),
-                    reason: error.to_string(),
-                })?;
-            }
-            let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
-                .fetch_all(&mut self.connection)
-                .await
-                .map_err(|error| self.query_error(table, error))?;
-            for row in rows {
-                let texts = (0..key.len() + columns.len())
-                    .map(|index| row.try_get::<Option<String>, _>(index))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|error| self.query_error(table, error))?;
-                found.push(texts);
-            }
+            let parameters: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            found.extend(
+                self.fetch_texts(table, sql, &parameters, key.len() + columns.len())
+                    .await?,
+            );
         }
         Ok(found)
     }
@@ -267,76 +398,128 @@ impl Database {
     /// order of `columns`) on `key` in batches of at most `batch_size` rows. On any failure
     /// nothing is written.
     pub async fn write(&mut self, write: &Write<'_>) -> Result<(), DbError> {
+        let dialect = self.dialect();
         let table = write.table;
-        let mut transaction = self
-            .connection
-            .begin()
-            .await
-            .map_err(|error| DbError::Query {
-                table: table.to_string(),
-                reason: error.to_string(),
-            })?;
-        let fail = |error: sqlx::Error| {
-            if let Some(database_error) = error.as_database_error()
-                && database_error.is_unique_violation()
-            {
-                return DbError::UniqueViolation {
-                    table: table.to_string(),
-                    reason: database_error.message().to_string(),
-                };
+        let statements = upsert_statements(write, dialect);
+        match &mut self.connection {
+            Backend::Sqlite(connection) => {
+                let mut transaction = connection
+                    .begin()
+                    .await
+                    .map_err(|error| query_error(table, error))?;
+                if let Some(create) = &write.create_sql {
+                    sqlx::query(AssertSqlSafe(create.as_str()))
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(|error| query_error(table, error))?;
+                }
+                for (sql, batch) in statements {
+                    let mut arguments = SqliteArguments::default();
+                    for value in batch.iter().flatten() {
+                        bind_sqlite(&mut arguments, value)
+                            .map_err(|error| bind_error(table, error))?;
+                    }
+                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(|error| query_error(table, error))?;
+                }
+                transaction
+                    .commit()
+                    .await
+                    .map_err(|error| query_error(table, error))
             }
-            DbError::Query {
-                table: table.to_string(),
-                reason: error.to_string(),
+            Backend::Postgres(connection) => {
+                let mut transaction = connection
+                    .begin()
+                    .await
+                    .map_err(|error| query_error(table, error))?;
+                if let Some(create) = &write.create_sql {
+                    sqlx::query(AssertSqlSafe(create.as_str()))
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(|error| query_error(table, error))?;
+                }
+                for (sql, batch) in statements {
+                    let mut arguments = PgArguments::default();
+                    for row in batch {
+                        for (value, field_type) in row.iter().zip(write.types) {
+                            bind_postgres(&mut arguments, value, *field_type)
+                                .map_err(|error| bind_error(table, error))?;
+                        }
+                    }
+                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(|error| query_error(table, error))?;
+                }
+                transaction
+                    .commit()
+                    .await
+                    .map_err(|error| query_error(table, error))
             }
-        };
-        if let Some(create) = &write.create_sql {
-            sqlx::query(AssertSqlSafe(create.as_str()))
-                .execute(&mut *transaction)
-                .await
-                .map_err(fail)?;
         }
-        let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
-        let key: Vec<String> = write.key.iter().map(|column| quote(column)).collect();
-        let updates: Vec<String> = write
-            .columns
-            .iter()
-            .filter(|column| !write.key.contains(column))
-            .map(|column| format!("{0} = excluded.{0}", quote(column)))
-            .collect();
-        let conflict = if updates.is_empty() {
-            "DO NOTHING".to_string()
-        } else {
-            format!("DO UPDATE SET {}", updates.join(", "))
-        };
-        let rows_per_batch = write
-            .batch_size
-            .min(MAX_PARAMETERS / columns.len().max(1))
-            .max(1);
-        for batch in write.rows.chunks(rows_per_batch) {
-            let tuple = format!("({})", vec!["?"; columns.len()].join(", "));
+    }
+}
+
+/// The multi-row upserts of one write, each with the rows it binds.
+fn upsert_statements<'a>(
+    write: &'a Write<'_>,
+    dialect: Dialect,
+) -> Vec<(String, &'a [Vec<Value>])> {
+    let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
+    let key: Vec<String> = write.key.iter().map(|column| quote(column)).collect();
+    let updates: Vec<String> = write
+        .columns
+        .iter()
+        .filter(|column| !write.key.contains(column))
+        .map(|column| format!("{0} = excluded.{0}", quote(column)))
+        .collect();
+    let conflict = if updates.is_empty() {
+        "DO NOTHING".to_string()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    let rows_per_batch = write
+        .batch_size
+        .min(dialect.max_parameters() / columns.len().max(1))
+        .max(1);
+    write
+        .rows
+        .chunks(rows_per_batch)
+        .map(|batch| {
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {}",
-                quote(table),
+                quote(write.table),
                 columns.join(", "),
-                vec![tuple; batch.len()].join(", "),
+                dialect.tuples(batch.len(), columns.len()),
                 key.join(", "),
                 conflict
             );
-            let mut arguments = SqliteArguments::default();
-            for value in batch.iter().flatten() {
-                bind(&mut arguments, value).map_err(|error| DbError::Query {
-                    table: table.to_string(),
-                    reason: error.to_string(),
-                })?;
-            }
-            sqlx::query_with(AssertSqlSafe(sql), arguments)
-                .execute(&mut *transaction)
-                .await
-                .map_err(fail)?;
-        }
-        transaction.commit().await.map_err(fail)?;
-        Ok(())
+            (sql, batch)
+        })
+        .collect()
+}
+
+fn query_error(table: &str, error: sqlx::Error) -> DbError {
+    if let Some(database_error) = error.as_database_error()
+        && database_error.is_unique_violation()
+    {
+        return DbError::UniqueViolation {
+            table: table.to_string(),
+            reason: database_error.message().to_string(),
+        };
+    }
+    DbError::Query {
+        table: table.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+fn bind_error(table: &str, error: sqlx::error::BoxDynError) -> DbError {
+    DbError::Query {
+        table: table.to_string(),
+        reason: error.to_string(),
     }
 }
 
@@ -346,6 +529,8 @@ pub struct Write<'a> {
     /// `CREATE TABLE` to run first, when the table does not exist yet.
     pub create_sql: Option<String>,
     pub columns: &'a [String],
+    /// The field type of each column, for typed nulls.
+    pub types: &'a [FieldType],
     pub key: &'a [String],
     pub rows: &'a [Vec<Value>],
     pub batch_size: usize,
@@ -362,12 +547,16 @@ mod tests {
             ("sqlite:///tmp/a.db", Some("/tmp/a.db")),
             ("sqlite:data/x.sqlite?mode=rwc", Some("data/x.sqlite")),
             ("shop.db", Some("shop.db")),
+            (
+                "postgres://shop:secret@localhost:5432/shop",
+                Some("postgres://shop@localhost:5432/shop"),
+            ),
             ("mysql://host/db", None),
             ("sqlite://", None),
         ] {
             let parsed = parse_location(url)
                 .ok()
-                .map(|Location::Sqlite(path)| path.display().to_string());
+                .map(|location| location.to_string());
             assert_eq!(parsed.as_deref(), expected, "{url}");
         }
     }
@@ -379,5 +568,11 @@ mod tests {
             quote("a\"; DROP TABLE x; --"),
             "\"a\"\"; DROP TABLE x; --\""
         );
+    }
+
+    #[test]
+    fn placeholders_per_dialect() {
+        assert_eq!(Dialect::Sqlite.tuples(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Dialect::Postgres.tuples(2, 2), "($1, $2), ($3, $4)");
     }
 }

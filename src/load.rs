@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::db::{self, Database, DbError};
-use crate::schema::{Schema, Value};
+use crate::schema::{FieldType, Schema, Value};
 use crate::validate::{self, TypedRow};
 
 /// Which rows a commit may touch.
@@ -250,10 +250,23 @@ pub async fn commit(
         .iter()
         .map(|planned| planned.values.clone())
         .collect();
+    let types: Vec<FieldType> = plan
+        .columns
+        .iter()
+        .map(|column| {
+            schema
+                .field_index(column)
+                .map_or(FieldType::String, |index| schema.fields[index].field_type)
+        })
+        .collect();
+    let dialect = database.dialect();
     let write = db::Write {
         table: &schema.table,
-        create_sql: plan.create_table.then(|| db::create_table_sql(schema)),
+        create_sql: plan
+            .create_table
+            .then(|| db::create_table_sql(schema, dialect)),
         columns: &plan.columns,
+        types: &types,
         key: &schema.key,
         rows: &rows,
         batch_size,

@@ -864,6 +864,55 @@ mod tests {
     }
 
     #[test]
+    fn rules_are_read_and_checked_whole() {
+        let base = "[[fields]]\nname = \"issued\"\ntype = \"date\"\n[[fields]]\nname = \"due\"\ntype = \"date\"\n[[fields]]\nname = \"amount\"\ntype = \"number\"\n";
+        let schema = parse_mapping(&format!("{base}[[rules]]\ncheck = \"due >= issued\"\n[[rules]]\ncheck = \"amount != 0\"\nmessage = \"zero\""), "t", "t.toml").expect("parses");
+        assert_eq!(schema.rules.len(), 2);
+        assert_eq!(
+            (schema.rules[0].left, schema.rules[0].operator),
+            (1, Operator::GreaterOrEqual)
+        );
+        assert!(matches!(schema.rules[0].right, Operand::Field(0)));
+        assert!(
+            matches!(&schema.rules[1].right, Operand::Constant(Value::Decimal(zero)) if zero.is_zero())
+        );
+        assert_eq!(schema.rules[1].message.as_deref(), Some("zero"));
+        for (check, expected) in [
+            (
+                "due",
+                "t.toml: rule \"due\": no comparison: write FIELD OP FIELD or FIELD OP VALUE, with OP one of < <= > >= == !=",
+            ),
+            (
+                "paid >= issued",
+                "t.toml: rule \"paid >= issued\": \"paid\" is not a field",
+            ),
+            (
+                "due > soon",
+                "t.toml: rule \"due > soon\": \"soon\" is neither a field nor a date value (expected a date such as 2024-01-31)",
+            ),
+        ] {
+            let error = parse_mapping(
+                &format!("{base}[[rules]]\ncheck = \"{check}\""),
+                "t",
+                "t.toml",
+            )
+            .expect_err(check);
+            assert_eq!(error.to_string(), expected);
+        }
+        for (operator, ordering, holds) in [
+            (Operator::Less, Ordering::Less, true),
+            (Operator::Less, Ordering::Equal, false),
+            (Operator::LessOrEqual, Ordering::Equal, true),
+            (Operator::Greater, Ordering::Equal, false),
+            (Operator::GreaterOrEqual, Ordering::Greater, true),
+            (Operator::Equal, Ordering::Less, false),
+            (Operator::NotEqual, Ordering::Less, true),
+        ] {
+            assert_eq!(operator.holds(ordering), holds, "{operator:?} {ordering:?}");
+        }
+    }
+
+    #[test]
     fn table_schema_names_table_after_file() {
         let text = r#"{"fields": [{"name": "id", "type": "integer", "title": "Identifier"},
             {"name": "mail", "format": "email", "constraints": {"required": true}}],

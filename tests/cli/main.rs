@@ -4,8 +4,10 @@
 
 mod accuracy;
 mod frictionless;
+mod loading;
 mod mapping;
 mod pipeline;
+mod postgres;
 mod reading;
 mod validation;
 
@@ -14,6 +16,37 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use sqlx::{ConnectOptions, Row};
+
+/// A database the stage-3 tests run against: each runs on both.
+pub(crate) enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    /// What `--db` takes.
+    pub(crate) fn url(&self) -> String {
+        match self {
+            Target::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Target::Postgres(url) => url.clone(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Target::Sqlite(_) => "sqlite",
+            Target::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Rows of a query, each column as text (NULL as None).
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        match self {
+            Target::Sqlite(path) => query(path, sql),
+            Target::Postgres(url) => postgres::query(url, sql),
+        }
+    }
+}
 
 /// One run of the binary.
 pub(crate) struct Run {
@@ -76,6 +109,14 @@ impl Workspace {
         run
     }
 
+    /// The SQLite file of this workspace and a fresh PostgreSQL database.
+    pub(crate) fn targets(&self) -> Vec<Target> {
+        vec![
+            Target::Sqlite(self.path("target.db")),
+            Target::Postgres(postgres::new_database()),
+        ]
+    }
+
     /// Rows of a query on `intake.db` in this workspace; each column as text (NULL as None).
     pub(crate) fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
         query(&self.path("intake.db"), sql)
@@ -108,14 +149,24 @@ pub(crate) fn query(database: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
         rows.iter()
             .map(|row| {
                 (0..row.len())
-                    .map(|index| {
-                        row.try_get::<Option<String>, _>(index)
-                            .expect("a text column")
-                    })
+                    .map(|index| sqlite_cell(row, index))
                     .collect()
             })
             .collect()
     })
+}
+
+/// A SQLite value as text, whatever its storage class.
+fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, index: usize) -> Option<String> {
+    if let Ok(text) = row.try_get::<Option<String>, _>(index) {
+        return text;
+    }
+    if let Ok(number) = row.try_get::<Option<i64>, _>(index) {
+        return number.map(|number| number.to_string());
+    }
+    row.try_get::<Option<f64>, _>(index)
+        .unwrap_or_else(|error| panic!("column {index}: {error}"))
+        .map(|number| number.to_string())
 }
 
 pub(crate) fn texts(rows: &[&[Option<&str>]]) -> Vec<Vec<Option<String>>> {

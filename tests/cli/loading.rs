@@ -1,0 +1,394 @@
+//! Stage 3 on both databases: every test runs against a SQLite file and a PostgreSQL database
+//! (a throwaway cluster the harness starts), and checks the table's rows afterwards.
+
+use serde_json::{Value, json};
+
+use crate::{Run, Target, Workspace, fixture, texts};
+
+fn import(workspace: &Workspace, target: &Target, args: &[&str]) -> Run {
+    let url = target.url();
+    let mut all: Vec<&str> = vec!["import"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--db", &url]);
+    workspace.run(&all)
+}
+
+fn json_of(run: &Run, target: &Target) -> Value {
+    assert!(
+        run.code == 0 || run.code == 1,
+        "{}: {}",
+        target.name(),
+        run.stderr
+    );
+    run.json()
+}
+
+const PRODUCTS: &str = "SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), CAST(weight_kg AS TEXT), unit, \
+     CASE WHEN active THEN 'yes' ELSE 'no' END, supplier_email, CAST(released_on AS TEXT), CAST(updated_at AS TEXT) \
+     FROM products ORDER BY sku";
+
+#[test]
+fn a_commit_writes_exactly_the_rows_and_a_second_one_nothing() {
+    let workspace = Workspace::new();
+    for target in workspace.targets() {
+        let name = target.name();
+        let dry = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products.csv"),
+                    "--schema",
+                    "products",
+                    "--format",
+                    "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            dry["plan"],
+            json!({"insert": 5, "update": 0, "unchanged": 0, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(dry["create_table"], true, "{name}");
+        let commit = import(
+            &workspace,
+            &target,
+            &[
+                &fixture("products.csv"),
+                "--schema",
+                "products",
+                "--commit",
+                "--yes",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(commit.code, 0, "{name}: {}", commit.stderr);
+        assert_eq!(
+            target.query(PRODUCTS),
+            texts(&[
+                &[
+                    Some("BOLT-M8"),
+                    Some("Bolt M8 (pack of 50)"),
+                    Some("4.35"),
+                    Some("2500"),
+                    Some("0.40"),
+                    Some("pack"),
+                    Some("yes"),
+                    None,
+                    Some("2020-01-10"),
+                    None
+                ],
+                &[
+                    Some("GAD-100"),
+                    Some("Gadget"),
+                    Some("7.00"),
+                    Some("0"),
+                    Some("0.10"),
+                    Some("box"),
+                    Some("no"),
+                    Some("orders@gizmo.example"),
+                    Some("2022-11-01"),
+                    Some("2024-02-11 14:00:00")
+                ],
+                &[
+                    Some("GAD-200"),
+                    Some("Gadget Pro"),
+                    Some("149.00"),
+                    Some("12"),
+                    Some("1.20"),
+                    Some("each"),
+                    Some("yes"),
+                    Some("orders@gizmo.example"),
+                    Some("2023-06-30"),
+                    Some("2024-02-11 14:00:00")
+                ],
+                &[
+                    Some("WID-001"),
+                    Some("Widget"),
+                    Some("12.50"),
+                    Some("100"),
+                    Some("0.25"),
+                    Some("each"),
+                    Some("yes"),
+                    Some("sales@acme.example"),
+                    Some("2021-03-15"),
+                    Some("2024-01-05 09:30:00")
+                ],
+                &[
+                    Some("WID-002"),
+                    Some("Widget, large"),
+                    Some("19.99"),
+                    Some("40"),
+                    Some("0.80"),
+                    Some("each"),
+                    Some("yes"),
+                    Some("sales@acme.example"),
+                    Some("2021-03-15"),
+                    Some("2024-01-05 09:30:00")
+                ],
+            ]),
+            "{name}"
+        );
+        let again = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products.csv"),
+                    "--schema",
+                    "products",
+                    "--commit",
+                    "--yes",
+                    "--format",
+                    "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            again["plan"],
+            json!({"insert": 0, "update": 0, "unchanged": 5, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT CAST(count(*) AS TEXT) FROM products"),
+            texts(&[&[Some("5")]]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn updates_touch_only_the_mapped_columns_and_modes_hold() {
+    let workspace = Workspace::new();
+    let changed = workspace.write(
+        "changed.csv",
+        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
+    );
+    for target in workspace.targets() {
+        let name = target.name();
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products.csv"),
+                    "--schema",
+                    "products",
+                    "--commit",
+                    "--yes"
+                ]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        let dry = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&changed, "--schema", "products", "--format", "json"],
+            ),
+            &target,
+        );
+        assert_eq!(
+            dry["plan"],
+            json!({"insert": 1, "update": 1, "unchanged": 0, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            dry["preview"][0]["changed"],
+            json!(["name"]),
+            "{name}: 12.5 is 12.50"
+        );
+        let only_new = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &changed,
+                    "--schema",
+                    "products",
+                    "--mode",
+                    "insert-only",
+                    "--commit",
+                    "--yes",
+                    "--format",
+                    "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            only_new["plan"],
+            json!({"insert": 1, "update": 0, "unchanged": 0, "rejected": 0, "skipped": 1}),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT) FROM products WHERE sku IN ('WID-001', 'NEW-001') ORDER BY sku"),
+            texts(&[&[Some("NEW-001"), Some("Newcomer"), Some("1"), None], &[Some("WID-001"), Some("Widget"), Some("12.50"), Some("100")]]),
+            "{name}: insert-only leaves existing rows alone"
+        );
+        let update_only = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &changed,
+                    "--schema",
+                    "products",
+                    "--mode",
+                    "update-only",
+                    "--commit",
+                    "--yes",
+                    "--format",
+                    "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            update_only["plan"],
+            json!({"insert": 0, "update": 1, "unchanged": 1, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), unit FROM products WHERE sku = 'WID-001'"),
+            texts(&[&[Some("WID-001"), Some("Widget mark II"), Some("12.5"), Some("100"), Some("each")]]),
+            "{name}: columns the file lacks are untouched"
+        );
+    }
+}
+
+#[test]
+fn rejected_rows_block_a_commit_and_skip_invalid_loads_the_rest() {
+    let workspace = Workspace::new();
+    for target in workspace.targets() {
+        let name = target.name();
+        let refused = import(
+            &workspace,
+            &target,
+            &[
+                &fixture("products-errors.csv"),
+                "--schema",
+                "products",
+                "--commit",
+                "--yes",
+            ],
+        );
+        assert_eq!(refused.code, 1, "{name}");
+        let without_yes = import(
+            &workspace,
+            &target,
+            &[&fixture("products.csv"), "--schema", "products", "--commit"],
+        );
+        assert_eq!(without_yes.code, 1, "{name}");
+        let skipped = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products-errors.csv"),
+                    "--schema",
+                    "products",
+                    "--commit",
+                    "--yes",
+                    "--skip-invalid",
+                    "--format",
+                    "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            skipped["plan"],
+            json!({"insert": 2, "update": 0, "unchanged": 0, "rejected": 13, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            target.query(
+                "SELECT sku, name, CAST(price AS TEXT), description FROM products ORDER BY sku"
+            ),
+            texts(&[
+                &[
+                    Some("A-100"),
+                    Some("Valid one"),
+                    Some("1.00"),
+                    Some("two\nlines")
+                ],
+                &[Some("A-115"), Some("Valid two"), Some("5.50"), None]
+            ]),
+            "{name}: only the valid rows, and nothing from the refused runs"
+        );
+    }
+}
+
+#[test]
+fn composite_keys_and_hostile_names_work_on_both() {
+    let workspace = Workspace::new();
+    let schema = workspace.write(
+        "order_lines.json",
+        r#"{"fields": [
+            {"name": "order_no", "type": "string"},
+            {"name": "line", "type": "integer"},
+            {"name": "amount \"net\"; DROP TABLE x; --", "type": "number", "title": "Amount"}
+        ], "primaryKey": ["order_no", "line"]}"#,
+    );
+    let first = workspace.write(
+        "lines.csv",
+        "Order No,Line,Amount\nO-1,1,10.00\nO-1,2,5.25\nO-2,1,7\n",
+    );
+    let second = workspace.write(
+        "lines2.csv",
+        "Order No,Line,Amount\nO-1,1,10\nO-1,2,6.00\nO-2,2,1\n",
+    );
+    for target in workspace.targets() {
+        let name = target.name();
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[&first, "--schema", &schema, "--commit", "--yes"]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        let dry = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&second, "--schema", &schema, "--format", "json"],
+            ),
+            &target,
+        );
+        assert_eq!(
+            dry["plan"],
+            json!({"insert": 1, "update": 1, "unchanged": 1, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[&second, "--schema", &schema, "--commit", "--yes"]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT order_no, CAST(line AS TEXT), CAST(\"amount \"\"net\"\"; DROP TABLE x; --\" AS TEXT) FROM order_lines ORDER BY order_no, line"),
+            texts(&[
+                &[Some("O-1"), Some("1"), Some("10.00")],
+                &[Some("O-1"), Some("2"), Some("6.00")],
+                &[Some("O-2"), Some("1"), Some("7")],
+                &[Some("O-2"), Some("2"), Some("1")],
+            ]),
+            "{name}"
+        );
+    }
+}
