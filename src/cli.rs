@@ -130,6 +130,9 @@ pub struct ImportArgs {
     /// How many rows the preview shows
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub preview: usize,
+    /// Write every change the updates would make (row, key, column, old, new) to this CSV file
+    #[arg(long, value_name = "PATH")]
+    pub diff: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

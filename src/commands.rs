@@ -551,6 +551,10 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         skipped: plan.skipped,
     });
     document.preview = Some(preview(&plan, settings.preview));
+    if let Some(path) = &settings.diff {
+        report::write_diff(path, &diff_lines(&plan, schema.key.len()))?;
+        document.written.push(path.display().to_string());
+    }
     document.dry_run = Some(!settings.commit);
     document.committed = Some(false);
     document.backup = Some(None);
@@ -651,8 +655,56 @@ fn preview(plan: &Plan, count: usize) -> Vec<PreviewRow> {
                 .zip(planned.values.iter().map(json_value))
                 .collect(),
             changed: planned.changed.clone(),
+            diff: planned
+                .changed
+                .iter()
+                .zip(&planned.old)
+                .map(|(column, old)| {
+                    let new = plan
+                        .columns
+                        .iter()
+                        .position(|name| name == column)
+                        .map_or(serde_json::Value::Null, |index| {
+                            json_value(&planned.values[index])
+                        });
+                    (
+                        column.clone(),
+                        serde_json::json!({"old": json_value(old), "new": new}),
+                    )
+                })
+                .collect(),
         })
         .collect()
+}
+
+/// Every update of the plan as (row, key, column, old, new), for `--diff`.
+fn diff_lines(plan: &Plan, key_count: usize) -> Vec<[String; 5]> {
+    let mut lines = Vec::new();
+    for planned in plan
+        .writes
+        .iter()
+        .filter(|planned| planned.action == load::Action::Update)
+    {
+        let key: Vec<String> = planned.values[..key_count]
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        for (column, old) in planned.changed.iter().zip(&planned.old) {
+            let new = plan
+                .columns
+                .iter()
+                .position(|name| name == column)
+                .map_or_else(String::new, |index| planned.values[index].to_string());
+            lines.push([
+                planned.row.to_string(),
+                key.join(", "),
+                column.clone(),
+                old.to_string(),
+                new,
+            ]);
+        }
+    }
+    lines
 }
 
 /// Decimals stay strings in JSON: a JSON number would be read back as a float.

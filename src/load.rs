@@ -40,6 +40,8 @@ pub struct PlannedRow {
     pub values: Vec<Value>,
     /// For an update, the columns whose value changes.
     pub changed: Vec<String>,
+    /// For an update, the values those columns hold now, in the order of `changed`.
+    pub old: Vec<Value>,
 }
 
 /// Counts and rows of a dry run; what a commit would write.
@@ -139,17 +141,18 @@ impl<'a> Planner<'a> {
             };
             let row = row as usize;
             let key = key_text(&values[..self.key_count]);
-            let (action, changed) = match existing.get(&key) {
+            let (action, changes) = match existing.get(&key) {
                 None => (Action::Insert, Vec::new()),
                 Some(current) => {
-                    let changed = self.changed_columns(&values, current);
-                    if changed.is_empty() {
-                        (Action::Unchanged, changed)
+                    let changes = self.changed_columns(&values, current);
+                    if changes.is_empty() {
+                        (Action::Unchanged, changes)
                     } else {
-                        (Action::Update, changed)
+                        (Action::Update, changes)
                     }
                 }
             };
+            let (changed, old): (Vec<String>, Vec<Value>) = changes.into_iter().unzip();
             let action = match (action, self.mode) {
                 (Action::Insert, Mode::UpdateOnly) | (Action::Update, Mode::InsertOnly) => {
                     Action::Skip
@@ -168,6 +171,7 @@ impl<'a> Planner<'a> {
                     action,
                     values,
                     changed,
+                    old,
                 });
             }
         }
@@ -203,14 +207,15 @@ impl<'a> Planner<'a> {
             .collect())
     }
 
-    fn changed_columns(&self, values: &[Value], current: &[Value]) -> Vec<String> {
+    /// The columns whose new value differs from the stored one, with the stored one.
+    fn changed_columns(&self, values: &[Value], current: &[Value]) -> Vec<(String, Value)> {
         values
             .iter()
             .zip(current)
             .zip(&self.plan.columns)
             .skip(self.key_count)
             .filter(|((new, old), _)| !new.same_as(old))
-            .map(|(_, column)| column.clone())
+            .map(|((_, old), column)| (column.clone(), old.clone()))
             .collect()
     }
 }

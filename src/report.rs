@@ -155,6 +155,20 @@ pub struct PreviewRow {
     pub values: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    /// For an update: each changed column's stored and new value.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub diff: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Writes every change of a plan's updates as CSV: row, key, column, old, new.
+pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(create(path)?);
+    writer.write_record(["row", "key", "column", "old", "new"])?;
+    for line in lines {
+        writer.write_record(line.iter().map(|field| neutralise(field).into_owned()))?;
+    }
+    writer.flush()?;
+    Ok(())
 }
 
 /// The one document `map`, `validate` and `import` print; each fills what its stage knows.
@@ -409,6 +423,31 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
         }
         writeln!(out, "The first rows as they would be written:")?;
         writeln!(out, "{table}")?;
+        let mut changes = new_table(&["row", "column", "now", "would be"]);
+        let mut any = false;
+        for row in preview {
+            for (column, change) in &row.diff {
+                any = true;
+                let shown = |value: &serde_json::Value| match value {
+                    serde_json::Value::Null => "NULL".to_string(),
+                    serde_json::Value::String(text) => shorten(&clean(text)),
+                    other => other.to_string(),
+                };
+                changes.add_row(vec![
+                    row.row.to_string(),
+                    clean(column),
+                    shown(&change["old"]),
+                    shown(&change["new"]),
+                ]);
+            }
+        }
+        if any {
+            writeln!(
+                out,
+                "What the updates above change (every change with --diff PATH):"
+            )?;
+            writeln!(out, "{changes}")?;
+        }
     }
     match (document.committed, document.dry_run) {
         (Some(true), _) => writeln!(

@@ -68,6 +68,7 @@ pub struct ImportSettings {
     pub mode: Mode,
     pub batch_size: usize,
     pub preview: usize,
+    pub diff: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +109,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
                 },
                 batch_size: args.batch_size,
                 preview: args.preview,
+                diff: args.diff,
             })
         }
     })
