@@ -51,13 +51,22 @@ pub struct InspectDocument {
 
 /// Prints an inspection as JSON or as a table of column profiles.
 pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    emit(document, output, write_inspection)
+}
+
+/// Writes `document` to stdout as pretty JSON, or through `tables` for people. A closed pipe
+/// (`| head`) is not an error.
+fn emit<D: Serialize>(
+    document: &D,
+    output: Output,
+    tables: impl FnOnce(&mut io::StdoutLock<'static>, &D) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut out = io::stdout().lock();
     let result = match output {
         Output::Json => serde_json::to_writer_pretty(&mut out, document)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        Output::Table => write_inspection(&mut out, document),
+        Output::Table => tables(&mut out, document),
     };
     match result {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -65,7 +74,10 @@ pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Resul
     }
 }
 
-fn write_inspection(out: &mut impl Write, document: &InspectDocument) -> io::Result<()> {
+fn write_inspection(
+    out: &mut io::StdoutLock<'static>,
+    document: &InspectDocument,
+) -> io::Result<()> {
     writeln!(out, "file:       {}", clean(&document.file))?;
     writeln!(out, "format:     {}", document.format)?;
     if let Some(encoding) = document.encoding {
@@ -220,21 +232,10 @@ pub struct Document {
 
 /// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
 pub fn print(document: &Document, output: Output) -> io::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let result = match output {
-        Output::Json => serde_json::to_writer_pretty(&mut out, document)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(out)),
-        Output::Table => write_tables(&mut out, document),
-    };
-    match result {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.and_then(|()| out.flush()),
-    }
+    emit(document, output, write_tables)
 }
 
-fn write_tables(out: &mut impl Write, document: &Document) -> io::Result<()> {
+fn write_tables(out: &mut io::StdoutLock<'static>, document: &Document) -> io::Result<()> {
     let mut source = format!("{} ({}", clean(&document.file), document.format);
     if let Some(sheet) = &document.sheet {
         source.push_str(&format!(", sheet {:?}", clean(sheet)));
