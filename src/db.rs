@@ -398,66 +398,73 @@ impl Database {
     /// order of `columns`) on `key` in batches of at most `batch_size` rows. On any failure
     /// nothing is written.
     pub async fn write(&mut self, write: &Write<'_>) -> Result<(), DbError> {
+        self.run_write(write, false).await.map(|_| ())
+    }
+
+    /// Replays a write one row at a time in a transaction that is always rolled back, and gives
+    /// the position (in `rows`) of the first row the database refuses: how a failed commit names
+    /// the row that caused it.
+    pub async fn failing_row(&mut self, write: &Write<'_>) -> Result<Option<usize>, DbError> {
+        let one_by_one = Write {
+            batch_size: 1,
+            ..write.clone()
+        };
+        self.run_write(&one_by_one, true).await
+    }
+
+    /// The one write path of both backends. With `probe`, a failing statement gives the index of
+    /// its first row instead of an error, and nothing is ever committed.
+    async fn run_write(
+        &mut self,
+        write: &Write<'_>,
+        probe: bool,
+    ) -> Result<Option<usize>, DbError> {
         let dialect = self.dialect();
         let table = write.table;
         let statements = upsert_statements(write, dialect);
-        match &mut self.connection {
-            Backend::Sqlite(connection) => {
-                let mut transaction = connection
-                    .begin()
-                    .await
-                    .map_err(|error| query_error(table, error))?;
+        let fail = |error: sqlx::Error| query_error(table, error);
+        macro_rules! run_all {
+            ($connection:expr, $arguments:ty, $bind:expr) => {{
+                let mut transaction = $connection.begin().await.map_err(fail)?;
                 if let Some(create) = &write.create_sql {
                     sqlx::query(AssertSqlSafe(create.as_str()))
                         .execute(&mut *transaction)
                         .await
-                        .map_err(|error| query_error(table, error))?;
+                        .map_err(fail)?;
                 }
+                let mut first_row = 0;
                 for (sql, batch) in statements {
-                    let mut arguments = SqliteArguments::default();
-                    for value in batch.iter().flatten() {
-                        bind_sqlite(&mut arguments, value)
-                            .map_err(|error| bind_error(table, error))?;
-                    }
-                    sqlx::query_with(AssertSqlSafe(sql), arguments)
-                        .execute(&mut *transaction)
-                        .await
-                        .map_err(|error| query_error(table, error))?;
-                }
-                transaction
-                    .commit()
-                    .await
-                    .map_err(|error| query_error(table, error))
-            }
-            Backend::Postgres(connection) => {
-                let mut transaction = connection
-                    .begin()
-                    .await
-                    .map_err(|error| query_error(table, error))?;
-                if let Some(create) = &write.create_sql {
-                    sqlx::query(AssertSqlSafe(create.as_str()))
-                        .execute(&mut *transaction)
-                        .await
-                        .map_err(|error| query_error(table, error))?;
-                }
-                for (sql, batch) in statements {
-                    let mut arguments = PgArguments::default();
+                    let mut arguments = <$arguments>::default();
                     for row in batch {
                         for (value, field_type) in row.iter().zip(write.types) {
-                            bind_postgres(&mut arguments, value, *field_type)
+                            $bind(&mut arguments, value, *field_type)
                                 .map_err(|error| bind_error(table, error))?;
                         }
                     }
-                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                    let result = sqlx::query_with(AssertSqlSafe(sql), arguments)
                         .execute(&mut *transaction)
-                        .await
-                        .map_err(|error| query_error(table, error))?;
+                        .await;
+                    match result {
+                        Err(_) if probe => return Ok(Some(first_row)),
+                        Err(error) => return Err(fail(error)),
+                        Ok(_) => first_row += batch.len(),
+                    }
                 }
-                transaction
-                    .commit()
-                    .await
-                    .map_err(|error| query_error(table, error))
-            }
+                if !probe {
+                    transaction.commit().await.map_err(fail)?;
+                }
+                Ok(None)
+            }};
+        }
+        match &mut self.connection {
+            Backend::Sqlite(connection) => run_all!(
+                connection,
+                SqliteArguments,
+                |arguments: &mut SqliteArguments, value: &Value, _: FieldType| bind_sqlite(
+                    arguments, value
+                )
+            ),
+            Backend::Postgres(connection) => run_all!(connection, PgArguments, bind_postgres),
         }
     }
 }
@@ -524,6 +531,7 @@ fn bind_error(table: &str, error: sqlx::error::BoxDynError) -> DbError {
 }
 
 /// What one commit writes.
+#[derive(Clone)]
 pub struct Write<'a> {
     pub table: &'a str,
     /// `CREATE TABLE` to run first, when the table does not exist yet.

@@ -276,5 +276,29 @@ pub async fn commit(
         rows: &rows,
         batch_size,
     };
-    database.write(&write).await
+    let Err(error) = database.write(&write).await else {
+        return Ok(());
+    };
+    // Everything was rolled back. Find the row the database refused, to name it.
+    let Ok(Some(index)) = database.failing_row(&write).await else {
+        return Err(error);
+    };
+    let planned = &plan.writes[index];
+    let key: Vec<String> = planned.values[..schema.key.len()]
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    let reason = match error {
+        DbError::UniqueViolation { reason, .. } | DbError::Query { reason, .. } => reason,
+        other => other.to_string(),
+    };
+    Err(DbError::Query {
+        table: schema.table.clone(),
+        reason: format!(
+            "the database refused row {} ({} {}): {reason}",
+            planned.row,
+            schema.key.join(", "),
+            key.join(", ")
+        ),
+    })
 }

@@ -392,3 +392,51 @@ fn composite_keys_and_hostile_names_work_on_both() {
         );
     }
 }
+
+#[test]
+fn a_constraint_the_file_cannot_see_rolls_everything_back_and_names_the_row() {
+    let workspace = Workspace::new();
+    let first = workspace.write(
+        "first.csv",
+        "customer_id,name,email\nC-1,Ann,ann@example.com\n",
+    );
+    // Within the file every value is unique; against the table, row 4 repeats Ann's e-mail.
+    let second = workspace.write(
+        "second.csv",
+        "customer_id,name,email\nC-2,Bob,bob@example.com\nC-3,Cy,cy@example.com\nC-4,Ann again,ann@example.com\n",
+    );
+    for target in workspace.targets() {
+        let name = target.name();
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[&first, "--schema", "customers", "--commit", "--yes"]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        let failed = import(
+            &workspace,
+            &target,
+            &[&second, "--schema", "customers", "--commit", "--yes"],
+        );
+        assert_eq!(failed.code, 1, "{name}: {}", failed.stderr);
+        assert!(
+            failed
+                .stderr
+                .contains("the import failed and nothing was written")
+                && failed
+                    .stderr
+                    .contains("the database refused row 4 (customer_id C-4)"),
+            "{name}: {}",
+            failed.stderr
+        );
+        assert_eq!(
+            target.query("SELECT customer_id, email FROM customers ORDER BY customer_id"),
+            texts(&[&[Some("C-1"), Some("ann@example.com")]]),
+            "{name}: nothing of the failed import is left"
+        );
+    }
+}
