@@ -24,6 +24,18 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Stages 1 to 3: a dry run that shows what would be written; --commit writes it
     Import(ImportArgs),
+    /// The imports committed to a database, newest first
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The database: sqlite://path.db or postgres://... (default: sqlite://intake.db)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+    /// Output: a table for people, or one JSON document on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 /// How to read the file; each option overrides what intake detects.

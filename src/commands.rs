@@ -19,7 +19,8 @@ use crate::report::{
 };
 use crate::schema::{self, Schema, Value};
 use crate::settings::{
-    ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings, ValidateSettings,
+    HistorySettings, ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings,
+    ValidateSettings,
 };
 use crate::source::{self, Record, Table};
 use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
@@ -48,6 +49,13 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
                 .build()
                 .context("cannot start the async runtime")?;
             runtime.block_on(validate(&settings))
+        }
+        Settings::History(settings) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(history(&settings))
         }
         Settings::Import(settings) => {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -596,7 +604,17 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             .await?
             .context("the database could not be created")?,
     };
-    if let Err(error) = load::commit(&mut database, &schema, &plan, settings.batch_size).await {
+    let history = history_entry(settings, &schema, &plan)?;
+    let import_id = history.id.clone();
+    if let Err(error) = load::commit(
+        &mut database,
+        &schema,
+        &plan,
+        settings.batch_size,
+        Some(history),
+    )
+    .await
+    {
         drop(database);
         if created_file && let db::Location::Sqlite(path) = &settings.validate.database {
             // The file was made for this import and holds nothing: leave no trace.
@@ -608,6 +626,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         .into());
     }
     document.committed = Some(true);
+    document.import_id = Some(Some(import_id.clone()));
     match output {
         Output::Json => report::print(&document, output)?,
         Output::Table => report::print_line(&format!(
@@ -615,6 +634,55 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             plan.insert, plan.update, schema.table, settings.validate.database
         ))?,
     }
+    Ok(Exit::Success)
+}
+
+/// What `intake_imports` records of this import: an id made of the time and the file's hash.
+fn history_entry(
+    settings: &ImportSettings,
+    schema: &Schema,
+    plan: &Plan,
+) -> anyhow::Result<db::HistoryEntry> {
+    use sha2::Digest;
+    let path = &settings.validate.map.input.file;
+    let mut hasher = sha2::Sha256::new();
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+    let sha256: String = hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let now = chrono::Utc::now();
+    Ok(db::HistoryEntry {
+        id: format!("{}-{}", now.format("%Y%m%dT%H%M%S%.6fZ"), &sha256[..8]),
+        committed_at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        file: path.display().to_string(),
+        file_sha256: sha256,
+        schema_name: schema.name.clone(),
+        target_table: schema.table.clone(),
+        mode: match settings.mode {
+            load::Mode::Upsert => "upsert",
+            load::Mode::InsertOnly => "insert-only",
+            load::Mode::UpdateOnly => "update-only",
+        }
+        .to_string(),
+        inserted: plan.insert as i64,
+        updated: plan.update as i64,
+        unchanged: plan.unchanged as i64,
+        rejected: plan.rejected as i64,
+        outcome: "committed".to_string(),
+    })
+}
+
+async fn history(settings: &HistorySettings) -> anyhow::Result<Exit> {
+    let entries = match db::connect(&settings.database, false).await? {
+        Some(mut database) => database.history().await?,
+        None => Vec::new(),
+    };
+    report::print_history(&entries, settings.output)?;
     Ok(Exit::Success)
 }
 

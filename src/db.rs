@@ -450,9 +450,31 @@ impl Database {
                         Ok(_) => first_row += batch.len(),
                     }
                 }
-                if !probe {
-                    transaction.commit().await.map_err(fail)?;
+                if probe {
+                    return Ok(None);
                 }
+                if let Some(entry) = &write.history {
+                    sqlx::query(AssertSqlSafe(history_table_sql(dialect)))
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(fail)?;
+                    let mut arguments = <$arguments>::default();
+                    for value in entry.values() {
+                        let field_type = field_type_of(&value);
+                        $bind(&mut arguments, &value, field_type)
+                            .map_err(|error| bind_error(table, error))?;
+                    }
+                    let sql = format!(
+                        "INSERT INTO {HISTORY_TABLE} ({}) VALUES {}",
+                        HistoryEntry::COLUMNS.join(", "),
+                        dialect.tuples(1, HistoryEntry::COLUMNS.len())
+                    );
+                    sqlx::query_with(AssertSqlSafe(sql), arguments)
+                        .execute(&mut *transaction)
+                        .await
+                        .map_err(fail)?;
+                }
+                transaction.commit().await.map_err(fail)?;
                 Ok(None)
             }};
         }
@@ -530,6 +552,119 @@ fn bind_error(table: &str, error: sqlx::error::BoxDynError) -> DbError {
     }
 }
 
+/// The table where every committed import is recorded.
+pub const HISTORY_TABLE: &str = "intake_imports";
+
+fn history_table_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
+             file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
+             mode TEXT NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL, \
+             rejected INTEGER NOT NULL, outcome TEXT NOT NULL)"
+        }
+        Dialect::Postgres => {
+            "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
+             file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
+             mode TEXT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, unchanged BIGINT NOT NULL, \
+             rejected BIGINT NOT NULL, outcome TEXT NOT NULL)"
+        }
+    }
+}
+
+/// One committed import, as `intake_imports` records it (times in UTC, ISO 8601).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub committed_at: String,
+    pub file: String,
+    pub file_sha256: String,
+    pub schema_name: String,
+    pub target_table: String,
+    pub mode: String,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub outcome: String,
+}
+
+impl HistoryEntry {
+    const COLUMNS: [&'static str; 12] = [
+        "id",
+        "committed_at",
+        "file",
+        "file_sha256",
+        "schema_name",
+        "target_table",
+        "mode",
+        "inserted",
+        "updated",
+        "unchanged",
+        "rejected",
+        "outcome",
+    ];
+
+    fn values(&self) -> Vec<Value> {
+        let text = |value: &String| Value::Text(value.clone());
+        vec![
+            text(&self.id),
+            text(&self.committed_at),
+            text(&self.file),
+            text(&self.file_sha256),
+            text(&self.schema_name),
+            text(&self.target_table),
+            text(&self.mode),
+            Value::Integer(self.inserted),
+            Value::Integer(self.updated),
+            Value::Integer(self.unchanged),
+            Value::Integer(self.rejected),
+            text(&self.outcome),
+        ]
+    }
+}
+
+impl Database {
+    /// Every recorded import, newest first; none when nothing was ever committed here.
+    pub async fn history(&mut self) -> Result<Vec<HistoryEntry>, DbError> {
+        if self.table_columns(HISTORY_TABLE).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let columns: Vec<String> = HistoryEntry::COLUMNS
+            .iter()
+            .map(|column| format!("CAST({column} AS TEXT)"))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {HISTORY_TABLE} ORDER BY committed_at DESC, id DESC",
+            columns.join(", ")
+        );
+        let rows = self
+            .fetch_texts(HISTORY_TABLE, sql, &[], HistoryEntry::COLUMNS.len())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let text = |index: usize| row[index].clone().unwrap_or_default();
+                let number = |index: usize| text(index).parse().unwrap_or_default();
+                HistoryEntry {
+                    id: text(0),
+                    committed_at: text(1),
+                    file: text(2),
+                    file_sha256: text(3),
+                    schema_name: text(4),
+                    target_table: text(5),
+                    mode: text(6),
+                    inserted: number(7),
+                    updated: number(8),
+                    unchanged: number(9),
+                    rejected: number(10),
+                    outcome: text(11),
+                }
+            })
+            .collect())
+    }
+}
+
 /// What one commit writes.
 #[derive(Clone)]
 pub struct Write<'a> {
@@ -542,6 +677,8 @@ pub struct Write<'a> {
     pub key: &'a [String],
     pub rows: &'a [Vec<Value>],
     pub batch_size: usize,
+    /// Recorded in `intake_imports` in the same transaction.
+    pub history: Option<HistoryEntry>,
 }
 
 #[cfg(test)]

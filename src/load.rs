@@ -249,6 +249,7 @@ pub async fn commit(
     schema: &Schema,
     plan: &Plan,
     batch_size: usize,
+    history: Option<db::HistoryEntry>,
 ) -> Result<(), DbError> {
     let rows: Vec<Vec<Value>> = plan
         .writes
@@ -275,6 +276,7 @@ pub async fn commit(
         key: &schema.key,
         rows: &rows,
         batch_size,
+        history,
     };
     let Err(error) = database.write(&write).await else {
         return Ok(());

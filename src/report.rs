@@ -49,6 +49,42 @@ pub struct InspectDocument {
     pub columns: Vec<ColumnProfile>,
 }
 
+/// Prints the recorded imports as a JSON array or a table.
+pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io::Result<()> {
+    emit(&entries, output, |out, entries| {
+        if entries.is_empty() {
+            return writeln!(out, "No import has been committed to this database.");
+        }
+        let mut table = new_table(&[
+            "id",
+            "committed at",
+            "file",
+            "schema",
+            "table",
+            "mode",
+            "inserted",
+            "updated",
+            "unchanged",
+            "rejected",
+        ]);
+        for entry in entries.iter() {
+            table.add_row(vec![
+                entry.id.clone(),
+                entry.committed_at.clone(),
+                clean(&entry.file),
+                entry.schema_name.clone(),
+                clean(&entry.target_table),
+                entry.mode.clone(),
+                entry.inserted.to_string(),
+                entry.updated.to_string(),
+                entry.unchanged.to_string(),
+                entry.rejected.to_string(),
+            ]);
+        }
+        writeln!(out, "{table}")
+    })
+}
+
 /// Prints an inspection as JSON or as a table of column profiles.
 pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
     emit(document, output, write_inspection)

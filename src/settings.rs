@@ -72,7 +72,14 @@ pub struct ImportSettings {
 }
 
 #[derive(Debug, Clone)]
+pub struct HistorySettings {
+    pub database: Location,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone)]
 pub enum Settings {
+    History(HistorySettings),
     Inspect(InspectSettings),
     Map(MapCommandSettings),
     Validate(ValidateSettings),
@@ -93,6 +100,10 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             save: args.save,
         }),
         Command::Validate(args) => Settings::Validate(validate_settings(args)?),
+        Command::History(args) => Settings::History(HistorySettings {
+            database: db::parse_location(&args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string()))?,
+            output: output(args.format),
+        }),
         Command::Import(args) => {
             if args.batch_size == 0 {
                 bail!("--batch-size must be at least 1");
