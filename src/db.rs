@@ -424,8 +424,19 @@ impl Database {
         let statements = upsert_statements(write, dialect);
         let fail = |error: sqlx::Error| query_error(table, error);
         macro_rules! run_all {
-            ($connection:expr, $arguments:ty, $bind:expr) => {{
-                let mut transaction = $connection.begin().await.map_err(fail)?;
+            ($connection:expr, $arguments:ty, $bind:expr, $begin:expr) => {{
+                let mut transaction = $connection.begin_with($begin).await.map_err(fail)?;
+                if dialect == Dialect::Postgres {
+                    // One import into a table at a time: a second one waits here for the first
+                    // to commit or roll back.
+                    sqlx::query(AssertSqlSafe(format!(
+                        "SELECT pg_advisory_xact_lock({})",
+                        lock_key(table)
+                    )))
+                    .execute(&mut *transaction)
+                    .await
+                    .map_err(fail)?;
+                }
                 if let Some(create) = &write.create_sql {
                     sqlx::query(AssertSqlSafe(create.as_str()))
                         .execute(&mut *transaction)
@@ -479,16 +490,27 @@ impl Database {
             }};
         }
         match &mut self.connection {
+            // IMMEDIATE takes SQLite's write lock at once: a second import waits for it (up to
+            // the busy timeout) instead of failing half-way.
             Backend::Sqlite(connection) => run_all!(
                 connection,
                 SqliteArguments,
                 |arguments: &mut SqliteArguments, value: &Value, _: FieldType| bind_sqlite(
                     arguments, value
-                )
+                ),
+                "BEGIN IMMEDIATE"
             ),
-            Backend::Postgres(connection) => run_all!(connection, PgArguments, bind_postgres),
+            Backend::Postgres(connection) => {
+                run_all!(connection, PgArguments, bind_postgres, "BEGIN")
+            }
         }
     }
+}
+
+/// The advisory lock of imports into one table: a stable number from its name.
+fn lock_key(table: &str) -> i64 {
+    let hash = xxhash_rust::xxh3::xxh3_64(format!("intake:{table}").as_bytes());
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// The multi-row upserts of one write, each with the rows it binds.

@@ -440,3 +440,74 @@ fn a_constraint_the_file_cannot_see_rolls_everything_back_and_names_the_row() {
         );
     }
 }
+
+#[test]
+fn two_imports_at_once_both_land_whole() {
+    let workspace = Workspace::new();
+    let mut first = String::from("sku,name,price\n");
+    let mut second = String::from("sku,name,price\n");
+    for number in 0..3000 {
+        first.push_str(&format!("A-{number:05},First {number},1.00\n"));
+        second.push_str(&format!("B-{number:05},Second {number},2.00\n"));
+    }
+    // Both files also write one shared row: whichever commits last sets it, whole.
+    first.push_str("SHARED,From first,1.00\n");
+    second.push_str("SHARED,From second,2.00\n");
+    let first = workspace.write("first.csv", first);
+    let second = workspace.write("second.csv", second);
+    for target in workspace.targets() {
+        let name = target.name();
+        // The table exists first, so that neither run has to create it.
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products.csv"),
+                    "--schema",
+                    "products",
+                    "--commit",
+                    "--yes"
+                ]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        let url = target.url();
+        let spawn = |file: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+                .args([
+                    "import", file, "--schema", "products", "--commit", "--yes", "--db", &url,
+                ])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start intake")
+        };
+        let runs = [spawn(&first), spawn(&second)];
+        for run in runs {
+            let output = run.wait_with_output().expect("intake ends");
+            assert!(
+                output.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        assert_eq!(
+            target.query(
+                "SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE 'A-%' OR sku LIKE 'B-%'"
+            ),
+            texts(&[&[Some("6000")]]),
+            "{name}"
+        );
+        let shared =
+            target.query("SELECT name, CAST(price AS TEXT) FROM products WHERE sku = 'SHARED'");
+        assert!(
+            shared == texts(&[&[Some("From first"), Some("1.00")]])
+                || shared == texts(&[&[Some("From second"), Some("2.00")]]),
+            "{name}: the shared row is one file's, whole: {shared:?}"
+        );
+    }
+}
