@@ -216,6 +216,15 @@ fn workbooks_of_every_kind_keep_their_types() {
             json!({"sku": "XLS-1", "name": "Old format", "price": "9.99", "released_on": "2021-06-01"})
         )]
     );
+    let xlsm = dry_run(&workspace, &fixture("macro-enabled.xlsm"), "products", &[]);
+    assert_eq!(xlsm["sheet"], "Macros");
+    assert_eq!(
+        preview(&xlsm),
+        vec![(
+            2,
+            json!({"sku": "M-1", "name": "Macro enabled", "price": "3.25"})
+        )]
+    );
     let ods = dry_run(&workspace, &fixture("products.ods"), "products", &[]);
     assert_eq!(
         preview(&ods),
