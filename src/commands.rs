@@ -468,9 +468,12 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let mut records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
     {
         let mut validator = validator(&prepared, &references);
+        let progress = report::Progress::rows("read");
         for record in records.by_ref() {
             checked.add(&mut validator, &record?)?;
+            progress.set(checked.rows);
         }
+        progress.finish();
     }
     let mut document = stage_one_document(&prepared);
     let total = checked.finish(&mut document)?;
@@ -531,10 +534,12 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     {
         let mut validator = validator(&prepared, &references);
         let mut batch = Vec::with_capacity(settings.batch_size);
+        let progress = report::Progress::rows("read and compared with the table");
         for record in records.by_ref() {
             if let Some(row) = checked.add(&mut validator, &record?)? {
                 batch.push(row);
             }
+            progress.set(checked.rows);
             if batch.len() >= settings.batch_size {
                 planner
                     .add_batch(database.as_mut(), std::mem::take(&mut batch))
@@ -542,6 +547,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             }
         }
         planner.add_batch(database.as_mut(), batch).await?;
+        progress.finish();
     }
     let mut plan = planner.plan;
     plan.rejected = checked.rejected;
@@ -606,15 +612,20 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     };
     let history = history_entry(settings, &schema, &plan)?;
     let import_id = history.id.clone();
-    if let Err(error) = load::commit(
+    let progress = report::Progress::step(&format!(
+        "writing {} rows in one transaction",
+        plan.writes.len()
+    ));
+    let committed = load::commit(
         &mut database,
         &schema,
         &plan,
         settings.batch_size,
         Some(history),
     )
-    .await
-    {
+    .await;
+    progress.finish();
+    if let Err(error) = committed {
         drop(database);
         if created_file && let db::Location::Sqlite(path) = &settings.validate.database {
             // The file was made for this import and holds nothing: leave no trace.
