@@ -80,8 +80,15 @@ pub struct MapArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The target schema: a mapping file (.toml), a Table Schema (.json), or a name in mappings/
-    #[arg(long, short = 's', value_name = "S")]
-    pub schema: String,
+    #[arg(long, short = 's', value_name = "S", required_unless_present = "table")]
+    pub schema: Option<String>,
+    /// An existing table of the database: its columns, keys and references are the schema (with
+    /// --schema, the schema's fields are checked against it first)
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
     /// Force a match, 'COLUMN=field', or keep a column unmapped, 'COLUMN=' (repeatable)
     #[arg(long = "map", value_name = "COLUMN=field")]
     pub overrides: Vec<String>,
@@ -115,9 +122,6 @@ pub struct ValidateArgs {
     /// Check references to TABLE against a file instead of the database (repeatable)
     #[arg(long = "reference", value_name = "TABLE=FILE")]
     pub references: Vec<String>,
-    /// The database: sqlite://path.db (default: sqlite://intake.db in the current directory)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
-    pub db: Option<String>,
 }
 
 #[derive(Debug, Args)]

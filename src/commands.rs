@@ -40,31 +40,23 @@ pub enum Exit {
 pub struct Refused(pub String);
 
 pub fn run(settings: Settings) -> anyhow::Result<Exit> {
-    match settings {
-        Settings::Inspect(settings) => inspect(&settings),
-        Settings::Map(settings) => map(&settings),
-        Settings::Validate(settings) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(validate(&settings))
-        }
-        Settings::History(settings) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(history(&settings))
-        }
-        Settings::Import(settings) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime.block_on(import(&settings))
-        }
+    if let Settings::Inspect(settings) = &settings {
+        return inspect(settings);
     }
+    // One thread: sqlx needs a runtime, and the work is one stream of rows.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        match &settings {
+            Settings::Inspect(settings) => inspect(settings),
+            Settings::Map(settings) => map(settings).await,
+            Settings::Validate(settings) => validate(settings).await,
+            Settings::Import(settings) => import(settings).await,
+            Settings::History(settings) => history(settings).await,
+        }
+    })
 }
 
 /// Stage 1, shared by every command: the schema, the opened file, its columns' profiles and
@@ -80,8 +72,42 @@ struct Prepared {
 /// them for `inspect`). They are read once and kept, then replayed to validation.
 const PROFILE_ROWS: usize = 10_000;
 
-fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
-    let schema = schema::resolve(&settings.schema)?;
+/// The schema: a file, an existing table (`--table`), or a file checked against the table.
+async fn resolve_schema(settings: &MapSettings) -> anyhow::Result<Schema> {
+    let from_file = settings
+        .schema
+        .as_deref()
+        .map(schema::resolve)
+        .transpose()?;
+    let Some(table) = &settings.table else {
+        return from_file.context("give --schema, or --table for an existing table");
+    };
+    let mut database = db::connect(&settings.database, false)
+        .await?
+        .with_context(|| {
+            format!(
+                "--table {table}: the database {} does not exist",
+                settings.database
+            )
+        })?;
+    let description = database.describe_table(table).await?.with_context(|| {
+        format!(
+            "--table {table}: {} has no table {table:?}",
+            settings.database
+        )
+    })?;
+    match from_file {
+        None => Ok(schema::from_table(&description)?),
+        Some(mut schema) => {
+            schema::check_against_table(&schema, &description)?;
+            schema.table = table.clone();
+            Ok(schema)
+        }
+    }
+}
+
+async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
+    let schema = resolve_schema(settings).await?;
     let mut table = source::open(&settings.input.file, &settings.input.read)?;
     let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
     let overrides = with_learned(&schema, &table.headers, &settings.overrides)?;
@@ -278,8 +304,8 @@ fn stage_one_document(prepared: &Prepared) -> Document {
     }
 }
 
-fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {
-    let prepared = prepare(&settings.map)?;
+async fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {
+    let prepared = prepare(&settings.map).await?;
     let mut document = stage_one_document(&prepared);
     if settings.save {
         let columns: Vec<(String, Option<String>)> = document
@@ -368,13 +394,13 @@ async fn reference_sets(
             let database = database.as_deref_mut().with_context(|| {
                 format!(
                     "field {:?} references {}.{}, and {} does not exist: give --db {hint}",
-                    field.name, reference.table, reference.field, settings.database
+                    field.name, reference.table, reference.field, settings.map.database
                 )
             })?;
             database.column_values(&reference.table, &reference.field).await?.with_context(|| {
                 format!(
                     "field {:?} references {}.{}, which {} does not have: import {} first, {hint}",
-                    field.name, reference.table, reference.field, settings.database, reference.table
+                    field.name, reference.table, reference.field, settings.map.database, reference.table
                 )
             })?
         };
@@ -443,7 +469,7 @@ fn validator<'a>(
 }
 
 async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
-    let mut prepared = prepare(&settings.map)?;
+    let mut prepared = prepare(&settings.map).await?;
     require_mapped(&prepared)?;
     // The database is opened only when a reference has no file to be checked against.
     let needs_database = prepared
@@ -458,7 +484,7 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
                 .any(|(table, _)| *table == reference.table)
         });
     let mut database = if needs_database {
-        db::connect(&settings.database, false).await?
+        db::connect(&settings.map.database, false).await?
     } else {
         None
     };
@@ -488,7 +514,7 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
 async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let map_settings = &settings.validate.map;
     let output = map_settings.output;
-    let mut prepared = prepare(map_settings)?;
+    let mut prepared = prepare(map_settings).await?;
     require_mapped(&prepared)?;
     let schema = prepared.schema.clone();
     if schema.key.is_empty() {
@@ -504,28 +530,22 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         }
     }
 
-    let mut database = db::connect(&settings.validate.database, false).await?;
-    let existing_columns = match database.as_mut() {
-        Some(database) => database.table_columns(&schema.table).await?,
+    let mut database = db::connect(&settings.validate.map.database, false).await?;
+    // An existing table must take the schema's fields: checked before any row is read.
+    let existing = match database.as_mut() {
+        Some(database) => database.describe_table(&schema.table).await?,
         None => None,
     };
-    if let Some(existing) = &existing_columns {
-        for (field, _) in schema
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| mapped[*index])
-        {
-            let name = &schema.fields[field].name;
-            if !existing.contains(name) {
-                bail!(
-                    "{}: table {} has no column {name:?}: add the column, or leave it out with --map",
-                    settings.validate.database,
-                    schema.table
-                );
-            }
-        }
+    if let Some(description) = &existing {
+        schema::check_against_table(&schema, description)?;
     }
+    let existing_columns: Option<Vec<String>> = existing.as_ref().map(|description| {
+        description
+            .columns
+            .iter()
+            .map(|column| column.name.clone())
+            .collect()
+    });
 
     let references = reference_sets(&schema, &settings.validate, database.as_mut()).await?;
     let mut planner = Planner::new(&schema, &mapped, settings.mode, existing_columns.as_deref());
@@ -555,7 +575,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
 
     let mut document = stage_one_document(&prepared);
     checked.finish(&mut document)?;
-    document.database = Some(settings.validate.database.to_string());
+    document.database = Some(settings.validate.map.database.to_string());
     document.create_table = Some(plan.create_table);
     document.plan = Some(PlanCounts {
         insert: plan.insert,
@@ -606,7 +626,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let created_file = database.is_none();
     let mut database = match database {
         Some(database) => database,
-        None => db::connect(&settings.validate.database, true)
+        None => db::connect(&settings.validate.map.database, true)
             .await?
             .context("the database could not be created")?,
     };
@@ -627,7 +647,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     progress.finish();
     if let Err(error) = committed {
         drop(database);
-        if created_file && let db::Location::Sqlite(path) = &settings.validate.database {
+        if created_file && let db::Location::Sqlite(path) = &settings.validate.map.database {
             // The file was made for this import and holds nothing: leave no trace.
             std::fs::remove_file(path).ok();
         }
@@ -642,7 +662,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         Output::Json => report::print(&document, output)?,
         Output::Table => report::print_line(&format!(
             "Committed: {} inserted, {} updated in table {} of {}.",
-            plan.insert, plan.update, schema.table, settings.validate.database
+            plan.insert, plan.update, schema.table, settings.validate.map.database
         ))?,
     }
     Ok(Exit::Success)
@@ -707,7 +727,7 @@ fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::R
     }
     let question = format!(
         "Write {} new and {} changed rows to table {} in {}?",
-        plan.insert, plan.update, schema.table, settings.validate.database
+        plan.insert, plan.update, schema.table, settings.validate.map.database
     );
     let accepted = dialoguer::Confirm::new()
         .with_prompt(question)

@@ -56,6 +56,10 @@ pub enum DbError {
     UniqueViolation { table: String, reason: String },
     #[error("{table}: {reason}")]
     Query { table: String, reason: String },
+    #[error(
+        "{table}: the table changed since the plan ({reason}): run the import again to plan anew"
+    )]
+    Changed { table: String, reason: String },
 }
 
 /// Reads `postgres://…`, `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.
@@ -421,7 +425,7 @@ impl Database {
     ) -> Result<Option<usize>, DbError> {
         let dialect = self.dialect();
         let table = write.table;
-        let statements = upsert_statements(write, dialect);
+        let statements = write_statements(write, dialect);
         let fail = |error: sqlx::Error| query_error(table, error);
         macro_rules! run_all {
             ($connection:expr, $arguments:ty, $bind:expr, $begin:expr) => {{
@@ -444,7 +448,7 @@ impl Database {
                         .map_err(fail)?;
                 }
                 let mut first_row = 0;
-                for (sql, batch) in statements {
+                for (sql, batch, expected) in statements {
                     let mut arguments = <$arguments>::default();
                     for row in batch {
                         for (value, field_type) in row.iter().zip(write.types) {
@@ -458,6 +462,22 @@ impl Database {
                     match result {
                         Err(_) if probe => return Ok(Some(first_row)),
                         Err(error) => return Err(fail(error)),
+                        Ok(done)
+                            if expected
+                                .is_some_and(|expected| done.rows_affected() != expected) =>
+                        {
+                            if probe {
+                                return Ok(Some(first_row));
+                            }
+                            return Err(DbError::Changed {
+                                table: table.to_string(),
+                                reason: format!(
+                                    "{} of {} rows to update are no longer there",
+                                    expected.unwrap_or_default() - done.rows_affected(),
+                                    expected.unwrap_or_default()
+                                ),
+                            });
+                        }
                         Ok(_) => first_row += batch.len(),
                     }
                 }
@@ -513,43 +533,82 @@ fn lock_key(table: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
-/// The multi-row upserts of one write, each with the rows it binds.
-fn upsert_statements<'a>(
-    write: &'a Write<'_>,
-    dialect: Dialect,
-) -> Vec<(String, &'a [Vec<Value>])> {
-    let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
-    let key: Vec<String> = write.key.iter().map(|column| quote(column)).collect();
-    let updates: Vec<String> = write
-        .columns
-        .iter()
-        .filter(|column| !write.key.contains(column))
-        .map(|column| format!("{0} = excluded.{0}", quote(column)))
-        .collect();
-    let conflict = if updates.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        format!("DO UPDATE SET {}", updates.join(", "))
-    };
+/// One statement of a write: its SQL, the rows it binds, and how many rows it must change.
+type Statement<'a> = (String, &'a [Vec<Value>], Option<u64>);
+
+/// The statements of one write, each with the rows it binds and, for updates, how many rows it
+/// must change: plain multi-row INSERTs for the planned inserts (a key that appeared since the
+/// plan fails them, and no sequence value is spent on a row that is only updated), then
+/// `UPDATE ... FROM (VALUES ...)` by key for the planned updates.
+fn write_statements<'a>(write: &'a Write<'_>, dialect: Dialect) -> Vec<Statement<'a>> {
+    let width = write.columns.len().max(1);
     let rows_per_batch = write
         .batch_size
-        .min(dialect.max_parameters() / columns.len().max(1))
+        .min(dialect.max_parameters() / width)
         .max(1);
-    write
-        .rows
+    let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
+    let (inserts, updates) = write.rows.split_at(write.inserts.min(write.rows.len()));
+    let mut statements: Vec<Statement<'a>> = inserts
         .chunks(rows_per_batch)
         .map(|batch| {
             let sql = format!(
-                "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {}",
+                "INSERT INTO {} ({}) VALUES {}",
                 quote(write.table),
                 columns.join(", "),
-                dialect.tuples(batch.len(), columns.len()),
-                key.join(", "),
-                conflict
+                dialect.tuples(batch.len(), columns.len())
             );
-            (sql, batch)
+            (sql, batch, None)
         })
-        .collect()
+        .collect();
+    // VALUES columns: SQLite names them column1, column2, ...; PostgreSQL takes an alias list.
+    let value_column = |index: usize| match dialect {
+        Dialect::Sqlite => format!("v.column{}", index + 1),
+        Dialect::Postgres => format!("v.c{}", index + 1),
+    };
+    let alias = match dialect {
+        Dialect::Sqlite => "v".to_string(),
+        Dialect::Postgres => format!(
+            "v({})",
+            (1..=write.columns.len())
+                .map(|index| format!("c{index}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let assignments: Vec<String> = write
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| !write.key.contains(column))
+        .map(|(index, column)| format!("{} = {}", quote(column), value_column(index)))
+        .collect();
+    let matches: Vec<String> = write
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| write.key.contains(column))
+        .map(|(index, column)| {
+            format!(
+                "{}.{} = {}",
+                quote(write.table),
+                quote(column),
+                value_column(index)
+            )
+        })
+        .collect();
+    if !assignments.is_empty() {
+        statements.extend(updates.chunks(rows_per_batch).map(|batch| {
+            let sql = format!(
+                "UPDATE {} SET {} FROM (VALUES {}) AS {alias} WHERE {}",
+                quote(write.table),
+                assignments.join(", "),
+                dialect.tuples(batch.len(), columns.len()),
+                matches.join(" AND ")
+            );
+            (sql, batch, Some(batch.len() as u64))
+        }));
+    }
+    statements
 }
 
 fn query_error(table: &str, error: sqlx::Error) -> DbError {
@@ -572,6 +631,154 @@ fn bind_error(table: &str, error: sqlx::error::BoxDynError) -> DbError {
         table: table.to_string(),
         reason: error.to_string(),
     }
+}
+
+/// What the database says of a table: its columns, keys and references.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDescription {
+    pub name: String,
+    pub dialect: Dialect,
+    pub columns: Vec<ColumnDescription>,
+    pub primary_key: Vec<String>,
+    /// Columns with a single-column UNIQUE constraint or index.
+    pub unique: Vec<String>,
+    /// (column, referenced table, referenced column), single-column foreign keys.
+    pub foreign_keys: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDescription {
+    pub name: String,
+    /// As declared: `INTEGER`, `numeric`, `character varying(40)`, ...
+    pub declared_type: String,
+    pub not_null: bool,
+    /// A default (a sequence, a constant) fills the column when a row leaves it out.
+    pub has_default: bool,
+}
+
+impl Database {
+    /// The table's description, or `None` when there is no such table.
+    pub async fn describe_table(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<TableDescription>, DbError> {
+        let name = Value::Text(table.to_string());
+        let (columns, keys, foreign) = match self.dialect() {
+            Dialect::Sqlite => (
+                // name, type, notnull, default, pk position
+                "SELECT name, type, CAST(\"notnull\" AS TEXT), CAST(dflt_value IS NOT NULL AS TEXT), CAST(pk AS TEXT) \
+                 FROM pragma_table_info(?) ORDER BY cid",
+                // single-column unique indexes (constraints and CREATE UNIQUE INDEX alike)
+                "SELECT info.name FROM pragma_index_list(?) AS list JOIN pragma_index_info(list.name) AS info \
+                 WHERE list.\"unique\" = 1 AND list.origin != 'pk' \
+                 AND (SELECT count(*) FROM pragma_index_info(list.name)) = 1",
+                "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?)",
+            ),
+            Dialect::Postgres => (
+                "SELECT CAST(c.column_name AS TEXT), CAST(format_type(a.atttypid, a.atttypmod) AS TEXT), \
+                 CASE WHEN c.is_nullable = 'NO' THEN '1' ELSE '0' END, \
+                 CASE WHEN c.column_default IS NOT NULL OR c.is_identity = 'YES' THEN '1' ELSE '0' END, \
+                 CAST(COALESCE((SELECT k.ordinal_position FROM information_schema.table_constraints t \
+                   JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name \
+                     AND k.table_schema = t.table_schema AND k.table_name = t.table_name \
+                   WHERE t.table_schema = c.table_schema AND t.table_name = c.table_name \
+                     AND t.constraint_type = 'PRIMARY KEY' AND k.column_name = c.column_name), 0) AS TEXT) \
+                 FROM information_schema.columns c \
+                 JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass \
+                   AND a.attname = c.column_name \
+                 WHERE c.table_schema = current_schema() AND c.table_name = $1 ORDER BY c.ordinal_position",
+                "SELECT CAST(k.column_name AS TEXT) FROM information_schema.table_constraints t \
+                 JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name \
+                   AND k.table_schema = t.table_schema AND k.table_name = t.table_name \
+                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'UNIQUE' \
+                   AND (SELECT count(*) FROM information_schema.key_column_usage other \
+                        WHERE other.constraint_name = t.constraint_name AND other.table_schema = t.table_schema) = 1",
+                "SELECT CAST(k.column_name AS TEXT), CAST(u.table_name AS TEXT), CAST(u.column_name AS TEXT) \
+                 FROM information_schema.table_constraints t \
+                 JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name \
+                   AND k.table_schema = t.table_schema AND k.table_name = t.table_name \
+                 JOIN information_schema.constraint_column_usage u ON u.constraint_name = t.constraint_name \
+                   AND u.constraint_schema = t.table_schema \
+                 WHERE t.table_schema = current_schema() AND t.table_name = $1 AND t.constraint_type = 'FOREIGN KEY'",
+            ),
+        };
+        let column_rows = self
+            .fetch_texts(table, columns.to_string(), std::slice::from_ref(&name), 5)
+            .await?;
+        if column_rows.is_empty() {
+            return Ok(None);
+        }
+        let text = |row: &Vec<Option<String>>, index: usize| row[index].clone().unwrap_or_default();
+        let mut primary: Vec<(usize, String)> = Vec::new();
+        let mut described = Vec::new();
+        for row in &column_rows {
+            let position: usize = text(row, 4).parse().unwrap_or(0);
+            if position > 0 {
+                primary.push((position, text(row, 0)));
+            }
+            described.push(ColumnDescription {
+                name: text(row, 0),
+                declared_type: text(row, 1),
+                not_null: text(row, 2) == "1" || text(row, 2) == "true",
+                has_default: text(row, 3) == "1" || text(row, 3) == "true",
+            });
+        }
+        primary.sort();
+        let unique = self
+            .fetch_texts(table, keys.to_string(), std::slice::from_ref(&name), 1)
+            .await?
+            .into_iter()
+            .filter_map(|row| row[0].clone())
+            .collect();
+        let foreign_keys = self
+            .fetch_texts(table, foreign.to_string(), std::slice::from_ref(&name), 3)
+            .await?
+            .into_iter()
+            .map(|row| (text(&row, 0), text(&row, 1), text(&row, 2)))
+            .collect();
+        Ok(Some(TableDescription {
+            name: table.to_string(),
+            dialect: self.dialect(),
+            columns: described,
+            primary_key: primary.into_iter().map(|(_, column)| column).collect(),
+            unique,
+            foreign_keys,
+        }))
+    }
+}
+
+/// The field type a declared column type holds, by SQLite's affinity rules and PostgreSQL's
+/// type names; `None` for a type intake does not load (arrays, JSON, binary, ...).
+pub fn field_type_of_column(declared: &str) -> Option<FieldType> {
+    let upper = declared.to_ascii_uppercase();
+    let has = |part: &str| upper.contains(part);
+    Some(if has("BOOL") {
+        FieldType::Boolean
+    } else if has("TIMESTAMP") || has("DATETIME") {
+        FieldType::Datetime
+    } else if has("DATE") {
+        FieldType::Date
+    } else if has("INT") || has("SERIAL") {
+        FieldType::Integer
+    } else if has("NUMERIC")
+        || has("DECIMAL")
+        || has("REAL")
+        || has("FLOA")
+        || has("DOUB")
+        || has("MONEY")
+    {
+        FieldType::Number
+    } else if has("CHAR")
+        || has("TEXT")
+        || has("CLOB")
+        || upper.is_empty()
+        || has("UUID")
+        || has("CITEXT")
+    {
+        FieldType::String
+    } else {
+        return None;
+    })
 }
 
 /// The table where every committed import is recorded.
@@ -697,7 +904,10 @@ pub struct Write<'a> {
     /// The field type of each column, for typed nulls.
     pub types: &'a [FieldType],
     pub key: &'a [String],
+    /// The planned inserts first, then the planned updates.
     pub rows: &'a [Vec<Value>],
+    /// How many of `rows`, from the start, are inserts.
+    pub inserts: usize,
     pub batch_size: usize,
     /// Recorded in `intake_imports` in the same transaction.
     pub history: Option<HistoryEntry>,

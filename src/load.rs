@@ -251,11 +251,20 @@ pub async fn commit(
     batch_size: usize,
     history: Option<db::HistoryEntry>,
 ) -> Result<(), DbError> {
-    let rows: Vec<Vec<Value>> = plan
+    // Inserts first, then updates, each in file order; `order` leads back to the plan's rows.
+    let order: Vec<usize> = (0..plan.writes.len())
+        .filter(|&index| plan.writes[index].action == Action::Insert)
+        .chain((0..plan.writes.len()).filter(|&index| plan.writes[index].action != Action::Insert))
+        .collect();
+    let rows: Vec<Vec<Value>> = order
+        .iter()
+        .map(|&index| plan.writes[index].values.clone())
+        .collect();
+    let inserts = plan
         .writes
         .iter()
-        .map(|planned| planned.values.clone())
-        .collect();
+        .filter(|planned| planned.action == Action::Insert)
+        .count();
     let types: Vec<FieldType> = plan
         .columns
         .iter()
@@ -275,6 +284,7 @@ pub async fn commit(
         types: &types,
         key: &schema.key,
         rows: &rows,
+        inserts,
         batch_size,
         history,
     };
@@ -285,13 +295,14 @@ pub async fn commit(
     let Ok(Some(index)) = database.failing_row(&write).await else {
         return Err(error);
     };
-    let planned = &plan.writes[index];
+    let planned = &plan.writes[order[index]];
     let key: Vec<String> = planned.values[..schema.key.len()]
         .iter()
         .map(Value::to_string)
         .collect();
     let reason = match error {
         DbError::UniqueViolation { reason, .. } | DbError::Query { reason, .. } => reason,
+        changed @ DbError::Changed { .. } => return Err(changed),
         other => other.to_string(),
     };
     Err(DbError::Query {

@@ -821,6 +821,116 @@ fn parse_rule(
     })
 }
 
+/// A schema read from an existing table: each column a field of its type (columns of types
+/// intake cannot load are left out), NOT NULL without a default as required, the primary key as
+/// the key, single-column UNIQUE constraints as unique, `varchar(n)` as a maximum length, and
+/// single-column foreign keys as references.
+pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaError> {
+    let mut fields = Vec::new();
+    for column in &table.columns {
+        let Some(field_type) = crate::db::field_type_of_column(&column.declared_type) else {
+            continue;
+        };
+        let max_length = column
+            .declared_type
+            .split_once('(')
+            .filter(|_| field_type == FieldType::String)
+            .and_then(|(_, rest)| rest.trim_end_matches(')').trim().parse().ok());
+        let is_key = table.primary_key.contains(&column.name);
+        fields.push(Field {
+            name: column.name.clone(),
+            field_type,
+            // A key field must be in the file: the key tells new rows from existing ones.
+            required: (column.not_null && !column.has_default) || is_key,
+            unique: table.unique.contains(&column.name) || (is_key && table.primary_key.len() == 1),
+            minimum: None,
+            maximum: None,
+            min_length: None,
+            max_length,
+            pattern: None,
+            allowed: None,
+            format: None,
+            aliases: Vec::new(),
+            true_values: None,
+            false_values: None,
+            reference: table
+                .foreign_keys
+                .iter()
+                .find(|(local, _, _)| *local == column.name)
+                .map(|(_, table, field)| Reference {
+                    table: table.clone(),
+                    field: field.clone(),
+                }),
+        });
+    }
+    let key = table
+        .primary_key
+        .iter()
+        .filter(|name| fields.iter().any(|field| field.name == **name))
+        .cloned()
+        .collect();
+    if fields.is_empty() {
+        return Err(SchemaError::Invalid {
+            file: format!("table {}", table.name),
+            reason: "no column of a type intake can load (text, numbers, booleans, dates)"
+                .to_string(),
+        });
+    }
+    Ok(Schema {
+        name: table.name.clone(),
+        table: table.name.clone(),
+        key,
+        fields,
+        rules: Vec::new(),
+    })
+}
+
+/// Whether a schema's fields fit an existing table: every field a column, of a type that holds
+/// its values. All mismatches are listed at once.
+pub fn check_against_table(
+    schema: &Schema,
+    table: &crate::db::TableDescription,
+) -> Result<(), SchemaError> {
+    let mut problems = Vec::new();
+    for field in &schema.fields {
+        let Some(column) = table
+            .columns
+            .iter()
+            .find(|column| column.name == field.name)
+        else {
+            problems.push(format!("field {:?} has no column in the table", field.name));
+            continue;
+        };
+        let sqlite = table.dialect == crate::db::Dialect::Sqlite;
+        let fits = match crate::db::field_type_of_column(&column.declared_type) {
+            Some(column_type) => {
+                column_type == field.field_type
+                    || (field.field_type == FieldType::Integer && column_type == FieldType::Number)
+                    // SQLite: intake keeps decimals and dates as exact text, booleans as 0/1.
+                    || (sqlite && column_type == FieldType::String)
+                    || (sqlite && field.field_type == FieldType::Boolean && column_type == FieldType::Integer)
+            }
+            None => false,
+        };
+        if !fits {
+            problems.push(format!(
+                "field {:?} is {} but its column is {}",
+                field.name,
+                field.field_type.name(),
+                column.declared_type
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaError::Invalid {
+            file: format!("schema {} against table {}", schema.name, table.name),
+            reason: format!("{}: change the schema or the table", problems.join("; ")),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

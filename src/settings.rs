@@ -34,7 +34,12 @@ pub struct InspectSettings {
 #[derive(Debug, Clone)]
 pub struct MapSettings {
     pub input: InputSettings,
-    pub schema: String,
+    /// `--schema`; with `table`, checked against the table.
+    pub schema: Option<String>,
+    /// `--table`: an existing table as the schema, or as what the schema must fit.
+    pub table: Option<String>,
+    /// The target database (the embedded default unless `--db` or `DATABASE_URL` says otherwise).
+    pub database: Location,
     pub overrides: Vec<Override>,
     pub output: Output,
 }
@@ -54,8 +59,6 @@ pub struct ValidateSettings {
     pub rejects: Option<PathBuf>,
     /// `--reference TABLE=FILE`: where referenced tables come from instead of the database.
     pub references: Vec<(String, PathBuf)>,
-    /// The target database (the embedded default unless `--db` or `DATABASE_URL` says otherwise).
-    pub database: Location,
 }
 
 #[derive(Debug, Clone)]
@@ -142,14 +145,12 @@ fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings
             Ok((table.trim().to_string(), PathBuf::from(file.trim())))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     Ok(ValidateSettings {
         map: map_settings(args.map)?,
         show_errors: args.show_errors,
         report: args.report,
         rejects: args.rejects,
         references,
-        database: db::parse_location(&url)?,
     })
 }
 
@@ -200,9 +201,12 @@ fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
         .iter()
         .map(|text| parse_override(text))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     Ok(MapSettings {
         input: input_settings(args.input)?,
         schema: args.schema,
+        table: args.table,
+        database: db::parse_location(&url)?,
         overrides,
         output: output(args.format),
     })

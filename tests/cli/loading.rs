@@ -487,19 +487,37 @@ fn two_imports_at_once_both_land_whole() {
                 .expect("start intake")
         };
         let runs = [spawn(&first), spawn(&second)];
+        let mut landed = Vec::new();
         for run in runs {
             let output = run.wait_with_output().expect("intake ends");
-            assert!(
-                output.status.success(),
-                "{name}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+            // One import at a time: the second either planned after the first committed and
+            // lands whole, or finds the shared key taken since its plan and writes nothing.
+            match output.status.code() {
+                Some(0) => landed.push(true),
+                Some(1) => {
+                    assert!(
+                        stderr.contains("nothing was written") && stderr.contains("SHARED"),
+                        "{name}: {stderr}"
+                    );
+                    landed.push(false);
+                }
+                other => panic!("{name}: exit {other:?}: {stderr}"),
+            }
         }
+        assert!(
+            landed.iter().any(|landed| *landed),
+            "{name}: at least one import lands"
+        );
+        let expected = |landed: bool| if landed { "3000" } else { "0" };
         assert_eq!(
-            target.query(
-                "SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE 'A-%' OR sku LIKE 'B-%'"
-            ),
-            texts(&[&[Some("6000")]]),
+            target.query("SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE 'A-%'"),
+            texts(&[&[Some(expected(landed[0]))]]),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE 'B-%'"),
+            texts(&[&[Some(expected(landed[1]))]]),
             "{name}"
         );
         let shared =
@@ -508,6 +526,146 @@ fn two_imports_at_once_both_land_whole() {
             shared == texts(&[&[Some("From first"), Some("1.00")]])
                 || shared == texts(&[&[Some("From second"), Some("2.00")]]),
             "{name}: the shared row is one file's, whole: {shared:?}"
+        );
+    }
+}
+
+/// A table made by hand, not by intake, on either database.
+fn make_stock_table(target: &Target) {
+    let sql = match target {
+        Target::Sqlite(_) => {
+            "CREATE TABLE stock (id INTEGER PRIMARY KEY AUTOINCREMENT, sku TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL DEFAULT 0, \
+             price NUMERIC, note VARCHAR(10), added DATE)"
+        }
+        Target::Postgres(_) => {
+            "CREATE TABLE stock (id SERIAL PRIMARY KEY, sku TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL DEFAULT 0, \
+             price NUMERIC(10, 2), note VARCHAR(10), added DATE)"
+        }
+    };
+    target.query(sql);
+    target.query("INSERT INTO stock (sku, qty, price, note, added) VALUES ('OLD-1', 5, 1.50, 'first', '2024-01-01')");
+}
+
+fn sequence_value(target: &Target) -> Vec<Vec<Option<String>>> {
+    match target {
+        Target::Sqlite(_) => {
+            target.query("SELECT CAST(seq AS TEXT) FROM sqlite_sequence WHERE name = 'stock'")
+        }
+        Target::Postgres(_) => target.query("SELECT CAST(last_value AS TEXT) FROM stock_id_seq"),
+    }
+}
+
+#[test]
+fn an_existing_table_is_the_schema_and_its_sequence_is_untouched_by_a_dry_run() {
+    let workspace = Workspace::new();
+    let by_id = workspace.write("by-id.csv", "id,sku,qty,price,note\n1,OLD-1,6,1.50,first\n2,NEW-2,1,2.25,a note too long\n3,NEW-3,,3,\n");
+    let by_sku = workspace.write("stock.toml", "table = \"stock\"\nkey = \"sku\"\n[[fields]]\nname = \"sku\"\n[[fields]]\nname = \"qty\"\ntype = \"integer\"\n[[fields]]\nname = \"price\"\ntype = \"number\"\n");
+    let new_rows = workspace.write("new.csv", "sku,qty,price\nOLD-1,7,1.50\nNEW-4,2,9.99\n");
+    for target in workspace.targets() {
+        let name = target.name();
+        make_stock_table(&target);
+        // The table alone: columns, NOT NULL without a default, the primary key, varchar(10).
+        let validated = workspace.run(&[
+            "validate",
+            &by_id,
+            "--table",
+            "stock",
+            "--db",
+            &target.url(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(validated.code, 1, "{name}: {}", validated.stderr);
+        let document = validated.json();
+        let errors: Vec<(u64, String)> = document["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|error| {
+                (
+                    error["row"].as_u64().expect("row"),
+                    error["code"].as_str().expect("code").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            vec![(3, "maxLength".to_string())],
+            "{name}: qty has a default, so an empty one is fine"
+        );
+        assert_eq!(document["table"], "stock", "{name}");
+
+        // A mapping file keyed on sku: checked against the table, then loaded; the dry run
+        // consumes no sequence value.
+        let before = sequence_value(&target);
+        let dry = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&new_rows, "--schema", &by_sku, "--format", "json"],
+            ),
+            &target,
+        );
+        assert_eq!(
+            dry["plan"],
+            json!({"insert": 1, "update": 1, "unchanged": 0, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            sequence_value(&target),
+            before,
+            "{name}: the dry run took no sequence value"
+        );
+        let commit = import(
+            &workspace,
+            &target,
+            &[&new_rows, "--schema", &by_sku, "--commit", "--yes"],
+        );
+        assert_eq!(commit.code, 0, "{name}: {}", commit.stderr);
+        // SQLite's NUMERIC affinity keeps 1.50 as the float 1.5 in a table made by hand.
+        let old_price = if name == "sqlite" { "1.5" } else { "1.50" };
+        assert_eq!(
+            target.query("SELECT CAST(id AS TEXT), sku, CAST(qty AS TEXT), CAST(price AS TEXT), note FROM stock ORDER BY id"),
+            texts(&[
+                &[Some("1"), Some("OLD-1"), Some("7"), Some(old_price), Some("first")],
+                &[Some("2"), Some("NEW-4"), Some("2"), Some("9.99"), None],
+            ]),
+            "{name}: the note column, absent from the file, is kept, and no id was spent on the update"
+        );
+    }
+}
+
+#[test]
+fn a_schema_that_does_not_fit_the_table_stops_before_any_row() {
+    let workspace = Workspace::new();
+    let wrong = workspace.write(
+        "wrong.toml",
+        "table = \"stock\"\nkey = \"sku\"\n[[fields]]\nname = \"sku\"\n[[fields]]\nname = \"colour\"\n[[fields]]\nname = \"added\"\ntype = \"boolean\"\n",
+    );
+    let file = workspace.write("rows.csv", "sku,colour,added\nX-1,red,yes\n");
+    for target in workspace.targets() {
+        let name = target.name();
+        make_stock_table(&target);
+        let run = import(
+            &workspace,
+            &target,
+            &[&file, "--schema", &wrong, "--commit", "--yes"],
+        );
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("field \"colour\" has no column in the table")
+                && run
+                    .stderr
+                    .contains("field \"added\" is boolean but its column is")
+                && run.stderr.contains("change the schema or the table"),
+            "{name}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            target.query("SELECT CAST(count(*) AS TEXT) FROM stock"),
+            texts(&[&[Some("1")]]),
+            "{name}"
         );
     }
 }

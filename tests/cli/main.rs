@@ -139,6 +139,7 @@ pub(crate) fn query(database: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
     runtime.block_on(async {
         let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(database)
+            .create_if_missing(true)
             .connect()
             .await
             .unwrap_or_else(|error| panic!("open {}: {error}", database.display()));
