@@ -425,6 +425,9 @@ impl Database {
     ) -> Result<Option<usize>, DbError> {
         let dialect = self.dialect();
         let table = write.table;
+        if !probe && let Backend::Postgres(connection) = &mut self.connection {
+            return copy_write(connection, write).await.map(|()| None);
+        }
         let statements = write_statements(write, dialect);
         let fail = |error: sqlx::Error| query_error(table, error);
         macro_rules! run_all {
@@ -495,11 +498,7 @@ impl Database {
                         $bind(&mut arguments, &value, field_type)
                             .map_err(|error| bind_error(table, error))?;
                     }
-                    let sql = format!(
-                        "INSERT INTO {HISTORY_TABLE} ({}) VALUES {}",
-                        HistoryEntry::COLUMNS.join(", "),
-                        dialect.tuples(1, HistoryEntry::COLUMNS.len())
-                    );
+                    let sql = history_insert_sql(dialect);
                     sqlx::query_with(AssertSqlSafe(sql), arguments)
                         .execute(&mut *transaction)
                         .await
@@ -531,6 +530,155 @@ impl Database {
 fn lock_key(table: &str) -> i64 {
     let hash = xxhash_rust::xxh3::xxh3_64(format!("intake:{table}").as_bytes());
     i64::from_ne_bytes(hash.to_ne_bytes())
+}
+
+/// PostgreSQL's fast path: the rows go through `COPY` into temporary staging tables, then one
+/// `INSERT ... SELECT` for the planned inserts and one `UPDATE ... FROM` for the planned updates,
+/// all in one transaction under the table's advisory lock, with the history row.
+async fn copy_write(connection: &mut PgConnection, write: &Write<'_>) -> Result<(), DbError> {
+    let table = write.table;
+    let fail = |error: sqlx::Error| query_error(table, error);
+    let mut transaction = connection.begin().await.map_err(fail)?;
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT pg_advisory_xact_lock({})",
+        lock_key(table)
+    )))
+    .execute(&mut *transaction)
+    .await
+    .map_err(fail)?;
+    if let Some(create) = &write.create_sql {
+        sqlx::query(AssertSqlSafe(create.as_str()))
+            .execute(&mut *transaction)
+            .await
+            .map_err(fail)?;
+    }
+    let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
+    let column_list = columns.join(", ");
+    let (inserts, updates) = write.rows.split_at(write.inserts.min(write.rows.len()));
+    for (staging, rows) in [("intake_insert", inserts), ("intake_update", updates)] {
+        if rows.is_empty() {
+            continue;
+        }
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {column_list} FROM {} WITH NO DATA",
+            quote(table)
+        )))
+        .execute(&mut *transaction)
+        .await
+        .map_err(fail)?;
+        let mut copy = transaction
+            .copy_in_raw(&format!(
+                "COPY {staging} ({column_list}) FROM STDIN (FORMAT csv)"
+            ))
+            .await
+            .map_err(fail)?;
+        let mut buffer = Vec::with_capacity(1 << 20);
+        for row in rows {
+            copy_line(&mut buffer, row);
+            if buffer.len() >= 1 << 20 {
+                copy.send(std::mem::take(&mut buffer)).await.map_err(fail)?;
+                buffer.reserve(1 << 20);
+            }
+        }
+        if !buffer.is_empty() {
+            copy.send(buffer).await.map_err(fail)?;
+        }
+        copy.finish().await.map_err(fail)?;
+    }
+    if !inserts.is_empty() {
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {} ({column_list}) SELECT {column_list} FROM intake_insert",
+            quote(table)
+        )))
+        .execute(&mut *transaction)
+        .await
+        .map_err(fail)?;
+    }
+    let assignments: Vec<String> = write
+        .columns
+        .iter()
+        .filter(|column| !write.key.contains(column))
+        .map(|column| format!("{0} = s.{0}", quote(column)))
+        .collect();
+    if !updates.is_empty() && !assignments.is_empty() {
+        let matches: Vec<String> = write
+            .key
+            .iter()
+            .map(|column| format!("{}.{1} = s.{1}", quote(table), quote(column)))
+            .collect();
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {} SET {} FROM intake_update AS s WHERE {}",
+            quote(table),
+            assignments.join(", "),
+            matches.join(" AND ")
+        )))
+        .execute(&mut *transaction)
+        .await
+        .map_err(fail)?;
+        if done.rows_affected() != updates.len() as u64 {
+            return Err(DbError::Changed {
+                table: table.to_string(),
+                reason: format!(
+                    "{} of {} rows to update are no longer there",
+                    updates.len() as u64 - done.rows_affected().min(updates.len() as u64),
+                    updates.len()
+                ),
+            });
+        }
+    }
+    if let Some(entry) = &write.history {
+        sqlx::query(AssertSqlSafe(history_table_sql(Dialect::Postgres)))
+            .execute(&mut *transaction)
+            .await
+            .map_err(fail)?;
+        let mut arguments = PgArguments::default();
+        for value in entry.values() {
+            bind_postgres(&mut arguments, &value, field_type_of(&value))
+                .map_err(|error| bind_error(table, error))?;
+        }
+        let sql = history_insert_sql(Dialect::Postgres);
+        sqlx::query_with(AssertSqlSafe(sql), arguments)
+            .execute(&mut *transaction)
+            .await
+            .map_err(fail)?;
+    }
+    transaction.commit().await.map_err(fail)
+}
+
+fn history_insert_sql(dialect: Dialect) -> String {
+    format!(
+        "INSERT INTO {HISTORY_TABLE} ({}) VALUES {}",
+        HistoryEntry::COLUMNS.join(", "),
+        dialect.tuples(1, HistoryEntry::COLUMNS.len())
+    )
+}
+
+/// One row in COPY's CSV format: an unquoted empty field is NULL, text is always quoted (so an
+/// empty string stays one), numbers, booleans and dates as their exact text.
+fn copy_line(buffer: &mut Vec<u8>, row: &[Value]) {
+    use std::io::Write as _;
+    for (index, value) in row.iter().enumerate() {
+        if index > 0 {
+            buffer.push(b',');
+        }
+        match value {
+            Value::Null => {}
+            Value::Text(text) => {
+                buffer.push(b'"');
+                for byte in text.bytes() {
+                    if byte == b'"' {
+                        buffer.push(b'"');
+                    }
+                    buffer.push(byte);
+                }
+                buffer.push(b'"');
+            }
+            other => {
+                let _ = write!(buffer, "{other}");
+            }
+        }
+    }
+    buffer.push(b'\n');
 }
 
 /// One statement of a write: its SQL, the rows it binds, and how many rows it must change.
