@@ -682,7 +682,7 @@ fn copy_line(buffer: &mut Vec<u8>, row: &[Value]) {
 }
 
 /// One statement of a write: its SQL, the rows it binds, and how many rows it must change.
-type Statement<'a> = (String, &'a [Vec<Value>], Option<u64>);
+type Statement<'a> = (String, &'a [&'a [Value]], Option<u64>);
 
 /// The statements of one write, each with the rows it binds and, for updates, how many rows it
 /// must change: plain multi-row INSERTs for the planned inserts (a key that appeared since the
@@ -1053,7 +1053,7 @@ pub struct Write<'a> {
     pub types: &'a [FieldType],
     pub key: &'a [String],
     /// The planned inserts first, then the planned updates.
-    pub rows: &'a [Vec<Value>],
+    pub rows: &'a [&'a [Value]],
     /// How many of `rows`, from the start, are inserts.
     pub inserts: usize,
     pub batch_size: usize,

@@ -256,9 +256,9 @@ pub async fn commit(
         .filter(|&index| plan.writes[index].action == Action::Insert)
         .chain((0..plan.writes.len()).filter(|&index| plan.writes[index].action != Action::Insert))
         .collect();
-    let rows: Vec<Vec<Value>> = order
+    let rows: Vec<&[Value]> = order
         .iter()
-        .map(|&index| plan.writes[index].values.clone())
+        .map(|&index| plan.writes[index].values.as_slice())
         .collect();
     let inserts = plan
         .writes
