@@ -560,7 +560,8 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
                 batch.push(row);
             }
             progress.set(checked.rows);
-            if batch.len() >= settings.batch_size {
+            // Rows are compared with the table in batches of at least 5,000 keys: one query each.
+            if batch.len() >= settings.batch_size.max(5_000) {
                 planner
                     .add_batch(database.as_mut(), std::mem::take(&mut batch))
                     .await?;

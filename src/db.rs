@@ -373,6 +373,9 @@ impl Database {
         keys: &[Vec<Value>],
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let dialect = self.dialect();
+        if let (Backend::Postgres(connection), [key_column]) = (&mut self.connection, key) {
+            return postgres_rows_by_key(connection, table, key_column, columns, keys).await;
+        }
         let mut found = Vec::new();
         let per_statement = (dialect.max_parameters() / key.len().max(1)).max(1);
         for chunk in keys.chunks(per_statement) {
@@ -532,6 +535,107 @@ fn lock_key(table: &str) -> i64 {
     i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
+/// PostgreSQL, one key column: all the keys as one array parameter, `key = ANY($1)`, instead of
+/// a parameter each.
+async fn postgres_rows_by_key(
+    connection: &mut PgConnection,
+    table: &str,
+    key: &str,
+    columns: &[String],
+    keys: &[Vec<Value>],
+) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    let selected: Vec<String> = std::iter::once(&key.to_string())
+        .chain(columns)
+        .map(|column| format!("CAST({} AS TEXT)", quote(column)))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {} = ANY($1)",
+        selected.join(", "),
+        quote(table),
+        quote(key)
+    );
+    let values: Vec<&Value> = keys.iter().filter_map(|row| row.first()).collect();
+    let mut arguments = PgArguments::default();
+    let collect = |pick: fn(&Value) -> Option<String>| {
+        values
+            .iter()
+            .filter_map(|value| pick(value))
+            .collect::<Vec<String>>()
+    };
+    let bound = match values.first() {
+        Some(Value::Integer(_)) => arguments.add(
+            values
+                .iter()
+                .filter_map(|value| {
+                    if let Value::Integer(number) = value {
+                        Some(*number)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<i64>>(),
+        ),
+        Some(Value::Decimal(_)) => arguments.add(
+            values
+                .iter()
+                .filter_map(|value| {
+                    if let Value::Decimal(number) = value {
+                        Some(*number)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<rust_decimal::Decimal>>(),
+        ),
+        Some(Value::Date(_)) => arguments.add(
+            values
+                .iter()
+                .filter_map(|value| {
+                    if let Value::Date(date) = value {
+                        Some(*date)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<chrono::NaiveDate>>(),
+        ),
+        Some(Value::DateTime(_)) => arguments.add(
+            values
+                .iter()
+                .filter_map(|value| {
+                    if let Value::DateTime(datetime) = value {
+                        Some(*datetime)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<chrono::NaiveDateTime>>(),
+        ),
+        Some(Value::Boolean(_)) => arguments.add(
+            values
+                .iter()
+                .filter_map(|value| {
+                    if let Value::Boolean(flag) = value {
+                        Some(*flag)
+                    } else {
+                        None
+                    }
+                })
+                .collect::<Vec<bool>>(),
+        ),
+        _ => arguments.add(collect(|value| match value {
+            Value::Text(text) => Some(text.clone()),
+            _ => None,
+        })),
+    };
+    bound.map_err(|error| bind_error(table, error))?;
+    let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
+        .fetch_all(&mut *connection)
+        .await
+        .map_err(|error| query_error(table, error))?;
+    texts(&rows, 1 + columns.len()).map_err(|error| query_error(table, error))
+}
+
 /// PostgreSQL's fast path: the rows go through `COPY` into temporary staging tables, then one
 /// `INSERT ... SELECT` for the planned inserts and one `UPDATE ... FROM` for the planned updates,
 /// all in one transaction under the table's advisory lock, with the history row.
@@ -555,20 +659,27 @@ async fn copy_write(connection: &mut PgConnection, write: &Write<'_>) -> Result<
     let columns: Vec<String> = write.columns.iter().map(|column| quote(column)).collect();
     let column_list = columns.join(", ");
     let (inserts, updates) = write.rows.split_at(write.inserts.min(write.rows.len()));
-    for (staging, rows) in [("intake_insert", inserts), ("intake_update", updates)] {
+    // Inserts go straight into the table (a key that appeared since the plan fails the COPY, as
+    // an INSERT would); updates go through a staging table, then one UPDATE ... FROM.
+    let quoted_table = quote(table);
+    for (target, rows, staging) in [
+        (quoted_table.as_str(), inserts, false),
+        ("intake_update", updates, true),
+    ] {
         if rows.is_empty() {
             continue;
         }
-        sqlx::query(AssertSqlSafe(format!(
-            "CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {column_list} FROM {} WITH NO DATA",
-            quote(table)
-        )))
-        .execute(&mut *transaction)
-        .await
-        .map_err(fail)?;
+        if staging {
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE TEMP TABLE intake_update ON COMMIT DROP AS SELECT {column_list} FROM {quoted_table} WITH NO DATA"
+            )))
+            .execute(&mut *transaction)
+            .await
+            .map_err(fail)?;
+        }
         let mut copy = transaction
             .copy_in_raw(&format!(
-                "COPY {staging} ({column_list}) FROM STDIN (FORMAT csv)"
+                "COPY {target} ({column_list}) FROM STDIN (FORMAT csv)"
             ))
             .await
             .map_err(fail)?;
@@ -584,15 +695,6 @@ async fn copy_write(connection: &mut PgConnection, write: &Write<'_>) -> Result<
             copy.send(buffer).await.map_err(fail)?;
         }
         copy.finish().await.map_err(fail)?;
-    }
-    if !inserts.is_empty() {
-        sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {} ({column_list}) SELECT {column_list} FROM intake_insert",
-            quote(table)
-        )))
-        .execute(&mut *transaction)
-        .await
-        .map_err(fail)?;
     }
     let assignments: Vec<String> = write
         .columns
