@@ -149,6 +149,9 @@ pub struct ImportArgs {
     /// Write every change the updates would make (row, key, column, old, new) to this CSV file
     #[arg(long, value_name = "PATH")]
     pub diff: Option<PathBuf>,
+    /// With --commit: write only if the plan is still the one a dry run named (its plan id)
+    #[arg(long, value_name = "PLAN_ID", requires = "commit")]
+    pub plan: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -295,6 +295,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         database: None,
         create_table: None,
         plan: None,
+        plan_id: None,
         preview: None,
         dry_run: None,
         committed: None,
@@ -586,6 +587,8 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         skipped: plan.skipped,
     });
     document.preview = Some(preview(&plan, settings.preview));
+    let plan_id = plan.id();
+    document.plan_id = Some(plan_id.clone());
     if let Some(path) = &settings.diff {
         report::write_diff(path, &diff_lines(&plan, schema.key.len()))?;
         document.written.push(path.display().to_string());
@@ -608,6 +611,15 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         return Err(Refused(format!(
             "{} rows have errors: fix them and import again, or pass --skip-invalid to load only the {} valid rows; nothing was written",
             plan.rejected, valid_rows
+        ))
+        .into());
+    }
+    if let Some(expected) = &settings.plan
+        && *expected != plan_id
+    {
+        report::print(&document, output)?;
+        return Err(Refused(format!(
+            "the plan changed since the dry run: it was {expected}, it is now {plan_id} (inserts, updates and unchanged rows, then a digest of every row): the table or the file changed; nothing was written; run the dry run again and read its plan"
         ))
         .into());
     }

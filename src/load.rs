@@ -220,6 +220,44 @@ impl<'a> Planner<'a> {
     }
 }
 
+impl Plan {
+    /// A name for exactly this plan: its counts, readable, and a 64-bit digest of every row it
+    /// writes (action, values, changed columns and their stored values). The same file against
+    /// the same table gives the same id; any change to what would be written gives another.
+    pub fn id(&self) -> String {
+        let mut bytes = Vec::new();
+        let mut push = |text: &str| {
+            bytes.extend_from_slice(text.as_bytes());
+            bytes.push(0x1f);
+        };
+        push(&self.columns.join("\u{1e}"));
+        push(&format!(
+            "{} {} {} {} {} {}",
+            self.insert,
+            self.update,
+            self.unchanged,
+            self.rejected,
+            self.skipped,
+            self.create_table
+        ));
+        for planned in &self.writes {
+            push(&format!("{} {:?}", planned.row, planned.action));
+            for value in &planned.values {
+                push(&validate::comparable_text(value));
+            }
+            for (column, old) in planned.changed.iter().zip(&planned.old) {
+                push(column);
+                push(&validate::comparable_text(old));
+            }
+        }
+        let digest = xxhash_rust::xxh3::xxh3_64(&bytes);
+        format!(
+            "{}i{}u{}n-{digest:016x}",
+            self.insert, self.update, self.unchanged
+        )
+    }
+}
+
 /// A value as stored in the target, read back as the field's type; text that does not read
 /// stays text, so it compares as changed.
 fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {

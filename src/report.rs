@@ -250,6 +250,9 @@ pub struct Document {
     pub create_table: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanCounts>,
+    /// Names exactly this plan; `import --commit --plan ID` writes only if it is still the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview: Option<Vec<PreviewRow>>,
     /// True for an import that wrote nothing because it was not asked to (`--commit` absent).

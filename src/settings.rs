@@ -72,6 +72,8 @@ pub struct ImportSettings {
     pub batch_size: usize,
     pub preview: usize,
     pub diff: Option<PathBuf>,
+    /// `--plan`: the plan id a dry run showed, which the commit must still have.
+    pub plan: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +126,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
                 batch_size: args.batch_size,
                 preview: args.preview,
                 diff: args.diff,
+                plan: args.plan,
             })
         }
     })

@@ -669,3 +669,106 @@ fn a_schema_that_does_not_fit_the_table_stops_before_any_row() {
         );
     }
 }
+
+#[test]
+fn a_commit_with_a_plan_id_writes_only_that_plan() {
+    let workspace = Workspace::new();
+    let changed = workspace.write(
+        "changed.csv",
+        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
+    );
+    for target in workspace.targets() {
+        let name = target.name();
+        assert_eq!(
+            import(
+                &workspace,
+                &target,
+                &[
+                    &fixture("products.csv"),
+                    "--schema",
+                    "products",
+                    "--commit",
+                    "--yes"
+                ]
+            )
+            .code,
+            0,
+            "{name}"
+        );
+        let dry = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&changed, "--schema", "products", "--format", "json"],
+            ),
+            &target,
+        );
+        let plan_id = dry["plan_id"].as_str().expect("a plan id").to_string();
+        assert!(plan_id.starts_with("1i1u0n-"), "{name}: {plan_id}");
+        let again = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&changed, "--schema", "products", "--format", "json"],
+            ),
+            &target,
+        );
+        assert_eq!(
+            again["plan_id"],
+            plan_id.as_str(),
+            "{name}: the same file and table give the same plan"
+        );
+
+        // Someone edits the row the plan would update, between the dry run and the commit.
+        target.query("UPDATE products SET name = 'Edited by hand' WHERE sku = 'WID-001'");
+        let refused = import(
+            &workspace,
+            &target,
+            &[
+                &changed, "--schema", "products", "--commit", "--yes", "--plan", &plan_id,
+            ],
+        );
+        assert_eq!(refused.code, 1, "{name}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains(&format!(
+                "the plan changed since the dry run: it was {plan_id}"
+            )) && refused.stderr.contains("nothing was written"),
+            "{name}: {}",
+            refused.stderr
+        );
+        assert_eq!(
+            target.query(
+                "SELECT name FROM products WHERE sku IN ('WID-001', 'NEW-001') ORDER BY sku"
+            ),
+            texts(&[&[Some("Edited by hand")]]),
+            "{name}: nothing was written"
+        );
+
+        // A fresh dry run, and its plan committed.
+        let fresh = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[&changed, "--schema", "products", "--format", "json"],
+            ),
+            &target,
+        );
+        let fresh_id = fresh["plan_id"].as_str().expect("a plan id").to_string();
+        assert_ne!(fresh_id, plan_id, "{name}");
+        let commit = import(
+            &workspace,
+            &target,
+            &[
+                &changed, "--schema", "products", "--commit", "--yes", "--plan", &fresh_id,
+            ],
+        );
+        assert_eq!(commit.code, 0, "{name}: {}", commit.stderr);
+        assert_eq!(
+            target.query(
+                "SELECT name FROM products WHERE sku IN ('WID-001', 'NEW-001') ORDER BY sku"
+            ),
+            texts(&[&[Some("Newcomer")], &[Some("Widget mark II")]]),
+            "{name}"
+        );
+    }
+}
