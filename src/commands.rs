@@ -40,9 +40,6 @@ pub enum Exit {
 pub struct Refused(pub String);
 
 pub fn run(settings: Settings) -> anyhow::Result<Exit> {
-    if let Settings::Inspect(settings) = &settings {
-        return inspect(settings);
-    }
     // One thread: sqlx needs a runtime, and the work is one stream of rows.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -50,6 +47,7 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         match &settings {
+            // Needs no database, runs all the same on the one thread.
             Settings::Inspect(settings) => inspect(settings),
             Settings::Map(settings) => map(settings).await,
             Settings::Validate(settings) => validate(settings).await,

@@ -475,14 +475,11 @@ impl Database {
                             if probe {
                                 return Ok(Some(first_row));
                             }
-                            return Err(DbError::Changed {
-                                table: table.to_string(),
-                                reason: format!(
-                                    "{} of {} rows to update are no longer there",
-                                    expected.unwrap_or_default() - done.rows_affected(),
-                                    expected.unwrap_or_default()
-                                ),
-                            });
+                            return Err(rows_gone(
+                                table,
+                                expected.unwrap_or_default(),
+                                done.rows_affected(),
+                            ));
                         }
                         Ok(_) => first_row += batch.len(),
                     }
@@ -556,74 +553,32 @@ async fn postgres_rows_by_key(
     );
     let values: Vec<&Value> = keys.iter().filter_map(|row| row.first()).collect();
     let mut arguments = PgArguments::default();
-    let collect = |pick: fn(&Value) -> Option<String>| {
-        values
-            .iter()
-            .filter_map(|value| pick(value))
-            .collect::<Vec<String>>()
-    };
+    // One array of the key's type: the first value's kind says which.
+    fn all<T>(values: &[&Value], pick: impl Fn(&Value) -> Option<T>) -> Vec<T> {
+        values.iter().filter_map(|value| pick(value)).collect()
+    }
     let bound = match values.first() {
-        Some(Value::Integer(_)) => arguments.add(
-            values
-                .iter()
-                .filter_map(|value| {
-                    if let Value::Integer(number) = value {
-                        Some(*number)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<i64>>(),
-        ),
-        Some(Value::Decimal(_)) => arguments.add(
-            values
-                .iter()
-                .filter_map(|value| {
-                    if let Value::Decimal(number) = value {
-                        Some(*number)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<rust_decimal::Decimal>>(),
-        ),
-        Some(Value::Date(_)) => arguments.add(
-            values
-                .iter()
-                .filter_map(|value| {
-                    if let Value::Date(date) = value {
-                        Some(*date)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<chrono::NaiveDate>>(),
-        ),
-        Some(Value::DateTime(_)) => arguments.add(
-            values
-                .iter()
-                .filter_map(|value| {
-                    if let Value::DateTime(datetime) = value {
-                        Some(*datetime)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<chrono::NaiveDateTime>>(),
-        ),
-        Some(Value::Boolean(_)) => arguments.add(
-            values
-                .iter()
-                .filter_map(|value| {
-                    if let Value::Boolean(flag) = value {
-                        Some(*flag)
-                    } else {
-                        None
-                    }
-                })
-                .collect::<Vec<bool>>(),
-        ),
-        _ => arguments.add(collect(|value| match value {
+        Some(Value::Integer(_)) => arguments.add(all(&values, |value| match value {
+            Value::Integer(number) => Some(*number),
+            _ => None,
+        })),
+        Some(Value::Decimal(_)) => arguments.add(all(&values, |value| match value {
+            Value::Decimal(number) => Some(*number),
+            _ => None,
+        })),
+        Some(Value::Date(_)) => arguments.add(all(&values, |value| match value {
+            Value::Date(date) => Some(*date),
+            _ => None,
+        })),
+        Some(Value::DateTime(_)) => arguments.add(all(&values, |value| match value {
+            Value::DateTime(datetime) => Some(*datetime),
+            _ => None,
+        })),
+        Some(Value::Boolean(_)) => arguments.add(all(&values, |value| match value {
+            Value::Boolean(flag) => Some(*flag),
+            _ => None,
+        })),
+        _ => arguments.add(all(&values, |value| match value {
             Value::Text(text) => Some(text.clone()),
             _ => None,
         })),
@@ -718,14 +673,7 @@ async fn copy_write(connection: &mut PgConnection, write: &Write<'_>) -> Result<
         .await
         .map_err(fail)?;
         if done.rows_affected() != updates.len() as u64 {
-            return Err(DbError::Changed {
-                table: table.to_string(),
-                reason: format!(
-                    "{} of {} rows to update are no longer there",
-                    updates.len() as u64 - done.rows_affected().min(updates.len() as u64),
-                    updates.len()
-                ),
-            });
+            return Err(rows_gone(table, updates.len() as u64, done.rows_affected()));
         }
     }
     if let Some(entry) = &write.history {
@@ -859,6 +807,17 @@ fn write_statements<'a>(write: &'a Write<'_>, dialect: Dialect) -> Vec<Statement
         }));
     }
     statements
+}
+
+/// An update that found fewer rows than the plan: the table changed since.
+fn rows_gone(table: &str, expected: u64, affected: u64) -> DbError {
+    DbError::Changed {
+        table: table.to_string(),
+        reason: format!(
+            "{} of {expected} rows to update are no longer there",
+            expected - affected.min(expected)
+        ),
+    }
 }
 
 fn query_error(table: &str, error: sqlx::Error) -> DbError {

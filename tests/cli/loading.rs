@@ -23,6 +23,22 @@ fn json_of(run: &Run, target: &Target) -> Value {
     run.json()
 }
 
+/// Loads the products fixture into the target, as the starting state of a test.
+fn seed_products(workspace: &Workspace, target: &Target) {
+    let run = import(
+        workspace,
+        target,
+        &[
+            &fixture("products.csv"),
+            "--schema",
+            "products",
+            "--commit",
+            "--yes",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}: {}", target.name(), run.stderr);
+}
+
 const PRODUCTS: &str = "SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), CAST(weight_kg AS TEXT), unit, \
      CASE WHEN active THEN 'yes' ELSE 'no' END, supplier_email, CAST(released_on AS TEXT), CAST(updated_at AS TEXT) \
      FROM products ORDER BY sku";
@@ -170,22 +186,7 @@ fn updates_touch_only_the_mapped_columns_and_modes_hold() {
     );
     for target in workspace.targets() {
         let name = target.name();
-        assert_eq!(
-            import(
-                &workspace,
-                &target,
-                &[
-                    &fixture("products.csv"),
-                    "--schema",
-                    "products",
-                    "--commit",
-                    "--yes"
-                ]
-            )
-            .code,
-            0,
-            "{name}"
-        );
+        seed_products(&workspace, &target);
         let dry = json_of(
             &import(
                 &workspace,
@@ -458,22 +459,7 @@ fn two_imports_at_once_both_land_whole() {
     for target in workspace.targets() {
         let name = target.name();
         // The table exists first, so that neither run has to create it.
-        assert_eq!(
-            import(
-                &workspace,
-                &target,
-                &[
-                    &fixture("products.csv"),
-                    "--schema",
-                    "products",
-                    "--commit",
-                    "--yes"
-                ]
-            )
-            .code,
-            0,
-            "{name}"
-        );
+        seed_products(&workspace, &target);
         let url = target.url();
         let spawn = |file: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
@@ -679,22 +665,7 @@ fn a_commit_with_a_plan_id_writes_only_that_plan() {
     );
     for target in workspace.targets() {
         let name = target.name();
-        assert_eq!(
-            import(
-                &workspace,
-                &target,
-                &[
-                    &fixture("products.csv"),
-                    "--schema",
-                    "products",
-                    "--commit",
-                    "--yes"
-                ]
-            )
-            .code,
-            0,
-            "{name}"
-        );
+        seed_products(&workspace, &target);
         let dry = json_of(
             &import(
                 &workspace,
