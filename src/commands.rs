@@ -12,6 +12,7 @@ use crate::db;
 use crate::detect::{self, Mapping};
 use crate::learned;
 use crate::load::{self, Plan, Planner};
+use crate::parallel::{CheckedBatches, CheckedRecord};
 use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
     self, Candidate, Document, ErrorSink, InspectDocument, MappingEntry, Output, PlanCounts,
@@ -22,7 +23,7 @@ use crate::settings::{
     HistorySettings, ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings,
     ValidateSettings,
 };
-use crate::source::{self, Record, Table};
+use crate::source::{self, Table};
 use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
 
 /// How a command that ran ended.
@@ -341,19 +342,15 @@ impl Checked {
         })
     }
 
-    /// Checks one record, passes its errors on, and gives back the typed row when it is valid.
-    fn add(
-        &mut self,
-        validator: &mut Validator<'_>,
-        record: &Record,
-    ) -> anyhow::Result<Option<TypedRow>> {
+    /// Counts one checked record, passes its errors on, and gives back the typed row when it is
+    /// valid.
+    fn add(&mut self, checked: CheckedRecord) -> anyhow::Result<Option<TypedRow>> {
         self.rows += 1;
-        let (typed, errors) = validator.check(record);
-        if !errors.is_empty() {
+        if !checked.errors.is_empty() {
             self.rejected += 1;
-            self.sink.add(record, errors)?;
+            self.sink.add(&checked.record, checked.errors)?;
         }
-        Ok(typed)
+        Ok(checked.typed)
     }
 
     /// Closes the report files and puts what stage 2 found into the document.
@@ -446,10 +443,7 @@ fn source_column_values(path: &Path, column: &str) -> anyhow::Result<Vec<String>
     Ok(values)
 }
 
-fn validator<'a>(
-    prepared: &'a Prepared,
-    references: &[(usize, Arc<HashSet<String>>)],
-) -> Validator<'a> {
+fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) -> Validator {
     let styles = prepared
         .profiles
         .iter()
@@ -490,12 +484,15 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let references = reference_sets(&prepared.schema, settings, database.as_mut()).await?;
     drop(database);
     let mut checked = Checked::new(settings, &prepared.table.headers)?;
-    let mut records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
+    let records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
     {
         let mut validator = validator(&prepared, &references);
         let progress = report::Progress::rows("read");
-        for record in records.by_ref() {
-            checked.add(&mut validator, &record?)?;
+        let mut batches = CheckedBatches::new(records, &mut validator);
+        while let Some(batch) = batches.next_batch()? {
+            for record in batch {
+                checked.add(record)?;
+            }
             progress.set(checked.rows);
         }
         progress.finish();
@@ -549,22 +546,26 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let references = reference_sets(&schema, &settings.validate, database.as_mut()).await?;
     let mut planner = Planner::new(&schema, &mapped, settings.mode, existing_columns.as_deref());
     let mut checked = Checked::new(&settings.validate, &prepared.table.headers)?;
-    let mut records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
+    let records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
     {
         let mut validator = validator(&prepared, &references);
         let mut batch = Vec::with_capacity(settings.batch_size);
         let progress = report::Progress::rows("read and compared with the table");
-        for record in records.by_ref() {
-            if let Some(row) = checked.add(&mut validator, &record?)? {
-                batch.push(row);
+        let mut batches = CheckedBatches::new(records, &mut validator);
+        while let Some(checked_batch) = batches.next_batch()? {
+            for record in checked_batch {
+                if let Some(row) = checked.add(record)? {
+                    batch.push(row);
+                }
+                // Rows are compared with the table in batches of at least 5,000 keys: one query
+                // each.
+                if batch.len() >= settings.batch_size.max(5_000) {
+                    planner
+                        .add_batch(database.as_mut(), std::mem::take(&mut batch))
+                        .await?;
+                }
             }
             progress.set(checked.rows);
-            // Rows are compared with the table in batches of at least 5,000 keys: one query each.
-            if batch.len() >= settings.batch_size.max(5_000) {
-                planner
-                    .add_batch(database.as_mut(), std::mem::take(&mut batch))
-                    .await?;
-            }
         }
         planner.add_batch(database.as_mut(), batch).await?;
         progress.finish();

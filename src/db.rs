@@ -226,7 +226,7 @@ type BindResult = Result<(), sqlx::error::BoxDynError>;
 fn bind_sqlite(arguments: &mut SqliteArguments, value: &Value) -> BindResult {
     match value {
         Value::Null => arguments.add(Option::<String>::None),
-        Value::Text(text) => arguments.add(text.clone()),
+        Value::Text(text) => arguments.add(text.to_string()),
         Value::Integer(number) => arguments.add(*number),
         Value::Boolean(value) => arguments.add(*value),
         Value::Decimal(_) | Value::Date(_) | Value::DateTime(_) => arguments.add(value.to_string()),
@@ -242,7 +242,7 @@ fn bind_postgres(arguments: &mut PgArguments, value: &Value, field_type: FieldTy
         (Value::Null, FieldType::Boolean) => arguments.add(Option::<bool>::None),
         (Value::Null, FieldType::Date) => arguments.add(Option::<chrono::NaiveDate>::None),
         (Value::Null, FieldType::Datetime) => arguments.add(Option::<chrono::NaiveDateTime>::None),
-        (Value::Text(text), _) => arguments.add(text.clone()),
+        (Value::Text(text), _) => arguments.add(text.to_string()),
         (Value::Integer(number), _) => arguments.add(*number),
         (Value::Decimal(number), _) => arguments.add(*number),
         (Value::Boolean(value), _) => arguments.add(*value),
@@ -334,7 +334,7 @@ impl Database {
                 .to_string(),
         };
         let rows = self
-            .fetch_texts(table, sql, &[Value::Text(table.to_string())], 1)
+            .fetch_texts(table, sql, &[Value::Text(table.into())], 1)
             .await?;
         if rows.is_empty() {
             return Ok(None);
@@ -579,7 +579,7 @@ async fn postgres_rows_by_key(
             _ => None,
         })),
         _ => arguments.add(all(&values, |value| match value {
-            Value::Text(text) => Some(text.clone()),
+            Value::Text(text) => Some(text.to_string()),
             _ => None,
         })),
     };
@@ -871,7 +871,7 @@ impl Database {
         &mut self,
         table: &str,
     ) -> Result<Option<TableDescription>, DbError> {
-        let name = Value::Text(table.to_string());
+        let name = Value::Text(table.into());
         let (columns, keys, foreign) = match self.dialect() {
             Dialect::Sqlite => (
                 // name, type, notnull, default, pk position
@@ -1044,7 +1044,7 @@ impl HistoryEntry {
     ];
 
     fn values(&self) -> Vec<Value> {
-        let text = |value: &String| Value::Text(value.clone());
+        let text = |value: &String| Value::Text(value.into());
         vec![
             text(&self.id),
             text(&self.committed_at),

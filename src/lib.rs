@@ -9,6 +9,7 @@ pub mod db;
 pub mod detect;
 pub mod learned;
 pub mod load;
+pub mod parallel;
 pub mod profile;
 pub mod report;
 pub mod schema;

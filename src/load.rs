@@ -269,7 +269,7 @@ fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {
         text,
         &validate::TextStyle::default(),
     )
-    .unwrap_or_else(|_| Value::Text(text.to_string()))
+    .unwrap_or_else(|_| Value::Text(text.into()))
 }
 
 fn key_text(values: &[Value]) -> String {

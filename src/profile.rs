@@ -765,7 +765,7 @@ mod tests {
             let cell = if text.is_empty() {
                 Cell::Empty
             } else {
-                Cell::Text(text.to_string())
+                Cell::Text((*text).into())
             };
             profiler.add(&Record {
                 row: index + 2,

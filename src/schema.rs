@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
+use compact_str::CompactString;
 use regex::Regex;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -151,7 +152,7 @@ pub struct Pattern {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
-    Text(String),
+    Text(CompactString),
     Integer(i64),
     Decimal(Decimal),
     Boolean(bool),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use validator::{ValidateEmail, ValidateUrl};
@@ -96,18 +96,37 @@ pub struct TypedRow {
     pub values: Vec<Value>,
 }
 
-/// Checks records one at a time, remembering what it needs for uniqueness across the file.
-pub struct Validator<'a> {
-    schema: &'a Schema,
-    headers: &'a [String],
+/// Checks records, remembering what it needs for uniqueness across the file. A row's own checks
+/// (its shape, every cell, the rules) are in [`RowChecker`], which threads can share; what
+/// needs the rows before it (unique values) is [`Validator::finish`], one row after another.
+pub struct Validator {
+    checker: std::sync::Arc<RowChecker>,
+    /// For each unique field (and the key), in the order of `checker.unique_fields`: the hash of
+    /// each value seen → its first row.
+    seen: Vec<UniqueIndex>,
+}
+
+/// The checks that need nothing but the row itself.
+pub struct RowChecker {
+    schema: Schema,
+    headers: Vec<String>,
     /// For each schema field, the column that feeds it.
     columns: Vec<Option<usize>>,
-    /// For each unique field (and the key, when it spans several fields): value seen → first row.
-    seen: Vec<UniqueIndex>,
+    /// The key's fields first (when there is a key), then each other unique field.
+    unique_fields: Vec<Vec<usize>>,
     /// For each column of the file, how its text writes numbers and dates.
     styles: Vec<TextStyle>,
     /// For each field with a reference, the values the referenced column holds.
     references: Vec<Option<std::sync::Arc<std::collections::HashSet<String>>>>,
+}
+
+/// What a row's own checks found: one value per field (`Null` where none was read), the errors,
+/// and for each unique field (as [`RowChecker`] orders them) the hash of its value, when every
+/// value it needs was read.
+pub struct RowCheck {
+    values: Vec<Value>,
+    errors: Vec<RowError>,
+    keys: Vec<Option<[u64; 2]>>,
 }
 
 /// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
@@ -127,11 +146,8 @@ pub fn cell_name(column_index: usize, row: usize) -> String {
 /// comparable form: a fixed 24 bytes a row whatever the value's length. Two different values
 /// share a hash with a probability of about n²/2¹²⁹ (1 in 10²² for a million rows).
 struct UniqueIndex {
-    fields: Vec<usize>,
     /// Hash (as two words, so that an entry packs in 24 bytes) → first row.
     first_rows: HashMap<[u64; 2], u32, BuildHashIdentity>,
-    /// Reused for the comparable bytes of each row's value.
-    buffer: Vec<u8>,
 }
 
 /// The keys are already hashes: the map folds their words together with XOR, nothing more.
@@ -160,32 +176,47 @@ impl std::hash::Hasher for HashIdentity {
     }
 }
 
-/// Appends a value's comparable form (as [`comparable_text`], without allocating for the
-/// common kinds) to `buffer`.
-fn push_comparable(buffer: &mut Vec<u8>, value: &Value) {
-    use std::io::Write as _;
+/// Appends a value's key form to `buffer`: a tag for its kind, then bytes that are equal exactly
+/// when the values are (12.50 and 12.5 are the same number); text is preceded by its length, so
+/// that the fields of a composite key cannot run into each other.
+fn push_key(buffer: &mut Vec<u8>, value: &Value) {
     match value {
-        Value::Text(text) => buffer.extend_from_slice(text.as_bytes()),
+        Value::Null => buffer.push(0),
+        Value::Text(text) => {
+            buffer.push(1);
+            buffer.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            buffer.extend_from_slice(text.as_bytes());
+        }
         Value::Integer(number) => {
-            let _ = write!(buffer, "{number}");
+            buffer.push(2);
+            buffer.extend_from_slice(&number.to_le_bytes());
         }
         Value::Decimal(number) => {
-            let _ = write!(buffer, "{}", number.normalize());
+            buffer.push(3);
+            buffer.extend_from_slice(&number.normalize().serialize());
         }
-        other => {
-            let _ = write!(buffer, "{other}");
+        Value::Boolean(value) => buffer.extend_from_slice(&[4, u8::from(*value)]),
+        Value::Date(date) => {
+            buffer.push(5);
+            buffer.extend_from_slice(&date.num_days_from_ce().to_le_bytes());
+        }
+        Value::DateTime(datetime) => {
+            let utc = datetime.and_utc();
+            buffer.push(6);
+            buffer.extend_from_slice(&utc.timestamp().to_le_bytes());
+            buffer.extend_from_slice(&utc.timestamp_subsec_nanos().to_le_bytes());
         }
     }
 }
 
-impl<'a> Validator<'a> {
+impl Validator {
     /// `styles` has one entry per column (missing ones read in the default style).
     pub fn new(
-        schema: &'a Schema,
-        headers: &'a [String],
+        schema: &Schema,
+        headers: &[String],
         mapping: &Mapping,
         mut styles: Vec<TextStyle>,
-    ) -> Validator<'a> {
+    ) -> Validator {
         styles.resize(headers.len(), TextStyle::default());
         let mut columns = vec![None; schema.fields.len()];
         for column in &mapping.columns {
@@ -193,54 +224,138 @@ impl<'a> Validator<'a> {
                 columns[field] = Some(column.index);
             }
         }
-        let mut seen: Vec<UniqueIndex> = schema
+        let mut unique_fields: Vec<Vec<usize>> = schema
             .fields
             .iter()
             .enumerate()
             .filter(|(_, field)| {
                 field.unique && !(schema.key.len() == 1 && schema.key[0] == field.name)
             })
-            .map(|(index, _)| UniqueIndex {
-                fields: vec![index],
-                first_rows: HashMap::default(),
-                buffer: Vec::new(),
-            })
+            .map(|(index, _)| vec![index])
             .collect();
         if !schema.key.is_empty() {
-            seen.insert(
+            unique_fields.insert(
                 0,
-                UniqueIndex {
-                    fields: schema
-                        .key
-                        .iter()
-                        .filter_map(|name| schema.field_index(name))
-                        .collect(),
-                    first_rows: HashMap::default(),
-                    buffer: Vec::new(),
-                },
+                schema
+                    .key
+                    .iter()
+                    .filter_map(|name| schema.field_index(name))
+                    .collect(),
             );
         }
+        let seen = unique_fields
+            .iter()
+            .map(|_| UniqueIndex {
+                first_rows: HashMap::default(),
+            })
+            .collect();
         Validator {
-            schema,
-            headers,
-            columns,
+            checker: std::sync::Arc::new(RowChecker {
+                schema: schema.clone(),
+                headers: headers.to_vec(),
+                columns,
+                unique_fields,
+                styles,
+                references: vec![None; schema.fields.len()],
+            }),
             seen,
-            styles,
-            references: vec![None; schema.fields.len()],
         }
     }
 
-    /// Gives a field the set of values its reference allows (as [`comparable_text`]).
+    /// Gives a field the set of values its reference allows (as [`comparable_text`]). Before
+    /// the first row is checked.
     pub fn set_reference(
         &mut self,
         field: usize,
         values: std::sync::Arc<std::collections::HashSet<String>>,
     ) {
-        self.references[field] = Some(values);
+        std::sync::Arc::get_mut(&mut self.checker)
+            .expect("references are set before any row is checked")
+            .references[field] = Some(values);
+    }
+
+    /// Makes room for the unique values of about `rows` rows at once, rather than growing.
+    pub fn expect_rows(&mut self, rows: usize) {
+        for index in &mut self.seen {
+            index.first_rows.reserve(rows);
+        }
+    }
+
+    /// The checks of single rows, to be shared by threads.
+    pub fn checker(&self) -> std::sync::Arc<RowChecker> {
+        std::sync::Arc::clone(&self.checker)
     }
 
     /// Checks one record: the typed row when every check passed, and the errors found.
     pub fn check(&mut self, record: &Record) -> (Option<TypedRow>, Vec<RowError>) {
+        let checked = self.checker.check(record, &mut Vec::new());
+        self.finish(record, checked)
+    }
+
+    /// Completes the checks of a row with those that need the rows before it. Rows must come in
+    /// file order: the first of two equal values is the valid one.
+    pub fn finish(
+        &mut self,
+        record: &Record,
+        checked: RowCheck,
+    ) -> (Option<TypedRow>, Vec<RowError>) {
+        let RowCheck {
+            values,
+            mut errors,
+            keys,
+        } = checked;
+        let checker = &self.checker;
+        for ((index, fields), key) in self.seen.iter_mut().zip(&checker.unique_fields).zip(keys) {
+            let Some(key) = key else { continue };
+            let first_row = match index.first_rows.entry(key) {
+                std::collections::hash_map::Entry::Vacant(vacant) => {
+                    vacant.insert(u32::try_from(record.row).unwrap_or(u32::MAX));
+                    continue;
+                }
+                std::collections::hash_map::Entry::Occupied(occupied) => *occupied.get(),
+            };
+            let first_field = fields[0];
+            let field = &checker.schema.fields[first_field];
+            let column = checker.columns[first_field];
+            let names: Vec<&str> = fields
+                .iter()
+                .map(|&field| checker.schema.fields[field].name.as_str())
+                .collect();
+            let value = fields
+                .iter()
+                .map(|&field| values[field].to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            errors.push(RowError {
+                row: record.row,
+                cell: column.map(|column| cell_name(column, record.row)),
+                column: column.map(|column| checker.headers[column].clone()),
+                field: Some(field.name.clone()),
+                value,
+                code: ErrorCode::Unique,
+                message: format!(
+                    "{} must be unique: the same value is on row {first_row}",
+                    names.join(" + ")
+                ),
+            });
+        }
+        if errors.is_empty() {
+            (
+                Some(TypedRow {
+                    row: record.row,
+                    values,
+                }),
+                errors,
+            )
+        } else {
+            (None, errors)
+        }
+    }
+}
+
+impl RowChecker {
+    /// Checks what a row can tell about itself; `scratch` is reused for the keys' bytes.
+    pub fn check(&self, record: &Record, scratch: &mut Vec<u8>) -> RowCheck {
         let mut errors = Vec::new();
         self.check_shape(record, &mut errors);
         let mut values = Vec::with_capacity(self.schema.fields.len());
@@ -291,17 +406,26 @@ impl<'a> Validator<'a> {
             }
         }
         self.check_rules(record, &values, &mut errors);
-        self.check_unique(record, &values, &mut errors);
-        if errors.is_empty() {
-            (
-                Some(TypedRow {
-                    row: record.row,
-                    values,
-                }),
-                errors,
-            )
-        } else {
-            (None, errors)
+        // Only values that were read can be compared; an empty one is not a duplicate.
+        let keys = self
+            .unique_fields
+            .iter()
+            .map(|fields| {
+                if fields.iter().any(|&field| values[field].is_null()) {
+                    return None;
+                }
+                scratch.clear();
+                for &field in fields {
+                    push_key(scratch, &values[field]);
+                }
+                let hash = xxhash_rust::xxh3::xxh3_128(scratch);
+                Some([hash as u64, (hash >> 64) as u64])
+            })
+            .collect();
+        RowCheck {
+            values,
+            errors,
+            keys,
         }
     }
 
@@ -384,60 +508,6 @@ impl<'a> Validator<'a> {
             });
         }
     }
-
-    fn check_unique(&mut self, record: &Record, values: &[Value], errors: &mut Vec<RowError>) {
-        for index in &mut self.seen {
-            // Only values that were read can be compared; an empty one is not a duplicate.
-            if index.fields.iter().any(|&field| values[field].is_null()) {
-                continue;
-            }
-            index.buffer.clear();
-            for (position, &field) in index.fields.iter().enumerate() {
-                if position > 0 {
-                    index.buffer.push(0x1f);
-                }
-                push_comparable(&mut index.buffer, &values[field]);
-            }
-            let hash = xxhash_rust::xxh3::xxh3_128(&index.buffer);
-            let key = [hash as u64, (hash >> 64) as u64];
-            match index.first_rows.get(&key).map(|&row| row as usize) {
-                None => {
-                    index
-                        .first_rows
-                        .insert(key, u32::try_from(record.row).unwrap_or(u32::MAX));
-                }
-                Some(first_row) => {
-                    let first_field = index.fields[0];
-                    let field = &self.schema.fields[first_field];
-                    let column =
-                        self.columns[first_field].map(|column| self.headers[column].clone());
-                    let names: Vec<&str> = index
-                        .fields
-                        .iter()
-                        .map(|&field| self.schema.fields[field].name.as_str())
-                        .collect();
-                    let value = index
-                        .fields
-                        .iter()
-                        .map(|&field| values[field].to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    errors.push(RowError {
-                        row: record.row,
-                        cell: self.columns[first_field].map(|column| cell_name(column, record.row)),
-                        column,
-                        field: Some(field.name.clone()),
-                        value,
-                        code: ErrorCode::Unique,
-                        message: format!(
-                            "{} must be unique: the same value is on row {first_row}",
-                            names.join(" + ")
-                        ),
-                    });
-                }
-            }
-        }
-    }
 }
 
 /// The text under which values are compared as keys: 12.50 and 12.5 are the same number.
@@ -512,13 +582,13 @@ fn check_constraints(field: &Field, value: &Value) -> Result<(), (ErrorCode, Str
             ));
         }
         match field.format.as_deref() {
-            Some("email") if !text.validate_email() => {
+            Some("email") if !text.as_str().validate_email() => {
                 return Err((
                     ErrorCode::Format,
                     "is not a valid e-mail address".to_string(),
                 ));
             }
-            Some("uri") if !text.validate_url() => {
+            Some("uri") if !text.as_str().validate_url() => {
                 return Err((
                     ErrorCode::Format,
                     "is not a valid URI (such as https://example.com/page)".to_string(),
@@ -589,7 +659,7 @@ pub fn parse_cell(
     match (field_type, cell) {
         (_, Cell::Error(error)) => Err(format!("is a spreadsheet error ({error}), not a value")),
         (_, Cell::Text(text)) => parse_text(field_type, format, text, style),
-        (FieldType::String, other) => Ok(Value::Text(other.to_text())),
+        (FieldType::String, other) => Ok(Value::Text(other.to_text().into())),
         (FieldType::Integer, Cell::Int(number)) => Ok(Value::Integer(*number)),
         (FieldType::Number, Cell::Int(number)) => Ok(Value::Decimal(Decimal::from(*number))),
         (FieldType::Number | FieldType::Integer, Cell::Float(number)) => {
@@ -647,7 +717,7 @@ pub fn parse_text(
 ) -> Result<Value, String> {
     let trimmed = text.trim();
     match field_type {
-        FieldType::String => Ok(Value::Text(text.to_string())),
+        FieldType::String => Ok(Value::Text(text.into())),
         FieldType::Integer => parse_integer(trimmed, style).map(Value::Integer),
         FieldType::Number => parse_decimal(trimmed, style).map(Value::Decimal),
         FieldType::Boolean => parse_boolean(trimmed).map(Value::Boolean),

@@ -1,11 +1,11 @@
 //! Delimited text (CSV, TSV, semicolon- or pipe-separated): the encoding, the dialect, and the
 //! records, numbered as a spreadsheet numbers rows. Streams through a reused `csv::ByteRecord`.
 
-use std::cell::Cell as StateCell;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use encoding_rs::{Encoding, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
@@ -34,8 +34,6 @@ pub(super) fn open(
         options.delimiter,
         options.quote,
     );
-    // Parsing and validation share one thread: a reading thread a few batches ahead was
-    // measured slower (records freed on another thread than the one that made them).
     let records: Records = Box::new(csv_records(handle, encoding, dialect, file.to_string()));
     Ok(Opened {
         records,
@@ -53,7 +51,7 @@ fn csv_records(
     dialect: Dialect,
     file: String,
 ) -> CsvRecords {
-    let input: Box<dyn Read> = if encoding == UTF_8 {
+    let input: Box<dyn Read + Send> = if encoding == UTF_8 {
         // No transcoding: an invalid byte is reported with its row, never replaced silently.
         // No buffer either: the csv reader's own large buffer is filled straight from the file.
         Box::new(handle)
@@ -66,7 +64,7 @@ fn csv_records(
                 .build(handle),
         )
     };
-    let lines = Rc::new(LineState::default());
+    let lines = Arc::new(LineState::default());
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -76,7 +74,7 @@ fn csv_records(
         .from_reader(NormalisedLines {
             inner: input,
             skip_lf: false,
-            state: Rc::clone(&lines),
+            state: Arc::clone(&lines),
         });
     CsvRecords {
         reader,
@@ -197,12 +195,12 @@ fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> usize {
 /// Streams CSV records, numbering them as a spreadsheet shows rows: an empty line counts as a row,
 /// a line break inside a quoted field does not.
 struct CsvRecords {
-    reader: csv::Reader<NormalisedLines<Box<dyn Read>>>,
+    reader: csv::Reader<NormalisedLines<Box<dyn Read + Send>>>,
     record: csv::ByteRecord,
     file: String,
     encoding: &'static Encoding,
     last_row: usize,
-    lines: Rc<LineState>,
+    lines: Arc<LineState>,
     first: bool,
 }
 
@@ -210,9 +208,9 @@ struct CsvRecords {
 /// with a line break.
 #[derive(Default)]
 struct LineState {
-    emitted: StateCell<u64>,
-    at_end: StateCell<bool>,
-    last_byte: StateCell<u8>,
+    emitted: AtomicU64,
+    at_end: AtomicBool,
+    last_byte: AtomicU8,
 }
 
 /// Turns CRLF and lone CR line ends into LF as the bytes stream by, so that line counts mean the
@@ -222,7 +220,7 @@ struct NormalisedLines<R> {
     inner: R,
     /// The previous byte was a CR: an LF right after it belongs to the same line end.
     skip_lf: bool,
-    state: Rc<LineState>,
+    state: Arc<LineState>,
 }
 
 impl<R: Read> Read for NormalisedLines<R> {
@@ -230,33 +228,48 @@ impl<R: Read> Read for NormalisedLines<R> {
         loop {
             let read = self.inner.read(buffer)?;
             if read == 0 {
-                self.state.at_end.set(true);
+                self.state.at_end.store(true, Ordering::Relaxed);
                 return Ok(0);
             }
             // Most files have no CR at all: nothing to rewrite then.
-            if !self.skip_lf && !buffer[..read].contains(&b'\r') {
+            if !self.skip_lf && memchr::memchr(b'\r', &buffer[..read]).is_none() {
+                self.state.emitted.fetch_add(read as u64, Ordering::Relaxed);
                 self.state
-                    .emitted
-                    .set(self.state.emitted.get() + read as u64);
-                self.state.last_byte.set(buffer[read - 1]);
+                    .last_byte
+                    .store(buffer[read - 1], Ordering::Relaxed);
                 return Ok(read);
             }
+            // Each CR becomes LF, and an LF right after a CR is dropped; the bytes between are
+            // moved down in runs (a CRLF file has one run a line).
+            let mut start = 0;
+            if self.skip_lf && buffer[0] == b'\n' {
+                start = 1;
+            }
+            self.skip_lf = false;
             let mut written = 0;
-            for index in 0..read {
-                let byte = buffer[index];
-                if byte == b'\n' && self.skip_lf {
-                    self.skip_lf = false;
-                    continue;
+            while start < read {
+                let end = memchr::memchr(b'\r', &buffer[start..read]).map_or(read, |at| start + at);
+                buffer.copy_within(start..end, written);
+                written += end - start;
+                if end == read {
+                    break;
                 }
-                self.skip_lf = byte == b'\r';
-                buffer[written] = if byte == b'\r' { b'\n' } else { byte };
+                buffer[written] = b'\n';
                 written += 1;
+                start = end + 1;
+                if start == read {
+                    self.skip_lf = true;
+                } else if buffer[start] == b'\n' {
+                    start += 1;
+                }
             }
             if written > 0 {
                 self.state
                     .emitted
-                    .set(self.state.emitted.get() + written as u64);
-                self.state.last_byte.set(buffer[written - 1]);
+                    .fetch_add(written as u64, Ordering::Relaxed);
+                self.state
+                    .last_byte
+                    .store(buffer[written - 1], Ordering::Relaxed);
                 return Ok(written);
             }
         }
@@ -284,14 +297,16 @@ impl Iterator for CsvRecords {
             // empty lines above it, and each is a row in a spreadsheet.
             let start_line = self.record.position().map_or(0, csv::Position::line);
             let end = self.reader.position();
-            let embedded: u64 = self
-                .record
-                .iter()
-                .map(|field| field.iter().filter(|&&byte| byte == b'\n').count() as u64)
-                .sum();
-            let unterminated = self.lines.at_end.get()
-                && end.byte() == self.lines.emitted.get()
-                && self.lines.last_byte.get() != b'\n';
+            let unterminated = self.lines.at_end.load(Ordering::Relaxed)
+                && end.byte() == self.lines.emitted.load(Ordering::Relaxed)
+                && self.lines.last_byte.load(Ordering::Relaxed) != b'\n';
+            // A terminated record that took one line has no line break inside it: the fields
+            // of the others are searched.
+            let embedded = if unterminated || end.line().saturating_sub(start_line) > 1 {
+                memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64
+            } else {
+                0
+            };
             let own_lines = embedded + u64::from(!unterminated);
             let blank_lines = end
                 .line()
@@ -307,7 +322,7 @@ impl Iterator for CsvRecords {
             for (index, field) in self.record.iter().enumerate() {
                 match std::str::from_utf8(field) {
                     Ok("") => cells.push(Cell::Empty),
-                    Ok(text) => cells.push(Cell::Text(text.to_string())),
+                    Ok(text) => cells.push(Cell::Text(text.into())),
                     Err(_) => {
                         return Some(Err(SourceError::NotUtf8 {
                             file: self.file.clone(),
@@ -388,5 +403,50 @@ mod tests {
                 .name(),
             "windows-1252"
         );
+    }
+    /// Hands out its bytes a few at a time, as a slow pipe does.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let count = self.step.min(self.bytes.len()).min(buffer.len());
+            buffer[..count].copy_from_slice(&self.bytes[..count]);
+            self.bytes = &self.bytes[count..];
+            Ok(count)
+        }
+    }
+
+    #[test]
+    fn line_ends_become_lf_however_the_bytes_arrive() {
+        let input = b"a,b\r\n1,\"x\r\ny\"\r\n\r\n2,z\r3,w\n\r\r4,v\r\n";
+        let expected = b"a,b\n1,\"x\ny\"\n\n2,z\n3,w\n\n\n4,v\n";
+        for step in 1..=input.len() {
+            let mut lines = NormalisedLines {
+                inner: Trickle { bytes: input, step },
+                skip_lf: false,
+                state: Arc::new(LineState::default()),
+            };
+            let mut output = Vec::new();
+            let mut buffer = [0u8; 7];
+            loop {
+                let read = lines.read(&mut buffer).expect("read");
+                if read == 0 {
+                    break;
+                }
+                output.extend_from_slice(&buffer[..read]);
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&output),
+                String::from_utf8_lossy(expected),
+                "step {step}"
+            );
+            assert_eq!(
+                lines.state.emitted.load(Ordering::Relaxed),
+                expected.len() as u64
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use compact_str::CompactString;
 
 pub use delimited::{Dialect, detect_dialect};
 
@@ -21,7 +22,8 @@ pub use delimited::{Dialect, detect_dialect};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    /// Short text (up to 24 bytes, most cells) is held inline, without an allocation.
+    Text(CompactString),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -45,7 +47,7 @@ impl Cell {
     pub fn to_text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => text.to_string(),
             Cell::Int(number) => number.to_string(),
             // `{}` on f64 prints the shortest text that reads back as the same number.
             Cell::Float(number) => number.to_string(),
@@ -195,7 +197,7 @@ pub struct Table {
 }
 
 /// Records as they are read; a file that turns out broken half-way yields an error.
-pub type Records = Box<dyn Iterator<Item = Result<Record, SourceError>>>;
+pub type Records = Box<dyn Iterator<Item = Result<Record, SourceError>> + Send>;
 
 /// What a reader found before the header is looked for: every record, the header included.
 struct Opened {
@@ -512,7 +514,7 @@ mod header_tests {
                         if text.is_empty() {
                             Cell::Empty
                         } else {
-                            Cell::Text(text.to_string())
+                            Cell::Text((*text).into())
                         }
                     })
                     .collect(),

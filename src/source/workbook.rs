@@ -107,7 +107,7 @@ fn cell_from_data(data: &Data) -> Cell {
             if text.is_empty() {
                 Cell::Empty
             } else {
-                Cell::Text(text.clone())
+                Cell::Text(text.as_str().into())
             }
         }
         Data::Int(number) => Cell::Int(*number),
@@ -130,7 +130,7 @@ fn cell_from_data(data: &Data) -> Cell {
             }
             _ => Cell::Float(excel.as_f64()),
         },
-        Data::DateTimeIso(text) | Data::DurationIso(text) => Cell::Text(text.clone()),
+        Data::DateTimeIso(text) | Data::DurationIso(text) => Cell::Text(text.as_str().into()),
         Data::Error(error) => Cell::Error(format!("#{error:?}")),
     }
 }

@@ -349,3 +349,61 @@ fn a_fixed_rejects_file_imports_cleanly() {
         texts(&[&[Some("15")]])
     );
 }
+
+/// A file of many batches: rows are checked on several threads, yet the errors come in file
+/// order, a duplicate is found across batches with its first row named, and a bad byte near the
+/// end stops the run with its row after everything before it was checked.
+#[test]
+fn long_files_are_checked_in_order_across_batches() {
+    let workspace = Workspace::new();
+    let mut text = String::from("id,sku,name,price\n");
+    for id in 1..=30_000 {
+        let sku = match id {
+            // Row 20,001 (id 20,000) repeats the SKU of row 3 (id 2).
+            20_000 => "S-2".to_string(),
+            _ => format!("S-{id}"),
+        };
+        let price = if id % 9_000 == 0 { "free" } else { "9.50" };
+        text.push_str(&format!("{id},{sku},Item {id},{price}\n"));
+    }
+    let schema = workspace.write(
+        "items.schema.json",
+        r#"{"fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "sku", "type": "string", "constraints": {"unique": true}},
+            {"name": "name", "type": "string"},
+            {"name": "price", "type": "number"}
+        ], "primaryKey": ["id"]}"#,
+    );
+    let file = workspace.write("items.csv", &text);
+    let (code, document, stderr) = validate(&workspace, &file, &schema, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(document["rows"], 30_000);
+    assert_eq!(
+        errors_of(&document),
+        vec![
+            (9_001, "price".to_string(), "type".to_string()),
+            (18_001, "price".to_string(), "type".to_string()),
+            (20_001, "sku".to_string(), "unique".to_string()),
+            (27_001, "price".to_string(), "type".to_string()),
+        ]
+    );
+    assert_eq!(
+        document["errors"][2]["message"],
+        "sku must be unique: the same value is on row 3"
+    );
+
+    let mut bytes = text.into_bytes();
+    let at = bytes
+        .windows(10)
+        .position(|window| window == b"Item 29990")
+        .expect("row 29,991");
+    bytes[at + 4] = 0xff;
+    let broken = workspace.write("broken.csv", &bytes);
+    let (code, _, stderr) = validate(&workspace, &broken, &schema, &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("row 29991") && stderr.contains("column 3"),
+        "{stderr}"
+    );
+}
