@@ -26,6 +26,102 @@ pub enum Command {
     Import(ImportArgs),
     /// The imports committed to a database, newest first
     History(HistoryArgs),
+    /// Logical backups of tables: create, list, verify, restore, prune
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: BackupCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up tables of a database (one consistent snapshot) into a new backup
+    Create(BackupCreateArgs),
+    /// The backups in the backup folder, newest first
+    List(BackupPlaceArgs),
+    /// Check a backup whole: hashes, decompression, row counts and content digests
+    Verify(BackupVerifyArgs),
+    /// Make tables equal to a backup, in one transaction, after a safety backup of them
+    Restore(BackupRestoreArgs),
+    /// Delete old backups: keep the newest N and those younger than D days
+    Prune(BackupPruneArgs),
+}
+
+/// Where backups live, and how to print.
+#[derive(Debug, Args)]
+pub struct BackupPlaceArgs {
+    /// The backup folder (default: ./backups)
+    #[arg(long, env = "INTAKE_BACKUP_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Output: a table for people, or one JSON document on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupCreateArgs {
+    #[command(flatten)]
+    pub place: BackupPlaceArgs,
+    /// The tables to back up, separated by commas
+    #[arg(
+        long,
+        value_name = "a,b",
+        value_delimiter = ',',
+        required_unless_present = "all"
+    )]
+    pub tables: Vec<String>,
+    /// Every table of the database (but intake's own import history)
+    #[arg(long, conflicts_with = "tables")]
+    pub all: bool,
+    /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupVerifyArgs {
+    #[command(flatten)]
+    pub place: BackupPlaceArgs,
+    /// The backup's id, as `intake backup list` shows it
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupRestoreArgs {
+    #[command(flatten)]
+    pub place: BackupPlaceArgs,
+    /// The backup's id, as `intake backup list` shows it
+    pub id: String,
+    /// Only these tables of the backup, separated by commas
+    #[arg(long, value_name = "a,b", value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// The database to restore into (default: sqlite://intake.db)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Restore into tables that lack some of the backup's columns, without those columns
+    #[arg(long)]
+    pub ignore_missing_columns: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupPruneArgs {
+    #[command(flatten)]
+    pub place: BackupPlaceArgs,
+    /// Keep the newest N backups
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<usize>,
+    /// Keep the backups younger than D days
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
+    /// Only say what would be deleted
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

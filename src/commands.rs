@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
+use crate::backup;
 use crate::db;
 use crate::detect::{self, Mapping};
 use crate::learned;
@@ -20,8 +21,8 @@ use crate::report::{
 };
 use crate::schema::{self, Schema, Value};
 use crate::settings::{
-    HistorySettings, ImportSettings, InspectSettings, MapCommandSettings, MapSettings, Settings,
-    ValidateSettings,
+    BackupAction, BackupSettings, HistorySettings, ImportSettings, InspectSettings,
+    MapCommandSettings, MapSettings, Settings, ValidateSettings,
 };
 use crate::source::{self, Table};
 use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
@@ -54,6 +55,7 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
             Settings::Validate(settings) => validate(settings).await,
             Settings::Import(settings) => import(settings).await,
             Settings::History(settings) => history(settings).await,
+            Settings::Backup(settings) => backup_command(settings).await,
         }
     })
 }
@@ -729,27 +731,122 @@ async fn history(settings: &HistorySettings) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::Result<()> {
+async fn backup_command(settings: &BackupSettings) -> anyhow::Result<Exit> {
+    let store = backup::Store::new(&settings.dir);
+    match &settings.action {
+        BackupAction::Create {
+            database,
+            selection,
+        } => {
+            let mut connected = db::connect(database, false).await?.with_context(|| {
+                format!("{database} does not exist: there is nothing to back up")
+            })?;
+            let manifest = backup::create(&mut connected, &store, selection, "manual").await?;
+            let document = report::BackupCreated {
+                id: manifest.id.clone(),
+                path: store.dir.join(&manifest.id).display().to_string(),
+                tables: manifest
+                    .tables
+                    .iter()
+                    .map(|table| (table.shape.name.clone(), table.rows.into()))
+                    .collect(),
+                bytes: manifest.tables.iter().map(|table| table.bytes).sum(),
+            };
+            report::print_backup_created(&document, settings.output)?;
+            Ok(Exit::Success)
+        }
+        BackupAction::List => {
+            report::print_backup_list(&store.list()?, settings.output)?;
+            Ok(Exit::Success)
+        }
+        BackupAction::Verify { id } => {
+            let verification = store.verify(id)?;
+            report::print_verification(&verification, settings.output)?;
+            Ok(if verification.ok {
+                Exit::Success
+            } else {
+                Exit::DataErrors
+            })
+        }
+        BackupAction::Restore {
+            id,
+            database,
+            confirmed,
+            options,
+        } => {
+            let manifest = store.manifest(id)?;
+            if !confirmed {
+                let tables: Vec<&str> = manifest
+                    .tables
+                    .iter()
+                    .map(|table| table.shape.name.as_str())
+                    .filter(|name| {
+                        options
+                            .tables
+                            .as_ref()
+                            .is_none_or(|wanted| wanted.iter().any(|wanted| wanted == name))
+                    })
+                    .collect();
+                ask(
+                    &format!(
+                        "Make tables {} of {database} equal to backup {id} of {}? Rows not in the backup are deleted",
+                        tables.join(", "),
+                        manifest.created_at
+                    ),
+                    "a restore",
+                    "nothing was restored",
+                )?;
+            }
+            let mut connected = db::connect(database, true)
+                .await?
+                .with_context(|| format!("cannot open {database}"))?;
+            let restored = backup::restore(&mut connected, &store, id, options).await?;
+            report::print_restore(&restored, settings.output)?;
+            Ok(Exit::Success)
+        }
+        BackupAction::Prune { retention, dry_run } => {
+            let deleted = backup::prune(&store, retention, *dry_run, chrono::Utc::now())?;
+            report::print_prune(
+                &report::PruneDocument {
+                    dry_run: *dry_run,
+                    deleted,
+                },
+                settings.output,
+            )?;
+            Ok(Exit::Success)
+        }
+    }
+}
+
+/// Asks a yes/no question on the terminal; anything but yes, or no terminal, refuses.
+fn ask(question: &str, what: &str, nothing: &str) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !interactive {
-        return Err(Refused(
-            "--commit needs a confirmation: run it in a terminal to be asked, or pass --yes; nothing was written".to_string(),
-        )
+        return Err(Refused(format!(
+            "{what} needs a confirmation: run it in a terminal to be asked, or pass --yes; {nothing}"
+        ))
         .into());
     }
-    let question = format!(
-        "Write {} new and {} changed rows to table {} in {}?",
-        plan.insert, plan.update, schema.table, settings.validate.map.database
-    );
     let accepted = dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)
         .interact()
         .context("cannot read the answer from the terminal")?;
     if !accepted {
-        return Err(Refused("not confirmed: nothing was written".to_string()).into());
+        return Err(Refused(format!("not confirmed: {nothing}")).into());
     }
     Ok(())
+}
+
+fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::Result<()> {
+    ask(
+        &format!(
+            "Write {} new and {} changed rows to table {} in {}?",
+            plan.insert, plan.update, schema.table, settings.validate.map.database
+        ),
+        "--commit",
+        "nothing was written",
+    )
 }
 
 fn preview(plan: &Plan, count: usize) -> Vec<PreviewRow> {

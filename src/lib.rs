@@ -3,6 +3,7 @@
 //! `validate` (stage 2) → `load` (stage 3, plan and commit, through `db`), with `report` the only
 //! writer of stdout and `cli`/`settings` the way in. See docs/architecture.md.
 
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod db;

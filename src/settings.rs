@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
+use crate::backup::{self, RestoreOptions, Retention, Selection};
 use crate::cli::{self, Cli, Command};
 use crate::db::{self, Location};
 use crate::detect::Override;
@@ -82,8 +83,39 @@ pub struct HistorySettings {
     pub output: Output,
 }
 
+/// `intake backup ...`: where backups live, how to print, and what to do.
+#[derive(Debug, Clone)]
+pub struct BackupSettings {
+    pub dir: PathBuf,
+    pub output: Output,
+    pub action: BackupAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum BackupAction {
+    Create {
+        database: Location,
+        selection: Selection,
+    },
+    List,
+    Verify {
+        id: String,
+    },
+    Restore {
+        id: String,
+        database: Location,
+        confirmed: bool,
+        options: RestoreOptions,
+    },
+    Prune {
+        retention: Retention,
+        dry_run: bool,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub enum Settings {
+    Backup(BackupSettings),
     History(HistorySettings),
     Inspect(InspectSettings),
     Map(MapCommandSettings),
@@ -109,6 +141,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             database: db::parse_location(&args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string()))?,
             output: output(args.format),
         }),
+        Command::Backup(args) => Settings::Backup(backup_settings(args.command)?),
         Command::Import(args) => {
             if args.batch_size == 0 {
                 bail!("--batch-size must be at least 1");
@@ -130,6 +163,85 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             })
         }
     })
+}
+
+fn backup_settings(command: cli::BackupCommand) -> anyhow::Result<BackupSettings> {
+    let database = |url: Option<String>| {
+        db::parse_location(&url.unwrap_or_else(|| DEFAULT_DATABASE.to_string()))
+    };
+    let place = |place: &cli::BackupPlaceArgs| {
+        (
+            place
+                .dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(backup::DEFAULT_DIR)),
+            output(place.format),
+        )
+    };
+    let ((dir, output), action) = match command {
+        cli::BackupCommand::Create(args) => (
+            place(&args.place),
+            BackupAction::Create {
+                database: database(args.db)?,
+                selection: if args.all {
+                    Selection::All
+                } else {
+                    Selection::Tables(tables(&args.tables)?)
+                },
+            },
+        ),
+        cli::BackupCommand::List(args) => (place(&args), BackupAction::List),
+        cli::BackupCommand::Verify(args) => {
+            (place(&args.place), BackupAction::Verify { id: args.id })
+        }
+        cli::BackupCommand::Restore(args) => (
+            place(&args.place),
+            BackupAction::Restore {
+                id: args.id,
+                database: database(args.db)?,
+                confirmed: args.yes,
+                options: RestoreOptions {
+                    tables: (!args.tables.is_empty())
+                        .then(|| tables(&args.tables))
+                        .transpose()?,
+                    ignore_missing_columns: args.ignore_missing_columns,
+                },
+            },
+        ),
+        cli::BackupCommand::Prune(args) => {
+            if args.keep_last.is_none() && args.keep_days.is_none() {
+                bail!(
+                    "intake backup prune: say what to keep: --keep-last N, --keep-days D, or both"
+                );
+            }
+            (
+                place(&args.place),
+                BackupAction::Prune {
+                    retention: Retention {
+                        keep_last: args.keep_last,
+                        keep_days: args.keep_days,
+                    },
+                    dry_run: args.dry_run,
+                },
+            )
+        }
+    };
+    Ok(BackupSettings {
+        dir,
+        output,
+        action,
+    })
+}
+
+/// `--tables a,b`: names without blanks.
+fn tables(given: &[String]) -> anyhow::Result<Vec<String>> {
+    let names: Vec<String> = given.iter().map(|name| name.trim().to_string()).collect();
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        bail!(
+            "--tables: give table names separated by commas, such as --tables customers,invoices"
+        );
+    }
+    Ok(names)
 }
 
 fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings> {

@@ -3,6 +3,7 @@
 //! harness; the tests are in the modules, one per part of the product.
 
 mod accuracy;
+mod backups;
 mod frictionless;
 mod loading;
 mod mapping;

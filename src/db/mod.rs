@@ -12,6 +12,13 @@ use sqlx::{Arguments, AssertSqlSafe, ConnectOptions, Connection, Row};
 
 use crate::schema::{FieldType, Schema, Value};
 
+mod snapshot;
+
+pub use snapshot::{
+    ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
+    TableShape, column_type_for, decode_hex, encode_hex,
+};
+
 /// Where the target database is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Location {
