@@ -1248,3 +1248,133 @@ mod tests {
         }
     }
 }
+
+/// What an import wrote, kept beside the backups (`imports/IMPORT_ID.jsonl.zst`) so that
+/// `intake undo` can take it back: a header line, then a line per row written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalHeader {
+    pub import_id: String,
+    pub table: String,
+    /// The columns written, the key's first.
+    pub columns: Vec<String>,
+    /// Each column's field type (`integer`, `number`, ...), to read the values back.
+    pub types: Vec<String>,
+    pub key_width: usize,
+    /// The backup taken just before the import, if one was.
+    pub backup: Option<String>,
+}
+
+/// One row an import wrote: its values, and for an update the row as it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// `insert` or `update`.
+    pub action: String,
+    /// The row of the file it came from.
+    pub row: usize,
+    /// The values written, one per column, as text (null for NULL).
+    pub new: Vec<Option<String>>,
+    /// For an update, the values before it, one per column.
+    pub old: Vec<Option<String>>,
+}
+
+impl Store {
+    fn journal_path(&self, import_id: &str) -> anyhow::Result<PathBuf> {
+        let plain = !import_id.is_empty()
+            && import_id
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_'));
+        if !plain {
+            bail!("{import_id:?} is not an import id (`intake history` shows them)");
+        }
+        Ok(self
+            .dir
+            .join("imports")
+            .join(format!("{import_id}.jsonl.zst")))
+    }
+
+    /// Writes an import's journal whole (through a temporary file and a rename).
+    pub fn write_journal(
+        &self,
+        header: &JournalHeader,
+        entries: impl Iterator<Item = JournalEntry>,
+    ) -> anyhow::Result<PathBuf> {
+        let path = self.journal_path(&header.import_id)?;
+        let folder = self.dir.join("imports");
+        create_private_dir(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        let temporary = temporary_path(&path);
+        let fail = || format!("cannot write {}", temporary.display());
+        let file = private_file_options()
+            .create(true)
+            .truncate(true)
+            .open(&temporary)
+            .with_context(fail)?;
+        let mut encoder = zstd::stream::write::Encoder::new(io::BufWriter::new(file), LEVEL)
+            .with_context(fail)?;
+        let mut line = serde_json::to_vec(header)?;
+        line.push(b'\n');
+        encoder.write_all(&line).with_context(fail)?;
+        for entry in entries {
+            line.clear();
+            serde_json::to_writer(&mut line, &entry)?;
+            line.push(b'\n');
+            encoder.write_all(&line).with_context(fail)?;
+        }
+        let writer = encoder.finish().with_context(fail)?;
+        let file = writer
+            .into_inner()
+            .map_err(|error| error.into_error())
+            .with_context(fail)?;
+        file.sync_all().with_context(fail)?;
+        fs::rename(&temporary, &path).with_context(fail)?;
+        Ok(path)
+    }
+
+    /// Reads an import's journal back.
+    pub fn read_journal(
+        &self,
+        import_id: &str,
+    ) -> anyhow::Result<(JournalHeader, Vec<JournalEntry>)> {
+        let path = self.journal_path(import_id)?;
+        let file = File::open(&path).with_context(|| {
+            format!(
+                "{}: no journal of import {import_id} here: it was committed with another backup folder (give --backup-dir), or before intake kept journals",
+                path.display()
+            )
+        })?;
+        let reader = BufReader::new(
+            zstd::stream::read::Decoder::new(file)
+                .with_context(|| format!("{}: cannot read", path.display()))?,
+        );
+        let mut lines = reader.lines();
+        let damaged = |line: usize| format!("{}: line {line} is damaged", path.display());
+        let header: JournalHeader = serde_json::from_str(
+            &lines
+                .next()
+                .transpose()
+                .with_context(|| damaged(1))?
+                .with_context(|| damaged(1))?,
+        )
+        .with_context(|| damaged(1))?;
+        let mut entries = Vec::new();
+        for (index, line) in lines.enumerate() {
+            let line = line.with_context(|| damaged(index + 2))?;
+            let entry: JournalEntry =
+                serde_json::from_str(&line).with_context(|| damaged(index + 2))?;
+            if entry.new.len() != header.columns.len()
+                || !(entry.old.is_empty() || entry.old.len() == header.columns.len())
+            {
+                bail!("{}", damaged(index + 2));
+            }
+            entries.push(entry);
+        }
+        Ok((header, entries))
+    }
+
+    /// Removes the journal of an import that did not commit.
+    pub fn remove_journal(&self, import_id: &str) {
+        if let Ok(path) = self.journal_path(import_id) {
+            let _ = fs::remove_file(path);
+        }
+    }
+}

@@ -28,6 +28,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Logical backups of tables: create, list, verify, restore, prune
     Backup(BackupArgs),
+    /// Take one committed import back: delete the rows it inserted, set back the rows it updated
+    Undo(UndoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -248,6 +250,36 @@ pub struct ImportArgs {
     /// With --commit: write only if the plan is still the one a dry run named (its plan id)
     #[arg(long, value_name = "PLAN_ID", requires = "commit")]
     pub plan: Option<String>,
+    /// Do not back up the table before writing (the journal that `intake undo` needs is kept)
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Where backups and import journals live (default: ./backups)
+    #[arg(long, env = "INTAKE_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// The import's id, as `intake history` shows it
+    pub import_id: String,
+    /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
+    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    pub db: Option<String>,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Also take back rows changed since the import
+    #[arg(long)]
+    pub force: bool,
+    /// Do not back up the table before writing
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Where backups and import journals live (default: ./backups)
+    #[arg(long, env = "INTAKE_BACKUP_DIR", value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Output: a table for people, or one JSON document on stdout
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -22,7 +22,7 @@ use crate::report::{
 use crate::schema::{self, Schema, Value};
 use crate::settings::{
     BackupAction, BackupSettings, HistorySettings, ImportSettings, InspectSettings,
-    MapCommandSettings, MapSettings, Settings, ValidateSettings,
+    MapCommandSettings, MapSettings, Settings, UndoSettings, ValidateSettings,
 };
 use crate::source::{self, Table};
 use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
@@ -56,6 +56,7 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
             Settings::Import(settings) => import(settings).await,
             Settings::History(settings) => history(settings).await,
             Settings::Backup(settings) => backup_command(settings).await,
+            Settings::Undo(settings) => undo(settings).await,
         }
     })
 }
@@ -644,8 +645,33 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             .await?
             .context("the database could not be created")?,
     };
-    let history = history_entry(settings, &schema, &plan)?;
+    let store = backup::Store::new(&settings.backup_dir);
+    // The table as it was, before anything is written (a new table has nothing to keep).
+    let backup_id = if settings.no_backup || plan.create_table {
+        None
+    } else {
+        let progress = report::Progress::step(&format!("backing up table {}", schema.table));
+        let manifest = backup::create(
+            &mut database,
+            &store,
+            &backup::Selection::Tables(vec![schema.table.clone()]),
+            &format!("before import into {}", schema.table),
+        )
+        .await
+        .with_context(|| {
+            format!(
+                "cannot back up table {} before the import, so nothing was written (--no-backup goes on without one)",
+                schema.table
+            )
+        })?;
+        progress.finish();
+        Some(manifest.id)
+    };
+    document.backup = Some(backup_id.clone());
+    let mut history = history_entry(settings, &schema, &plan)?;
+    history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
+    write_journal(&store, &schema, &plan, &import_id, backup_id)?;
     let progress = report::Progress::step(&format!(
         "writing {} rows in one transaction",
         plan.writes.len()
@@ -660,6 +686,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     .await;
     progress.finish();
     if let Err(error) = committed {
+        store.remove_journal(&import_id);
         drop(database);
         if created_file && let db::Location::Sqlite(path) = &settings.validate.map.database {
             // The file was made for this import and holds nothing: leave no trace.
@@ -719,7 +746,185 @@ fn history_entry(
         unchanged: plan.unchanged as i64,
         rejected: plan.rejected as i64,
         outcome: "committed".to_string(),
+        backup_id: None,
     })
+}
+
+/// Keeps what the import writes beside the backups, so that `intake undo` can take it back.
+fn write_journal(
+    store: &backup::Store,
+    schema: &Schema,
+    plan: &Plan,
+    import_id: &str,
+    backup_id: Option<String>,
+) -> anyhow::Result<()> {
+    let types: Vec<schema::FieldType> = plan
+        .columns
+        .iter()
+        .map(|column| {
+            schema
+                .field_index(column)
+                .map_or(schema::FieldType::String, |index| {
+                    schema.fields[index].field_type
+                })
+        })
+        .collect();
+    let header = backup::JournalHeader {
+        import_id: import_id.to_string(),
+        table: schema.table.clone(),
+        columns: plan.columns.clone(),
+        types: types
+            .iter()
+            .map(|field_type| field_type.name().to_string())
+            .collect(),
+        key_width: schema.key.len(),
+        backup: backup_id,
+    };
+    let text = |value: &Value| (!value.is_null()).then(|| value.to_string());
+    let entries = plan.writes.iter().map(|planned| {
+        let new: Vec<Option<String>> = planned.values.iter().map(text).collect();
+        let old = if planned.action == load::Action::Insert {
+            Vec::new()
+        } else {
+            // The row as it was: the new values, but for the changed columns.
+            let mut old = new.clone();
+            for (column, value) in planned.changed.iter().zip(&planned.old) {
+                if let Some(index) = plan.columns.iter().position(|name| name == column) {
+                    old[index] = text(value);
+                }
+            }
+            old
+        };
+        backup::JournalEntry {
+            action: if planned.action == load::Action::Insert {
+                "insert"
+            } else {
+                "update"
+            }
+            .to_string(),
+            row: planned.row,
+            new,
+            old,
+        }
+    });
+    store
+        .write_journal(&header, entries)
+        .context("cannot keep the import's journal, so nothing was written")?;
+    Ok(())
+}
+
+async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
+    let location = &settings.database;
+    let mut database = db::connect(location, false)
+        .await?
+        .with_context(|| format!("{location} does not exist: there is no import to undo"))?;
+    let entry = database
+        .history()
+        .await?
+        .into_iter()
+        .find(|entry| entry.id == settings.import_id)
+        .with_context(|| {
+            format!(
+                "{location} has no import {}: `intake history` lists them",
+                settings.import_id
+            )
+        })?;
+    if entry.outcome.starts_with("undone") {
+        return Err(Refused(format!(
+            "import {} was already taken back ({}); nothing was changed",
+            entry.id, entry.outcome
+        ))
+        .into());
+    }
+    let store = backup::Store::new(&settings.backup_dir);
+    let (header, entries) = store.read_journal(&entry.id)?;
+    let types: Vec<schema::FieldType> = header
+        .types
+        .iter()
+        .map(|name| schema::FieldType::parse(name).unwrap_or(schema::FieldType::String))
+        .collect();
+    let width = header.key_width;
+    let keys: Vec<Vec<Value>> = entries
+        .iter()
+        .map(|entry| {
+            entry.new[..width]
+                .iter()
+                .zip(&types)
+                .map(|(text, field_type)| {
+                    text.as_deref().map_or(Value::Null, |text| {
+                        parse_text(*field_type, None, text, &Default::default())
+                            .unwrap_or_else(|_| Value::Text(text.into()))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let key_columns = header.columns[..width].to_vec();
+    let current = database
+        .rows_by_key(&header.table, &key_columns, &header.columns[width..], &keys)
+        .await?;
+    let plan = load::plan_undo(&header, &entries, &types, &current, settings.force);
+    let mut document = report::UndoDocument {
+        import_id: entry.id.clone(),
+        table: header.table.clone(),
+        database: location.to_string(),
+        delete: plan.writes.deletes.len(),
+        set_back: plan.writes.updates.len(),
+        already: plan.already,
+        conflicts: plan.conflicts.clone(),
+        backup: None,
+        done: false,
+    };
+    if !settings.confirmed {
+        report::print_undo(&document, Output::Table)?;
+        ask(
+            &format!(
+                "Delete {} rows and set back {} rows of table {} in {location}?",
+                document.delete, document.set_back, header.table
+            ),
+            "an undo",
+            "nothing was changed",
+        )?;
+    }
+    if !settings.no_backup {
+        let manifest = backup::create(
+            &mut database,
+            &store,
+            &backup::Selection::Tables(vec![header.table.clone()]),
+            &format!("before undoing import {}", entry.id),
+        )
+        .await
+        .context("cannot back up the table before the undo, so nothing was changed (--no-backup goes on without one)")?;
+        document.backup = Some(manifest.id);
+    }
+    let outcome = format!(
+        "undone at {}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let target = db::UndoTarget {
+        table: &header.table,
+        key: &key_columns,
+        columns: &header.columns,
+        types: &types,
+        keys: &keys,
+        import_id: &entry.id,
+        outcome: &outcome,
+    };
+    let mut decide = |current: Vec<Vec<Option<String>>>| {
+        let again = load::plan_undo(&header, &entries, &types, &current, settings.force);
+        if again == plan {
+            Ok(again.writes)
+        } else {
+            Err(
+                "rows of the import changed since they were read: run the undo again to see them"
+                    .to_string(),
+            )
+        }
+    };
+    database.undo(&target, &mut decide).await?;
+    document.done = true;
+    report::print_undo(&document, settings.output)?;
+    Ok(Exit::Success)
 }
 
 async fn history(settings: &HistorySettings) -> anyhow::Result<Exit> {

@@ -66,6 +66,8 @@ pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io:
             "updated",
             "unchanged",
             "rejected",
+            "outcome",
+            "backup",
         ]);
         for entry in entries.iter() {
             table.add_row(vec![
@@ -79,6 +81,8 @@ pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io:
                 entry.updated.to_string(),
                 entry.unchanged.to_string(),
                 entry.rejected.to_string(),
+                clean(&entry.outcome),
+                entry.backup_id.clone().unwrap_or_default(),
             ]);
         }
         writeln!(out, "{table}")
@@ -936,6 +940,61 @@ pub fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
                 item.bytes,
                 item.why
             )?;
+        }
+        Ok(())
+    })
+}
+
+/// What `intake undo` did (or, before the confirmation, will do).
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoDocument {
+    pub import_id: String,
+    pub table: String,
+    pub database: String,
+    /// Rows the import inserted, deleted.
+    pub delete: usize,
+    /// Rows the import updated, set back to what they were.
+    pub set_back: usize,
+    /// Rows already as they were before the import.
+    pub already: usize,
+    /// Rows changed since the import, left as they are.
+    pub conflicts: Vec<crate::load::UndoConflict>,
+    /// The backup of the table taken just before the undo.
+    pub backup: Option<String>,
+    pub done: bool,
+}
+
+pub fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
+    emit(document, output, |out, document| {
+        let verb = if document.done { "" } else { "would be " };
+        writeln!(
+            out,
+            "import {} into table {} of {}: {} rows {verb}deleted, {} rows {verb}set back, {} already as before",
+            document.import_id,
+            clean(&document.table),
+            clean(&document.database),
+            document.delete,
+            document.set_back,
+            document.already
+        )?;
+        if let Some(backup) = &document.backup {
+            writeln!(out, "the table as it was just before is in backup {backup}")?;
+        }
+        if !document.conflicts.is_empty() {
+            writeln!(
+                out,
+                "{} rows changed since the import are left as they are:",
+                document.conflicts.len()
+            )?;
+            let mut table = new_table(&["row", "key", "why"]);
+            for conflict in &document.conflicts {
+                table.add_row(vec![
+                    conflict.row.to_string(),
+                    clean(&conflict.key),
+                    conflict.reason.clone(),
+                ]);
+            }
+            writeln!(out, "{table}")?;
         }
         Ok(())
     })

@@ -117,7 +117,7 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    fn parse(text: &str) -> Option<FieldType> {
+    pub fn parse(text: &str) -> Option<FieldType> {
         Some(match text {
             "string" => FieldType::String,
             "integer" => FieldType::Integer,

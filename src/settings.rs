@@ -75,6 +75,21 @@ pub struct ImportSettings {
     pub diff: Option<PathBuf>,
     /// `--plan`: the plan id a dry run showed, which the commit must still have.
     pub plan: Option<String>,
+    /// `--no-backup`: no backup of the table before the commit.
+    pub no_backup: bool,
+    /// Where backups and import journals live.
+    pub backup_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct UndoSettings {
+    pub import_id: String,
+    pub database: Location,
+    pub confirmed: bool,
+    pub force: bool,
+    pub no_backup: bool,
+    pub backup_dir: PathBuf,
+    pub output: Output,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +131,7 @@ pub enum BackupAction {
 #[derive(Debug, Clone)]
 pub enum Settings {
     Backup(BackupSettings),
+    Undo(UndoSettings),
     History(HistorySettings),
     Inspect(InspectSettings),
     Map(MapCommandSettings),
@@ -142,6 +158,17 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             output: output(args.format),
         }),
         Command::Backup(args) => Settings::Backup(backup_settings(args.command)?),
+        Command::Undo(args) => Settings::Undo(UndoSettings {
+            import_id: args.import_id,
+            database: db::parse_location(&args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string()))?,
+            confirmed: args.yes,
+            force: args.force,
+            no_backup: args.no_backup,
+            backup_dir: args
+                .backup_dir
+                .unwrap_or_else(|| PathBuf::from(backup::DEFAULT_DIR)),
+            output: output(args.format),
+        }),
         Command::Import(args) => {
             if args.batch_size == 0 {
                 bail!("--batch-size must be at least 1");
@@ -160,6 +187,10 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
                 preview: args.preview,
                 diff: args.diff,
                 plan: args.plan,
+                no_backup: args.no_backup,
+                backup_dir: args
+                    .backup_dir
+                    .unwrap_or_else(|| PathBuf::from(backup::DEFAULT_DIR)),
             })
         }
     })

@@ -13,11 +13,13 @@ use sqlx::{Arguments, AssertSqlSafe, ConnectOptions, Connection, Row};
 use crate::schema::{FieldType, Schema, Value};
 
 mod snapshot;
+mod undo;
 
 pub use snapshot::{
     ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
     TableShape, column_type_for, decode_hex, encode_hex,
 };
+pub use undo::{UndoTarget, UndoWrites};
 
 /// Where the target database is.
 #[derive(Debug, Clone, PartialEq)]
@@ -499,6 +501,17 @@ impl Database {
                         .execute(&mut *transaction)
                         .await
                         .map_err(fail)?;
+                    let current = sqlx::query(AssertSqlSafe(history_has_backup_sql(dialect)))
+                        .fetch_optional(&mut *transaction)
+                        .await
+                        .map_err(fail)?
+                        .is_some();
+                    if !current {
+                        sqlx::query(HISTORY_ADD_BACKUP)
+                            .execute(&mut *transaction)
+                            .await
+                            .map_err(fail)?;
+                    }
                     let mut arguments = <$arguments>::default();
                     for value in entry.values() {
                         let field_type = field_type_of(&value);
@@ -688,6 +701,17 @@ async fn copy_write(connection: &mut PgConnection, write: &Write<'_>) -> Result<
             .execute(&mut *transaction)
             .await
             .map_err(fail)?;
+        let current = sqlx::query(AssertSqlSafe(history_has_backup_sql(Dialect::Postgres)))
+            .fetch_optional(&mut *transaction)
+            .await
+            .map_err(fail)?
+            .is_some();
+        if !current {
+            sqlx::query(HISTORY_ADD_BACKUP)
+                .execute(&mut *transaction)
+                .await
+                .map_err(fail)?;
+        }
         let mut arguments = PgArguments::default();
         for value in entry.values() {
             bind_postgres(&mut arguments, &value, field_type_of(&value))
@@ -1000,19 +1024,35 @@ pub fn field_type_of_column(declared: &str) -> Option<FieldType> {
 /// The table where every committed import is recorded.
 pub const HISTORY_TABLE: &str = "intake_imports";
 
+/// `intake_imports` tables made before backups lack `backup_id`: added on the next commit.
+const HISTORY_ADD_BACKUP: &str = "ALTER TABLE intake_imports ADD COLUMN backup_id TEXT";
+
+/// A row when `intake_imports` has `backup_id`.
+fn history_has_backup_sql(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "SELECT 1 FROM pragma_table_info('intake_imports') WHERE name = 'backup_id'"
+        }
+        Dialect::Postgres => {
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name = 'intake_imports' AND column_name = 'backup_id'"
+        }
+    }
+}
+
 fn history_table_sql(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => {
             "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
              file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
              mode TEXT NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL, \
-             rejected INTEGER NOT NULL, outcome TEXT NOT NULL)"
+             rejected INTEGER NOT NULL, outcome TEXT NOT NULL, backup_id TEXT)"
         }
         Dialect::Postgres => {
             "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
              file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
              mode TEXT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, unchanged BIGINT NOT NULL, \
-             rejected BIGINT NOT NULL, outcome TEXT NOT NULL)"
+             rejected BIGINT NOT NULL, outcome TEXT NOT NULL, backup_id TEXT)"
         }
     }
 }
@@ -1032,10 +1072,12 @@ pub struct HistoryEntry {
     pub unchanged: i64,
     pub rejected: i64,
     pub outcome: String,
+    /// The backup taken just before the import, if one was.
+    pub backup_id: Option<String>,
 }
 
 impl HistoryEntry {
-    const COLUMNS: [&'static str; 12] = [
+    const COLUMNS: [&'static str; 13] = [
         "id",
         "committed_at",
         "file",
@@ -1048,6 +1090,7 @@ impl HistoryEntry {
         "unchanged",
         "rejected",
         "outcome",
+        "backup_id",
     ];
 
     fn values(&self) -> Vec<Value> {
@@ -1065,6 +1108,7 @@ impl HistoryEntry {
             Value::Integer(self.unchanged),
             Value::Integer(self.rejected),
             text(&self.outcome),
+            self.backup_id.as_ref().map_or(Value::Null, text),
         ]
     }
 }
@@ -1072,12 +1116,19 @@ impl HistoryEntry {
 impl Database {
     /// Every recorded import, newest first; none when nothing was ever committed here.
     pub async fn history(&mut self) -> Result<Vec<HistoryEntry>, DbError> {
-        if self.table_columns(HISTORY_TABLE).await?.is_none() {
+        let Some(present) = self.table_columns(HISTORY_TABLE).await? else {
             return Ok(Vec::new());
-        }
+        };
+        // A table from before a column was added reads as NULL there.
         let columns: Vec<String> = HistoryEntry::COLUMNS
             .iter()
-            .map(|column| format!("CAST({column} AS TEXT)"))
+            .map(|column| {
+                if present.iter().any(|name| name == column) {
+                    format!("CAST({column} AS TEXT)")
+                } else {
+                    "NULL".to_string()
+                }
+            })
             .collect();
         let sql = format!(
             "SELECT {} FROM {HISTORY_TABLE} ORDER BY committed_at DESC, id DESC",
@@ -1104,6 +1155,7 @@ impl Database {
                     unchanged: number(9),
                     rejected: number(10),
                     outcome: text(11),
+                    backup_id: row[12].clone(),
                 }
             })
             .collect())

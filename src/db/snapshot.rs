@@ -399,7 +399,7 @@ impl Database {
         sink.end_table().map_err(aborted)
     }
 
-    async fn execute(&mut self, table: &str, sql: &str) -> Result<u64, DbError> {
+    pub(super) async fn execute(&mut self, table: &str, sql: &str) -> Result<u64, DbError> {
         let fail = |error: sqlx::Error| super::query_error(table, error);
         let sql = AssertSqlSafe(sql.to_string());
         match &mut self.connection {

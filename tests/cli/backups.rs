@@ -812,3 +812,199 @@ fn a_restore_killed_midway_leaves_the_database_as_it_was() {
         );
     }
 }
+
+fn import(workspace: &Workspace, target: &Target, file: &str, extra: &[&str]) -> Run {
+    let url = target.url();
+    let mut args = vec![
+        "import",
+        file,
+        "--schema",
+        "products",
+        "--commit",
+        "--yes",
+        "--format",
+        "json",
+        "--db",
+        &url,
+        "--backup-dir",
+        "backups",
+    ];
+    args.extend_from_slice(extra);
+    workspace.run(&args)
+}
+
+const PRODUCTS: &str = "SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), unit FROM products ORDER BY sku";
+
+/// A second file for the products: WID-001 changed, WID-002 as it was, one new product.
+const CHANGES: &str = "Item Code,Product Name,Prcie,QTY,weightKg,UOM,Enabled,Supplier E-mail,Release Date,Last Modified\n\
+    WID-001,Widget (new),13.00,90,0.25,each,yes,sales@acme.example,2021-03-15,2024-02-01 10:00:00\n\
+    WID-002,\"Widget, large\",19.99,40,0.80,each,yes,sales@acme.example,2021-03-15,2024-01-05 09:30:00\n\
+    NEW-001,Brand new,1.00,1,,each,no,,2024-02-01,2024-02-01 10:00:00\n";
+
+#[test]
+fn an_import_is_backed_up_first_and_undo_takes_it_back() {
+    let workspace = Workspace::new();
+    let changes = workspace.write("changes.csv", CHANGES);
+    for target in workspace.targets() {
+        let name = target.name();
+        // Into a new table: nothing to back up, but undo still works from the journal.
+        let run = import(&workspace, &target, &fixture("products.csv"), &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let first = run.json();
+        assert_eq!(first["backup"], Value::Null, "{name}");
+        let seeded = target.query(PRODUCTS);
+
+        let run = import(&workspace, &target, &changes, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let second = run.json();
+        assert_eq!(second["plan"]["insert"], 1, "{name}");
+        assert_eq!(second["plan"]["update"], 1, "{name}");
+        let backup_id = second["backup"].as_str().expect("a backup").to_string();
+        let import_id = second["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        // The backup holds the table as it was, and the history names it.
+        assert_eq!(
+            digests(&workspace, &backup_id)
+                .iter()
+                .map(|(table, rows, _)| (table.clone(), *rows))
+                .collect::<Vec<_>>(),
+            vec![("products".to_string(), seeded.len() as u64)],
+            "{name}"
+        );
+        let history = workspace
+            .run(&["history", "--db", &target.url(), "--format", "json"])
+            .json();
+        assert_eq!(history[0]["id"], import_id.as_str(), "{name}");
+        assert_eq!(history[0]["backup_id"], backup_id.as_str(), "{name}");
+
+        let run = workspace.run(&[
+            "undo",
+            &import_id,
+            "--db",
+            &target.url(),
+            "--yes",
+            "--backup-dir",
+            "backups",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let undone = run.json();
+        assert_eq!(
+            (undone["delete"].as_u64(), undone["set_back"].as_u64()),
+            (Some(1), Some(1)),
+            "{name}"
+        );
+        assert_eq!(undone["conflicts"], serde_json::json!([]), "{name}");
+        assert_eq!(
+            target.query(PRODUCTS),
+            seeded,
+            "{name}: as before the import"
+        );
+        let history = workspace
+            .run(&["history", "--db", &target.url(), "--format", "json"])
+            .json();
+        assert!(
+            history[0]["outcome"]
+                .as_str()
+                .is_some_and(|outcome| outcome.starts_with("undone")),
+            "{name}: {history}"
+        );
+        // Once only.
+        let run = workspace.run(&[
+            "undo",
+            &import_id,
+            "--db",
+            &target.url(),
+            "--yes",
+            "--backup-dir",
+            "backups",
+        ]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("already"), "{name}: {}", run.stderr);
+
+        // Rows changed since an import are left alone, unless --force.
+        let run = import(&workspace, &target, &changes, &["--no-backup"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let third = run.json();
+        assert_eq!(third["backup"], Value::Null, "{name}: --no-backup");
+        let import_id = third["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        target.query("UPDATE products SET name = 'edited by hand' WHERE sku = 'NEW-001'");
+        let run = workspace.run(&[
+            "undo",
+            &import_id,
+            "--db",
+            &target.url(),
+            "--yes",
+            "--backup-dir",
+            "backups",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let undone = run.json();
+        assert_eq!(
+            (undone["delete"].as_u64(), undone["set_back"].as_u64()),
+            (Some(0), Some(1)),
+            "{name}"
+        );
+        let conflicts = undone["conflicts"].as_array().expect("conflicts");
+        assert_eq!(conflicts.len(), 1, "{name}");
+        assert_eq!(conflicts[0]["key"], "NEW-001", "{name}");
+        assert_eq!(conflicts[0]["row"], 4, "{name}");
+        let mut expected = seeded.clone();
+        expected.insert(
+            2,
+            vec![
+                Some("NEW-001".to_string()),
+                Some("edited by hand".to_string()),
+                Some("1.00".to_string()),
+                Some("1".to_string()),
+                Some("each".to_string()),
+            ],
+        );
+        let mut now = target.query(PRODUCTS);
+        now.sort();
+        expected.sort();
+        assert_eq!(now, expected, "{name}: the edited row stays");
+    }
+}
+
+#[test]
+fn undo_with_force_takes_back_rows_changed_since() {
+    let workspace = Workspace::new();
+    let changes = workspace.write("changes.csv", CHANGES);
+    for target in workspace.targets() {
+        let name = target.name();
+        let run = import(&workspace, &target, &fixture("products.csv"), &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let seeded = target.query(PRODUCTS);
+        let run = import(&workspace, &target, &changes, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let import_id = run.json()["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        target.query("UPDATE products SET quantity = 7 WHERE sku IN ('WID-001', 'NEW-001')");
+        let run = workspace.run(&[
+            "undo",
+            &import_id,
+            "--db",
+            &target.url(),
+            "--yes",
+            "--force",
+            "--backup-dir",
+            "backups",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(run.json()["conflicts"], serde_json::json!([]), "{name}");
+        assert_eq!(target.query(PRODUCTS), seeded, "{name}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Taking an import back, in one transaction: the rows it touched are read again under the
+//! import lock, the caller decides from them what to delete and what to set back, and that is
+//! written with the import marked undone.
+
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, Executor};
+
+use super::{
+    Backend, Database, DbError, Dialect, HISTORY_TABLE, bind_error, bind_postgres, bind_sqlite,
+    lock_key, query_error, quote,
+};
+use crate::schema::{FieldType, Value};
+
+/// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UndoWrites {
+    pub deletes: Vec<Vec<Value>>,
+    pub updates: Vec<Vec<Value>>,
+}
+
+/// Where an undo reads and writes.
+pub struct UndoTarget<'a> {
+    pub table: &'a str,
+    pub key: &'a [String],
+    /// Every column the import wrote, the key's first.
+    pub columns: &'a [String],
+    pub types: &'a [FieldType],
+    /// The keys of the rows the import wrote.
+    pub keys: &'a [Vec<Value>],
+    pub import_id: &'a str,
+    /// What `intake_imports` says of the import afterwards.
+    pub outcome: &'a str,
+}
+
+impl Database {
+    /// Reads the rows of `target.keys` as they are now (key columns first, as text), lets
+    /// `decide` say what to write, and writes it: all in one transaction that holds the import
+    /// lock of the table. Each delete and update must find its row. Gives (deleted, updated).
+    pub async fn undo(
+        &mut self,
+        target: &UndoTarget<'_>,
+        decide: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<UndoWrites, String>,
+    ) -> Result<(u64, u64), DbError> {
+        let table = target.table;
+        let begin = match self.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE".to_string(),
+            Dialect::Postgres => "BEGIN".to_string(),
+        };
+        self.execute(table, &begin).await?;
+        let result = self.undo_in_transaction(target, decide).await;
+        match result {
+            Ok(counts) => {
+                self.execute(table, "COMMIT").await?;
+                Ok(counts)
+            }
+            Err(error) => {
+                let _ = self.execute(table, "ROLLBACK").await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn undo_in_transaction(
+        &mut self,
+        target: &UndoTarget<'_>,
+        decide: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<UndoWrites, String>,
+    ) -> Result<(u64, u64), DbError> {
+        let table = target.table;
+        if self.dialect() == Dialect::Postgres {
+            self.execute(
+                table,
+                &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
+            )
+            .await?;
+        }
+        let width = target.key.len();
+        let current = self
+            .rows_by_key(table, target.key, &target.columns[width..], target.keys)
+            .await?;
+        let writes = decide(current).map_err(|reason| DbError::Changed {
+            table: table.to_string(),
+            reason,
+        })?;
+        let dialect = self.dialect();
+        let key_match: Vec<String> = target
+            .key
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = {}", quote(column), dialect.parameter(index + 1)))
+            .collect();
+        let delete = format!(
+            "DELETE FROM {} WHERE {}",
+            quote(table),
+            key_match.join(" AND ")
+        );
+        let key_types = &target.types[..width];
+        let mut deleted = 0;
+        for key in &writes.deletes {
+            let parameters: Vec<(&Value, FieldType)> =
+                key.iter().zip(key_types.iter().copied()).collect();
+            deleted += self.one_row(table, &delete, &parameters).await?;
+        }
+        let others = &target.columns[width..];
+        let mut updated = 0;
+        if !others.is_empty() {
+            // The new values first, then the key: parameters in the order the SQL has them
+            // (SQLite numbers `?` by position).
+            let assignments: Vec<String> = others
+                .iter()
+                .enumerate()
+                .map(|(index, column)| {
+                    format!("{} = {}", quote(column), dialect.parameter(index + 1))
+                })
+                .collect();
+            let by_key: Vec<String> = target
+                .key
+                .iter()
+                .enumerate()
+                .map(|(index, column)| {
+                    format!(
+                        "{} = {}",
+                        quote(column),
+                        dialect.parameter(others.len() + index + 1)
+                    )
+                })
+                .collect();
+            let update = format!(
+                "UPDATE {} SET {} WHERE {}",
+                quote(table),
+                assignments.join(", "),
+                by_key.join(" AND ")
+            );
+            for row in &writes.updates {
+                let typed: Vec<(&Value, FieldType)> =
+                    row.iter().zip(target.types.iter().copied()).collect();
+                let (key, values) = typed.split_at(width);
+                let parameters: Vec<(&Value, FieldType)> =
+                    values.iter().chain(key).copied().collect();
+                updated += self.one_row(table, &update, &parameters).await?;
+            }
+        }
+        let mark = format!(
+            "UPDATE {HISTORY_TABLE} SET outcome = {} WHERE id = {}",
+            dialect.parameter(1),
+            dialect.parameter(2)
+        );
+        let outcome = Value::Text(target.outcome.into());
+        let id = Value::Text(target.import_id.into());
+        self.one_row(
+            HISTORY_TABLE,
+            &mark,
+            &[(&outcome, FieldType::String), (&id, FieldType::String)],
+        )
+        .await?;
+        Ok((deleted, updated))
+    }
+
+    /// Runs a statement that must change exactly one row.
+    async fn one_row(
+        &mut self,
+        table: &str,
+        sql: &str,
+        parameters: &[(&Value, FieldType)],
+    ) -> Result<u64, DbError> {
+        let fail = |error: sqlx::Error| query_error(table, error);
+        let sql = AssertSqlSafe(sql.to_string());
+        let affected = match &mut self.connection {
+            Backend::Sqlite(connection) => {
+                let mut arguments = SqliteArguments::default();
+                for (value, _) in parameters {
+                    bind_sqlite(&mut arguments, value).map_err(|error| bind_error(table, error))?;
+                }
+                connection
+                    .execute(sqlx::query_with(sql, arguments))
+                    .await
+                    .map_err(fail)?
+                    .rows_affected()
+            }
+            Backend::Postgres(connection) => {
+                let mut arguments = PgArguments::default();
+                for (value, field_type) in parameters {
+                    bind_postgres(&mut arguments, value, *field_type)
+                        .map_err(|error| bind_error(table, error))?;
+                }
+                connection
+                    .execute(sqlx::query_with(sql, arguments))
+                    .await
+                    .map_err(fail)?
+                    .rows_affected()
+            }
+        };
+        if affected != 1 {
+            return Err(DbError::Changed {
+                table: table.to_string(),
+                reason: format!("a row the undo meant to change was not there ({affected} rows)"),
+            });
+        }
+        Ok(affected)
+    }
+}
