@@ -250,6 +250,25 @@ impl Store {
     /// Checks a backup whole: the manifest's own digest, each file's SHA-256, that it
     /// decompresses, its rows' count, width and content digest. Records the outcome beside it.
     pub fn verify(&self, id: &str) -> anyhow::Result<Verification> {
+        let verification = self.check(id, true)?;
+        if self.path(id).is_dir() {
+            write_atomically(
+                &self.path(id).join(VERIFICATION),
+                &serde_json::to_vec_pretty(&verification)?,
+            )
+            .with_context(|| format!("cannot record the verification of backup {id}"))?;
+        }
+        Ok(verification)
+    }
+
+    /// The manifest's digest and every file's SHA-256, without decompressing: a changed or
+    /// missing byte anywhere is found. A restore checks this first, and the rows' count and
+    /// content digest as they stream in, before its commit.
+    pub fn verify_hashes(&self, id: &str) -> anyhow::Result<Verification> {
+        self.check(id, false)
+    }
+
+    fn check(&self, id: &str, whole: bool) -> anyhow::Result<Verification> {
         let mut problems = Vec::new();
         match self.manifest(id) {
             Ok(manifest) => {
@@ -266,31 +285,23 @@ impl Store {
                     );
                 }
                 for table in &manifest.tables {
-                    if let Err(problem) = self.check_table(id, table) {
+                    if let Err(problem) = self.check_table(id, table, whole) {
                         problems.push(format!("{}: {problem}", table.shape.name));
                     }
                 }
             }
             Err(error) => problems.push(format!("{error:#}")),
         }
-        let verification = Verification {
+        Ok(Verification {
             id: id.to_string(),
             verified_at: now_text(Utc::now()),
             ok: problems.is_empty(),
             problems,
-        };
-        if self.path(id).is_dir() {
-            write_atomically(
-                &self.path(id).join(VERIFICATION),
-                &serde_json::to_vec_pretty(&verification)?,
-            )
-            .with_context(|| format!("cannot record the verification of backup {id}"))?;
-        }
-        Ok(verification)
+        })
     }
 
     /// One table's file against the manifest.
-    fn check_table(&self, id: &str, table: &TableEntry) -> Result<(), String> {
+    fn check_table(&self, id: &str, table: &TableEntry, whole: bool) -> Result<(), String> {
         let path = self.table_path(id, table)?;
         let mut file = File::open(&path).map_err(|error| format!("{}: {error}", table.file))?;
         let mut hasher = Sha256::new();
@@ -301,6 +312,9 @@ impl Store {
                 "{}: the file's SHA-256 is {file_sha256}, the manifest says {}: the file was changed or damaged",
                 table.file, table.file_sha256
             ));
+        }
+        if !whole {
+            return Ok(());
         }
         let mut content = Sha256::new();
         let mut rows = 0u64;
@@ -629,11 +643,36 @@ impl RowFile {
         })
     }
 
-    /// Each row, decoded.
-    fn rows(self) -> impl Iterator<Item = Result<Vec<Stored>, String>> {
+    /// Each row, decoded; after the last, an error when their count or content digest is not
+    /// the manifest's.
+    fn rows(self, table: &TableEntry) -> impl Iterator<Item = Result<Vec<Stored>, String>> + use<> {
         let width = self.width;
-        self.lines_with_bytes()
-            .map(move |line| line.and_then(|bytes| decode_row(&bytes, width)))
+        let (expected_rows, expected_digest) = (table.rows, table.content_sha256.clone());
+        let mut content = Some(Sha256::new());
+        let mut count = 0u64;
+        let mut lines = self.lines_with_bytes();
+        std::iter::from_fn(move || match lines.next() {
+            Some(line) => Some(line.and_then(|bytes| {
+                if let Some(content) = content.as_mut() {
+                    content.update(&bytes);
+                }
+                count += 1;
+                decode_row(&bytes, width)
+            })),
+            None => {
+                let digest = hex(&content.take()?.finalize());
+                if count != expected_rows {
+                    return Some(Err(format!(
+                        "the backup's file holds {count} rows, its manifest says {expected_rows}: the backup is damaged"
+                    )));
+                }
+                (digest != expected_digest).then(|| {
+                    Err(format!(
+                        "the rows of the backup's file hash to {digest}, its manifest says {expected_digest}: the backup is damaged"
+                    ))
+                })
+            }
+        })
     }
 }
 
@@ -949,7 +988,7 @@ pub async fn restore(
     id: &str,
     options: &RestoreOptions,
 ) -> anyhow::Result<RestoreReport> {
-    let verification = store.verify(id)?;
+    let verification = store.verify_hashes(id)?;
     if !verification.ok {
         return Err(crate::commands::Refused(format!(
             "backup {id} is damaged, nothing was restored: {}",
@@ -1051,9 +1090,9 @@ pub async fn restore(
             .map_err(|reason| anyhow::anyhow!("{reason}"))?;
         let kept = kept.clone();
         let rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>>> = if *whole {
-            Box::new(file.rows())
+            Box::new(file.rows(entry))
         } else {
-            Box::new(file.rows().map(move |row| {
+            Box::new(file.rows(entry).map(move |row| {
                 row.map(|row| kept.iter().map(|&index| row[index].clone()).collect())
             }))
         };
@@ -1376,5 +1415,57 @@ impl Store {
         if let Ok(path) = self.journal_path(import_id) {
             let _ = fs::remove_file(path);
         }
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// A rows file is checked as it streams: a count or digest that is not the manifest's ends
+    /// the rows with an error.
+    #[test]
+    fn rows_that_do_not_match_the_manifest_end_in_an_error() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let path = folder.path().join("rows.jsonl.zst");
+        let mut lines = Vec::new();
+        encode_row(&mut lines, &[Stored::Integer(1)]);
+        encode_row(&mut lines, &[Stored::Integer(2)]);
+        fs::write(
+            &path,
+            zstd::encode_all(lines.as_slice(), LEVEL).expect("zstd"),
+        )
+        .expect("write");
+        let entry = |rows: u64, digest: String| TableEntry {
+            shape: TableShape {
+                name: "t".to_string(),
+                columns: Vec::new(),
+                primary_key: Vec::new(),
+                unique: Vec::new(),
+                foreign_keys: Vec::new(),
+                sequences: Vec::new(),
+            },
+            file: "rows.jsonl.zst".to_string(),
+            rows,
+            bytes: 0,
+            file_sha256: String::new(),
+            content_sha256: digest,
+        };
+        let right = hex(&Sha256::digest(&lines));
+        let read = |table: &TableEntry| -> Vec<Result<Vec<Stored>, String>> {
+            RowFile::open(&path, 1).expect("open").rows(table).collect()
+        };
+        assert_eq!(
+            read(&entry(2, right.clone())),
+            vec![Ok(vec![Stored::Integer(1)]), Ok(vec![Stored::Integer(2)])]
+        );
+        let counted = read(&entry(3, right));
+        assert!(counted[2].as_ref().is_err_and(|error| error.contains("3")));
+        let hashed = read(&entry(2, "0".repeat(64)));
+        assert!(
+            hashed[2]
+                .as_ref()
+                .is_err_and(|error| error.contains("hash"))
+        );
     }
 }

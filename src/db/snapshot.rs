@@ -30,6 +30,9 @@ pub struct TableShape {
     pub name: String,
     pub columns: Vec<ColumnShape>,
     pub primary_key: Vec<String>,
+    /// Other unique constraints (and unique indexes on plain columns), each its columns.
+    #[serde(default)]
+    pub unique: Vec<Vec<String>>,
     pub foreign_keys: Vec<ForeignKeyShape>,
     /// Counters that hand out ids: PostgreSQL sequences (serial and identity columns), SQLite's
     /// AUTOINCREMENT counter.
@@ -128,11 +131,15 @@ impl Database {
         let name = crate::schema::Value::Text(table.into());
         let parameters = std::slice::from_ref(&name);
         let dialect = self.dialect();
-        let (columns_sql, keys_sql, foreign_sql, sequences_sql) = match dialect {
+        let (columns_sql, unique_sql, foreign_sql, sequences_sql) = match dialect {
             Dialect::Sqlite => (
                 "SELECT name, type, CAST(\"notnull\" AS TEXT), dflt_value, CAST(pk AS TEXT) \
                  FROM pragma_table_info(?) ORDER BY cid",
-                "",
+                // Unique constraints and CREATE UNIQUE INDEX on plain columns, not partial.
+                "SELECT list.name, info.name FROM pragma_index_list(?) AS list \
+                 JOIN pragma_index_info(list.name) AS info \
+                 WHERE list.\"unique\" = 1 AND list.origin IN ('u', 'c') AND list.partial = 0 \
+                 ORDER BY list.name, info.seqno",
                 // One row per column of each foreign key; `to` is null when the key refers to
                 // the parent's primary key.
                 "SELECT CAST(id AS TEXT), \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq",
@@ -148,7 +155,12 @@ impl Database {
                  FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
                  WHERE a.attrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) \
                    AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                "",
+                "SELECT CAST(CAST(i.indexrelid AS regclass) AS TEXT), CAST(a.attname AS TEXT) \
+                 FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                 WHERE i.indrelid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1)) \
+                   AND i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL AND i.indexprs IS NULL \
+                 ORDER BY 1, k.n",
                 "SELECT CAST(c.conname AS TEXT), CAST(p.relname AS TEXT), CAST(ca.attname AS TEXT), CAST(pa.attname AS TEXT) \
                  FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid \
                  CROSS JOIN LATERAL unnest(c.conkey, c.confkey) WITH ORDINALITY AS k(child, parent, n) \
@@ -163,7 +175,6 @@ impl Database {
                    AND a.attnum > 0 AND NOT a.attisdropped AND s.name IS NOT NULL ORDER BY a.attnum",
             ),
         };
-        let _ = keys_sql;
         let column_rows = self
             .fetch_texts(table, columns_sql.to_string(), parameters, 5)
             .await?;
@@ -189,6 +200,21 @@ impl Database {
             .collect();
         key.sort();
         let primary_key: Vec<String> = key.into_iter().map(|(_, column)| column).collect();
+
+        let mut unique: Vec<(String, Vec<String>)> = Vec::new();
+        for row in self
+            .fetch_texts(table, unique_sql.to_string(), parameters, 2)
+            .await?
+        {
+            let name = text(&row, 0);
+            match unique.last_mut() {
+                Some((last, columns)) if *last == name => columns.push(text(&row, 1)),
+                _ => unique.push((name, vec![text(&row, 1)])),
+            }
+        }
+        let mut unique: Vec<Vec<String>> = unique.into_iter().map(|(_, columns)| columns).collect();
+        unique.sort();
+        unique.dedup();
 
         let mut foreign_keys: Vec<(String, ForeignKeyShape)> = Vec::new();
         for row in self
@@ -275,6 +301,7 @@ impl Database {
             name: table.to_string(),
             columns,
             primary_key,
+            unique,
             foreign_keys,
             sequences,
         }))
@@ -455,29 +482,47 @@ impl Database {
             .iter()
             .map(|table| table.shape.name.clone())
             .collect();
-        // Tables the database lacks are created first...
+        // Tables the database lacks are created first (in PostgreSQL their primary and
+        // foreign keys come once the rows are in: building an index once is faster)...
         let mut restored = Vec::new();
         let mut keys = Vec::new();
+        let mut foreign = Vec::new();
+        let mut empty = Vec::new();
         for table in &tables {
             let shape = table.shape;
             let created = self.table_shape(&shape.name).await?.is_none();
             if created {
-                let (create, foreign_keys) = create_table_sql(shape, source, dialect, &names);
-                self.execute(&shape.name, &create).await?;
+                let created_sql = create_table_sql(shape, source, dialect, &names);
+                self.execute(&shape.name, &created_sql.create).await?;
                 keys.extend(
-                    foreign_keys
+                    created_sql
+                        .keys
+                        .into_iter()
+                        .map(|sql| (shape.name.clone(), sql)),
+                );
+                foreign.extend(
+                    created_sql
+                        .foreign_keys
                         .into_iter()
                         .map(|sql| (shape.name.clone(), sql)),
                 );
             }
+            let is_empty = created
+                || self
+                    .fetch_texts(
+                        &shape.name,
+                        format!("SELECT 'row' FROM {} LIMIT 1", quote(&shape.name)),
+                        &[],
+                        1,
+                    )
+                    .await?
+                    .is_empty();
+            empty.push(is_empty);
             restored.push(Restored {
                 table: shape.name.clone(),
                 created,
                 ..Restored::default()
             });
-        }
-        for (table, sql) in keys {
-            self.execute(&table, &sql).await?;
         }
         // ...foreign keys are checked at the commit, so that the order of rows and tables
         // (cycles, rows that refer to their own table) does not matter...
@@ -489,8 +534,9 @@ impl Database {
             }
             Dialect::Postgres => self.defer_foreign_keys(&names).await?,
         };
-        // ...every table's rows go into a staging table...
+        // ...an empty table takes its rows straight in; the others' go into a staging table...
         let mut shapes = Vec::new();
+        let mut staged = Vec::new();
         for (index, table) in tables.into_iter().enumerate() {
             let shape = table.shape;
             if dialect == Dialect::Postgres {
@@ -500,24 +546,39 @@ impl Database {
                 )
                 .await?;
             }
-            let staging = format!("intake_restore_{index}");
-            self.stage(shape, &staging, table.rows).await?;
-            shapes.push((shape, staging));
+            if empty[index] {
+                restored[index].inserted = self.load_rows(shape, &shape.name, table.rows).await?;
+            } else {
+                let staging = format!("intake_restore_{index}");
+                self.stage(shape, &staging, table.rows).await?;
+                staged.push((index, staging));
+            }
+            shapes.push(shape);
         }
         // ...then rows that are not in the backup go, children before parents...
-        for (index, (shape, staging)) in shapes.iter().enumerate().rev() {
-            restored[index].deleted = self.delete_missing(shape, staging, dialect).await?;
-        }
-        // ...and the others are updated where they differ and inserted where missing.
-        for (index, (shape, staging)) in shapes.iter().enumerate() {
-            let (updated, inserted) = self.upsert_staged(shape, staging, dialect).await?;
-            restored[index].updated = updated;
-            restored[index].inserted = inserted;
-            self.advance_sequences(shape).await?;
-            self.execute(&shape.name, &format!("DROP TABLE {}", quote(staging)))
+        for (index, staging) in staged.iter().rev() {
+            restored[*index].deleted = self
+                .delete_missing(shapes[*index], staging, dialect)
                 .await?;
         }
-        for (shape, _) in &shapes {
+        // ...and the others are updated where they differ and inserted where missing.
+        for (index, staging) in &staged {
+            let (updated, inserted) = self.upsert_staged(shapes[*index], staging, dialect).await?;
+            restored[*index].updated = updated;
+            restored[*index].inserted = inserted;
+            self.execute(
+                &shapes[*index].name,
+                &format!("DROP TABLE {}", quote(staging)),
+            )
+            .await?;
+        }
+        for (table, sql) in keys.into_iter().chain(foreign) {
+            self.execute(&table, &sql).await?;
+        }
+        for shape in &shapes {
+            self.advance_sequences(shape).await?;
+        }
+        for shape in &shapes {
             let columns: Vec<String> = shape
                 .columns
                 .iter()
@@ -620,63 +681,36 @@ impl Database {
         Ok(deferred)
     }
 
-    /// Loads rows into a new temporary table with the backup's columns.
+    /// Loads rows into a new temporary table with the backup's columns, indexed by the key.
     async fn stage(
         &mut self,
         shape: &TableShape,
         staging: &str,
         rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + '_>,
-    ) -> Result<(), DbError> {
+    ) -> Result<u64, DbError> {
         let table = shape.name.as_str();
-        let fail = |error: sqlx::Error| super::query_error(table, error);
-        let aborted = |reason: String| DbError::Query {
-            table: table.to_string(),
-            reason,
-        };
         let columns: Vec<String> = shape
             .columns
             .iter()
             .map(|column| quote(&column.name))
             .collect();
         let column_list = columns.join(", ");
-        match &mut self.connection {
-            Backend::Sqlite(connection) => {
-                // The target's column affinities: values are converted as an INSERT into the
-                // table would convert them, and the key index serves comparisons with it.
-                connection
-                    .execute(sqlx::raw_sql(AssertSqlSafe(format!(
-                        "CREATE TEMP TABLE {} AS SELECT {column_list} FROM main.{} WHERE 0",
-                        quote(staging),
-                        quote(table)
-                    ))))
-                    .await
-                    .map_err(fail)?;
-                let width = columns.len().max(1);
-                let per_statement = (Dialect::Sqlite.max_parameters() / width).clamp(1, 500);
-                let mut batch: Vec<Vec<Stored>> = Vec::with_capacity(per_statement);
-                let mut rows = rows.peekable();
-                while let Some(row) = rows.next() {
-                    let row = row.map_err(aborted)?;
-                    if row.len() != shape.columns.len() {
-                        return Err(aborted(format!(
-                            "a row of the backup has {} values for {} columns",
-                            row.len(),
-                            shape.columns.len()
-                        )));
-                    }
-                    batch.push(row);
-                    if batch.len() == per_statement || rows.peek().is_none() {
-                        insert_sqlite(connection, staging, &column_list, width, &batch)
-                            .await
-                            .map_err(fail)?;
-                        batch.clear();
-                    }
-                }
-            }
-            Backend::Postgres(connection) => {
-                stage_postgres(connection, shape, staging, &column_list, rows).await?;
-            }
-        }
+        let create = match self.dialect() {
+            // The target's column affinities: values are converted as an INSERT into the
+            // table would convert them, and the key index serves comparisons with it.
+            Dialect::Sqlite => format!(
+                "CREATE TEMP TABLE {} AS SELECT {column_list} FROM main.{} WHERE 0",
+                quote(staging),
+                quote(table)
+            ),
+            Dialect::Postgres => format!(
+                "CREATE TEMP TABLE {} AS SELECT {column_list} FROM {} WITH NO DATA",
+                quote(staging),
+                quote(table)
+            ),
+        };
+        self.execute(table, &create).await?;
+        let loaded = self.load_rows(shape, staging, rows).await?;
         // The comparisons with the table look rows up by key on both sides.
         if !shape.primary_key.is_empty() {
             let key: Vec<String> = shape.primary_key.iter().map(|name| quote(name)).collect();
@@ -695,7 +729,60 @@ impl Database {
                     .await?;
             }
         }
-        Ok(())
+        Ok(loaded)
+    }
+
+    /// Loads rows into a table (COPY in PostgreSQL, multi-row INSERTs in SQLite). Gives how
+    /// many.
+    async fn load_rows(
+        &mut self,
+        shape: &TableShape,
+        into: &str,
+        rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + '_>,
+    ) -> Result<u64, DbError> {
+        let table = shape.name.as_str();
+        let fail = |error: sqlx::Error| super::query_error(table, error);
+        let aborted = |reason: String| DbError::Query {
+            table: table.to_string(),
+            reason,
+        };
+        let columns: Vec<String> = shape
+            .columns
+            .iter()
+            .map(|column| quote(&column.name))
+            .collect();
+        let column_list = columns.join(", ");
+        match &mut self.connection {
+            Backend::Sqlite(connection) => {
+                let width = columns.len().max(1);
+                let per_statement = (Dialect::Sqlite.max_parameters() / width).clamp(1, 500);
+                let mut batch: Vec<Vec<Stored>> = Vec::with_capacity(per_statement);
+                let mut rows = rows.peekable();
+                let mut loaded = 0;
+                while let Some(row) = rows.next() {
+                    let row = row.map_err(aborted)?;
+                    if row.len() != shape.columns.len() {
+                        return Err(aborted(format!(
+                            "a row of the backup has {} values for {} columns",
+                            row.len(),
+                            shape.columns.len()
+                        )));
+                    }
+                    batch.push(row);
+                    if batch.len() == per_statement || rows.peek().is_none() {
+                        insert_sqlite(connection, into, &column_list, width, &batch)
+                            .await
+                            .map_err(fail)?;
+                        loaded += batch.len() as u64;
+                        batch.clear();
+                    }
+                }
+                Ok(loaded)
+            }
+            Backend::Postgres(connection) => {
+                copy_postgres(connection, shape, into, &column_list, rows).await
+            }
+        }
     }
 
     /// Deletes the rows whose key the staging table does not have (every row, for a table
@@ -957,7 +1044,7 @@ fn create_table_sql(
     from: Dialect,
     dialect: Dialect,
     restored: &[String],
-) -> (String, Vec<String>) {
+) -> CreateTable {
     let single_key = (shape.primary_key.len() == 1).then(|| shape.primary_key[0].as_str());
     let mut key_inline = false;
     let mut lines: Vec<String> = shape
@@ -1012,13 +1099,37 @@ fn create_table_sql(
             line
         })
         .collect();
+    let mut unique_later = Vec::new();
+    for columns in &shape.unique {
+        let quoted: Vec<String> = columns.iter().map(|name| quote(name)).collect();
+        let constraint = format!("UNIQUE ({})", quoted.join(", "));
+        match dialect {
+            Dialect::Sqlite => lines.push(constraint),
+            Dialect::Postgres => {
+                unique_later.push(format!(
+                    "ALTER TABLE {} ADD {constraint}",
+                    quote(&shape.name)
+                ));
+            }
+        }
+    }
+    let mut key_later = None;
     if !shape.primary_key.is_empty() && !key_inline {
         let key: Vec<String> = shape.primary_key.iter().map(|name| quote(name)).collect();
-        lines.push(format!("PRIMARY KEY ({})", key.join(", ")));
+        let constraint = format!("PRIMARY KEY ({})", key.join(", "));
+        match dialect {
+            Dialect::Sqlite => lines.push(constraint),
+            Dialect::Postgres => {
+                key_later = Some(format!(
+                    "ALTER TABLE {} ADD {constraint}",
+                    quote(&shape.name)
+                ));
+            }
+        }
     }
+    let mut later = Vec::new();
     // PostgreSQL wants the referenced table to exist: its keys are added once every table is
     // there (tables may refer to each other). SQLite takes them in the CREATE.
-    let mut later = Vec::new();
     for foreign in &shape.foreign_keys {
         if !restored.contains(&foreign.table) {
             continue;
@@ -1041,14 +1152,24 @@ fn create_table_sql(
             }
         }
     }
-    (
-        format!(
+    CreateTable {
+        create: format!(
             "CREATE TABLE {} (\n  {}\n)",
             quote(&shape.name),
             lines.join(",\n  ")
         ),
-        later,
-    )
+        keys: key_later.into_iter().chain(unique_later).collect(),
+        foreign_keys: later,
+    }
+}
+
+/// What makes a table a restore creates: the CREATE, then (in PostgreSQL, once the rows are in)
+/// its primary key and its foreign keys.
+struct CreateTable {
+    create: String,
+    /// The primary key, then the unique constraints.
+    keys: Vec<String>,
+    foreign_keys: Vec<String>,
 }
 
 /// A declared type as the target engine should have it: as declared when the backup comes from
@@ -1213,33 +1334,22 @@ async fn insert_sqlite(
         .map(|_| ())
 }
 
-/// COPY into a PostgreSQL staging table made like the target's columns, in COPY's text format.
-async fn stage_postgres(
+/// COPY into a PostgreSQL table, in COPY's text format. Gives how many rows.
+async fn copy_postgres(
     connection: &mut PgConnection,
     shape: &TableShape,
-    staging: &str,
+    into: &str,
     column_list: &str,
     rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + '_>,
-) -> Result<(), DbError> {
+) -> Result<u64, DbError> {
     let table = shape.name.as_str();
     let fail = |error: sqlx::Error| super::query_error(table, error);
     let aborted = |reason: String| DbError::Query {
         table: table.to_string(),
         reason,
     };
-    connection
-        .execute(sqlx::raw_sql(AssertSqlSafe(format!(
-            "CREATE TEMP TABLE {} AS SELECT {column_list} FROM {} WITH NO DATA",
-            quote(staging),
-            quote(table)
-        ))))
-        .await
-        .map_err(fail)?;
     let mut copy = connection
-        .copy_in_raw(&format!(
-            "COPY {} ({column_list}) FROM STDIN",
-            quote(staging)
-        ))
+        .copy_in_raw(&format!("COPY {} ({column_list}) FROM STDIN", quote(into)))
         .await
         .map_err(fail)?;
     let mut buffer = Vec::with_capacity(1 << 20);
@@ -1269,8 +1379,7 @@ async fn stage_postgres(
     if !buffer.is_empty() {
         copy.send(buffer).await.map_err(fail)?;
     }
-    copy.finish().await.map_err(fail)?;
-    Ok(())
+    copy.finish().await.map_err(fail)
 }
 
 /// One row in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.

@@ -51,7 +51,7 @@ fn digests(workspace: &Workspace, id: &str) -> Vec<(String, u64, String)> {
 fn seed(target: &Target) {
     let statements: &[&str] = match target {
         Target::Sqlite(_) => &[
-            "CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, note TEXT, \
+            "CREATE TABLE customers (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, note TEXT, \
              balance TEXT, vip BOOLEAN, since DATE, photo BLOB, score REAL)",
             "CREATE TABLE invoices (number TEXT PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), \
              total TEXT NOT NULL, big INTEGER)",
@@ -62,7 +62,7 @@ fn seed(target: &Target) {
             "INSERT INTO invoices VALUES ('INV-1', 1, '100.00', 9223372036854775807), ('INV-2', 3, '0.10', -9223372036854775808)",
         ],
         Target::Postgres(_) => &[
-            "CREATE TABLE customers (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, note TEXT, \
+            "CREATE TABLE customers (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, note TEXT, \
              balance NUMERIC(12,2), vip BOOLEAN, since DATE, photo BYTEA, score DOUBLE PRECISION)",
             "CREATE TABLE invoices (number TEXT PRIMARY KEY, customer_id BIGINT NOT NULL REFERENCES customers (id), \
              total NUMERIC NOT NULL, big BIGINT)",
@@ -179,6 +179,12 @@ fn a_backup_restored_into_an_empty_database_backs_up_the_same() {
         assert_eq!(
             digests(&workspace, &again),
             digests(&workspace, &id),
+            "{name}"
+        );
+        // Keys made anew: the unique name too.
+        assert_eq!(
+            manifest(&workspace, &again)["tables"][0]["unique"],
+            serde_json::json!([["name"]]),
             "{name}"
         );
 
@@ -682,7 +688,7 @@ fn backups_are_readable_by_their_owner_only() {
 
 /// The golden backup: written by format version 1 (fixtures/backups/, made from the rows of
 /// [`seed`] in SQLite), copied here so that the restore's records do not land in the fixtures.
-const GOLDEN: &str = "20261122-025142-181";
+const GOLDEN: &str = "20261122-032024-805";
 
 fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("a folder");

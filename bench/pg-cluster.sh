@@ -1,0 +1,20 @@
+# Sourced by the benchmark scripts: starts a throwaway PostgreSQL cluster under target/bench/pg
+# (as user postgres under root) on a free port, stops it on exit, and defines psql_run, $port,
+# $bin (the server's binaries) and timed LABEL COMMAND... (wall time and peak memory).
+bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+cluster="$bench/pg"
+rm -rf "$cluster" && mkdir -p "$cluster"
+as_postgres=()
+if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$cluster"; as_postgres=(runuser -u postgres --); fi
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"${as_postgres[@]}" "$bin/initdb" -D "$cluster/data" -U intake --auth=trust -E UTF8 --no-locale -N > /dev/null
+"${as_postgres[@]}" "$bin/pg_ctl" -D "$cluster/data" -w -l "$cluster/log" -o "-p $port -c listen_addresses=127.0.0.1 -k $cluster" start > /dev/null
+trap '"${as_postgres[@]}" "$bin/pg_ctl" -D "$cluster/data" -m fast stop > /dev/null' EXIT
+psql_run() { psql -X -q -h 127.0.0.1 -p "$port" -U intake "$@"; }
+
+timed() {
+  local label="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$bench/time.txt" "$@" > "$bench/out.txt" 2>&1 || { cat "$bench/out.txt"; exit 1; }
+  read -r wall peak < "$bench/time.txt"
+  awk -v l="$label" -v w="$wall" -v p="$peak" 'BEGIN { printf "%-48s %7.2f s wall, %6.0f MiB peak\n", l, w, p / 1024 }'
+}
