@@ -190,6 +190,25 @@ pub struct MapArgs {
     /// Force a match, 'COLUMN=field', or keep a column unmapped, 'COLUMN=' (repeatable)
     #[arg(long = "map", value_name = "COLUMN=field")]
     pub overrides: Vec<String>,
+    /// Ask a language model about the columns left unmapped: openai, groq, gemini, huggingface,
+    /// ollama or custom (default: intake.toml's [llm] provider, else openai)
+    #[arg(long, value_name = "PROVIDER", num_args = 0..=1, default_missing_value = "")]
+    pub llm: Option<String>,
+    /// The model service's base URL, before /chat/completions (custom; overrides the preset)
+    #[arg(long, value_name = "URL")]
+    pub llm_url: Option<String>,
+    /// The model's name (default: the provider's preset, or intake.toml's)
+    #[arg(long, value_name = "NAME")]
+    pub llm_model: Option<String>,
+    /// Send up to N (at most 3) sample values of each column asked about (default 0: none)
+    #[arg(long, value_name = "N")]
+    pub llm_samples: Option<usize>,
+    /// Apply the model's checked suggestions without asking
+    #[arg(long)]
+    pub accept_llm: bool,
+    /// Seconds to wait for the model (default 30)
+    #[arg(long, value_name = "SECONDS")]
+    pub llm_timeout: Option<u64>,
     /// Output: a table for people, or one JSON document on stdout
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -12,6 +12,7 @@ use crate::backup;
 use crate::db;
 use crate::detect::{self, Mapping};
 use crate::learned;
+use crate::llm;
 use crate::load::{self, Plan, Planner};
 use crate::parallel::{CheckedBatches, CheckedRecord};
 use crate::profile::{self, ColumnProfile, Profiler};
@@ -68,6 +69,8 @@ struct Prepared {
     table: Table,
     profiles: Vec<ColumnProfile>,
     mapping: Mapping,
+    /// What the language model suggested, with `--llm`.
+    llm: Option<llm::LlmReport>,
 }
 
 /// How many data rows at the top of a file are profiled before mapping and validation (all of
@@ -113,13 +116,103 @@ async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
     let mut table = source::open(&settings.input.file, &settings.input.read)?;
     let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
     let overrides = with_learned(&schema, &table.headers, &settings.overrides)?;
-    let mapping = detect::detect(&schema, &table.headers, &profiles, &overrides)?;
+    let mut mapping = detect::detect(&schema, &table.headers, &profiles, &overrides)?;
+    let llm = match &settings.llm {
+        Some(llm) => Some(suggest(llm, &schema, &mut mapping, &profiles).await),
+        None => None,
+    };
     Ok(Prepared {
         schema,
         table,
         profiles,
         mapping,
+        llm,
     })
+}
+
+/// Asks the model about what stage 1 left open, checks its answer, and applies what the user
+/// accepts (every checked suggestion with `--accept-llm`; one by one on a terminal). Whatever
+/// goes wrong, the mapping stays intake's own and a warning says why.
+async fn suggest(
+    settings: &llm::LlmSettings,
+    schema: &Schema,
+    mapping: &mut Mapping,
+    profiles: &[ColumnProfile],
+) -> llm::LlmReport {
+    let mut report = llm::LlmReport {
+        provider: settings.provider.name().to_string(),
+        model: settings.model.clone(),
+        samples: settings.samples,
+        ..llm::LlmReport::default()
+    };
+    let Some(question) = llm::question(schema, mapping, profiles, settings.samples) else {
+        return report;
+    };
+    report.asked = question
+        .columns
+        .iter()
+        .map(|column| column.header.clone())
+        .collect();
+    let needs_key = settings.provider.key_variable().is_some();
+    if needs_key && settings.key.is_none() {
+        let variable = settings.provider.key_variable().unwrap_or("INTAKE_LLM_KEY");
+        let message = format!("no key: set INTAKE_LLM_KEY or {variable}");
+        eprintln!(
+            "warning: the language model was not asked ({message}); the mapping is intake's own"
+        );
+        report.error = Some(message);
+        return report;
+    }
+    let progress = report::Progress::step(&format!(
+        "asking {} about {} columns",
+        settings.provider.name(),
+        question.columns.len()
+    ));
+    let answered = llm::ask(settings, &question).await;
+    progress.finish();
+    let answered = match answered {
+        Ok(answered) => answered,
+        Err(error) => {
+            eprintln!(
+                "warning: no suggestions from the language model: {error}; the mapping is intake's own"
+            );
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
+    let mut suggestions = llm::check(&answered, &question, schema, mapping, profiles);
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut held_back = 0;
+    for suggestion in &mut suggestions {
+        if suggestion.outcome != "accepted" {
+            continue;
+        }
+        let accepted = settings.accept
+            || (interactive
+                && dialoguer::Confirm::new()
+                    .with_prompt(format!(
+                        "Map column {:?} to field {} (the model says: {})?",
+                        suggestion.column,
+                        suggestion.field.as_deref().unwrap_or_default(),
+                        suggestion.reason
+                    ))
+                    .default(false)
+                    .interact()
+                    .unwrap_or(false));
+        if accepted && llm::apply(schema, mapping, suggestion) {
+            suggestion.outcome = "applied".to_string();
+        } else {
+            suggestion.outcome = "not accepted".to_string();
+            held_back += 1;
+        }
+    }
+    if held_back > 0 && !settings.accept && !interactive {
+        eprintln!(
+            "warning: {held_back} suggestions of the language model were not applied: pass --accept-llm to apply them"
+        );
+    }
+    report.suggestions = suggestions;
+    report
 }
 
 /// The user's `--map` on top of a mapping saved for these headers, if there is one; a saved
@@ -249,7 +342,16 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         table,
         profiles,
         mapping,
+        llm,
     } = prepared;
+    let reason = |column: &str| {
+        llm.as_ref().and_then(|llm| {
+            llm.suggestions
+                .iter()
+                .find(|suggestion| suggestion.column == column && suggestion.outcome == "applied")
+                .map(|suggestion| suggestion.reason.clone())
+        })
+    };
     let field_name = |field: usize| schema.fields[field].name.clone();
     Document {
         file: table.file.clone(),
@@ -272,6 +374,9 @@ fn stage_one_document(prepared: &Prepared) -> Document {
                 field: column.field.map(field_name),
                 score: column.score,
                 method: column.method.map(|method| method.to_string()),
+                reason: (column.method == Some(detect::Method::Llm))
+                    .then(|| reason(&column.column))
+                    .flatten(),
                 notes: profiles
                     .get(column.index)
                     .map(|profile| profile.notes.clone())
@@ -301,6 +406,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         preview: None,
         dry_run: None,
         committed: None,
+        llm: llm.clone(),
         backup: None,
         import_id: None,
         saved: None,

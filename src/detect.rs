@@ -234,7 +234,7 @@ fn score(header: &str, known: &KnownNames) -> (f64, Method) {
 /// of another kind (a veto), `Some(true)` when nearly all are of the field's kind (a tie-break),
 /// `None` when the values say nothing (no values, or a plain text field, which takes anything).
 /// A few bad values do not veto: they are validation's business.
-fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
+pub fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
     let profile = profile.filter(|profile| profile.kind != Kind::Empty)?;
     let shares = &profile.shares;
     let share = match field.field_type {

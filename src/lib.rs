@@ -9,6 +9,7 @@ pub mod commands;
 pub mod db;
 pub mod detect;
 pub mod learned;
+pub mod llm;
 pub mod load;
 pub mod parallel;
 pub mod profile;

@@ -29,6 +29,9 @@ pub struct MappingEntry {
     /// For an unmapped column, the closest fields and their scores.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<Candidate>,
+    /// Why the model suggested this field (method `llm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// What the column's values leave open (an ambiguous date order or decimal separator).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -264,6 +267,9 @@ pub struct Document {
     pub dry_run: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub committed: Option<bool>,
+    /// What the language model was asked and what came of it (`--llm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::llm::LlmReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -295,6 +301,9 @@ fn write_tables(out: &mut io::StdoutLock<'static>, document: &Document) -> io::R
     )?;
     writeln!(out)?;
     write_mapping(out, document)?;
+    if let Some(llm) = &document.llm {
+        write_llm(out, llm)?;
+    }
     if let Some(summary) = &document.summary {
         writeln!(out)?;
         write_errors(out, document, summary)?;
@@ -998,4 +1007,33 @@ pub fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
         }
         Ok(())
     })
+}
+
+fn write_llm(out: &mut impl Write, llm: &crate::llm::LlmReport) -> io::Result<()> {
+    writeln!(
+        out,
+        "Language model ({} {}): asked about {} columns{}",
+        llm.provider,
+        clean(&llm.model),
+        llm.asked.len(),
+        if llm.samples > 0 {
+            format!(", with up to {} sample values each", llm.samples)
+        } else {
+            ", headers only".to_string()
+        }
+    )?;
+    if let Some(error) = &llm.error {
+        writeln!(out, "  no suggestions: {}", clean(error))?;
+    }
+    for suggestion in &llm.suggestions {
+        writeln!(
+            out,
+            "  {} → {}: {} ({})",
+            clean(&suggestion.column),
+            suggestion.field.as_deref().unwrap_or("nothing"),
+            suggestion.outcome,
+            clean(&suggestion.reason)
+        )?;
+    }
+    Ok(())
 }

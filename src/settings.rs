@@ -10,6 +10,7 @@ use crate::backup::{self, RestoreOptions, Retention, Selection};
 use crate::cli::{self, Cli, Command};
 use crate::db::{self, Location};
 use crate::detect::Override;
+use crate::llm::{LlmSettings, Provider};
 use crate::load::Mode;
 use crate::profile::Overrides;
 use crate::report::Output;
@@ -43,6 +44,8 @@ pub struct MapSettings {
     pub database: Location,
     pub overrides: Vec<Override>,
     pub output: Output,
+    /// `--llm`: where to ask for suggestions, when the user asked for them.
+    pub llm: Option<LlmSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -347,6 +350,7 @@ fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
         .iter()
         .map(|text| parse_override(text))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let llm = llm_settings(&args, std::path::Path::new(CONFIG_FILE))?;
     let url = args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     Ok(MapSettings {
         input: input_settings(args.input)?,
@@ -355,7 +359,95 @@ fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
         database: db::parse_location(&url)?,
         overrides,
         output: output(args.format),
+        llm,
     })
+}
+
+/// The configuration file read from the current directory, when it is there.
+pub const CONFIG_FILE: &str = "intake.toml";
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    llm: LlmConfig,
+}
+
+/// `[llm]` in intake.toml: what the flags leave unsaid. Never the key.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LlmConfig {
+    provider: Option<String>,
+    url: Option<String>,
+    model: Option<String>,
+    samples: Option<usize>,
+    timeout_seconds: Option<u64>,
+}
+
+/// `--llm` and its company, with intake.toml's `[llm]` and the environment under them; `None`
+/// without `--llm`. The key: `INTAKE_LLM_KEY`, else the provider's usual variable.
+fn llm_settings(
+    args: &cli::MapArgs,
+    config_path: &std::path::Path,
+) -> anyhow::Result<Option<LlmSettings>> {
+    let Some(given) = &args.llm else {
+        return Ok(None);
+    };
+    let config: ConfigFile = match std::fs::read_to_string(config_path) {
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("{}: not a valid intake.toml", config_path.display()))?,
+        Err(_) => ConfigFile::default(),
+    };
+    let named = Some(given.trim())
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .or(config.llm.provider.clone())
+        .unwrap_or_else(|| {
+            if args.llm_url.is_some() {
+                "custom"
+            } else {
+                "openai"
+            }
+            .to_string()
+        });
+    let provider = Provider::parse(&named).with_context(|| {
+        format!("--llm {named:?}: use openai, groq, gemini, huggingface, ollama or custom")
+    })?;
+    let base_url = args
+        .llm_url
+        .clone()
+        .or(config.llm.url.clone())
+        .or_else(|| provider.base_url().map(str::to_string))
+        .with_context(|| "--llm custom needs --llm-url (the part before /chat/completions, such as http://127.0.0.1:8080/v1)".to_string())?;
+    let model = args
+        .llm_model
+        .clone()
+        .or(config.llm.model.clone())
+        .or_else(|| provider.default_model().map(str::to_string))
+        .with_context(|| "--llm custom needs --llm-model".to_string())?;
+    let key = std::env::var("INTAKE_LLM_KEY")
+        .ok()
+        .or_else(|| {
+            provider
+                .key_variable()
+                .and_then(|name| std::env::var(name).ok())
+        })
+        .filter(|key| !key.trim().is_empty());
+    Ok(Some(LlmSettings {
+        provider,
+        base_url,
+        model,
+        key,
+        samples: args.llm_samples.or(config.llm.samples).unwrap_or(0),
+        accept: args.accept_llm,
+        timeout: std::time::Duration::from_secs(
+            args.llm_timeout
+                .or(config.llm.timeout_seconds)
+                .unwrap_or(30)
+                .max(1),
+        ),
+        retries: 3,
+    }))
 }
 
 fn parse_delimiter(text: &str) -> anyhow::Result<u8> {

@@ -5,6 +5,7 @@
 mod accuracy;
 mod backups;
 mod frictionless;
+mod llm;
 mod loading;
 mod mapping;
 mod pipeline;
@@ -94,6 +95,12 @@ impl Workspace {
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
+            .env_remove("INTAKE_BACKUP_DIR")
+            .env_remove("INTAKE_LLM_KEY")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("GROQ_API_KEY")
+            .env_remove("GEMINI_API_KEY")
+            .env_remove("HF_TOKEN")
             .stdin(Stdio::null())
             .output()
             .expect("run intake");
