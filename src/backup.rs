@@ -1332,10 +1332,11 @@ impl Store {
     }
 
     /// Writes an import's journal whole (through a temporary file and a rename).
+    /// `write_entries` writes one JSON line per row written, as [`JournalEntry`] reads them.
     pub fn write_journal(
         &self,
         header: &JournalHeader,
-        entries: impl Iterator<Item = JournalEntry>,
+        write_entries: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> anyhow::Result<PathBuf> {
         let path = self.journal_path(&header.import_id)?;
         let folder = self.dir.join("imports");
@@ -1348,17 +1349,13 @@ impl Store {
             .truncate(true)
             .open(&temporary)
             .with_context(fail)?;
-        let mut encoder = zstd::stream::write::Encoder::new(io::BufWriter::new(file), LEVEL)
-            .with_context(fail)?;
+        // zstd's fastest level: a journal is written before every commit, read only by undo.
+        let mut encoder =
+            zstd::stream::write::Encoder::new(io::BufWriter::new(file), 1).with_context(fail)?;
         let mut line = serde_json::to_vec(header)?;
         line.push(b'\n');
         encoder.write_all(&line).with_context(fail)?;
-        for entry in entries {
-            line.clear();
-            serde_json::to_writer(&mut line, &entry)?;
-            line.push(b'\n');
-            encoder.write_all(&line).with_context(fail)?;
-        }
+        write_entries(&mut encoder).with_context(fail)?;
         let writer = encoder.finish().with_context(fail)?;
         let file = writer
             .into_inner()

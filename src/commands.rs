@@ -886,37 +886,75 @@ fn write_journal(
         key_width: schema.key.len(),
         backup: backup_id,
     };
-    let text = |value: &Value| (!value.is_null()).then(|| value.to_string());
-    let entries = plan.writes.iter().map(|planned| {
-        let new: Vec<Option<String>> = planned.values.iter().map(text).collect();
-        let old = if planned.action == load::Action::Insert {
-            Vec::new()
-        } else {
-            // The row as it was: the new values, but for the changed columns.
-            let mut old = new.clone();
-            for (column, value) in planned.changed.iter().zip(&planned.old) {
-                if let Some(index) = plan.columns.iter().position(|name| name == column) {
-                    old[index] = text(value);
-                }
-            }
-            old
-        };
-        backup::JournalEntry {
-            action: if planned.action == load::Action::Insert {
-                "insert"
+    // Written straight from the plan's values, one JSON line a row, without a string per value.
+    let write_entries = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut line = Vec::with_capacity(512);
+        let mut scratch = String::new();
+        for planned in &plan.writes {
+            line.clear();
+            let insert = planned.action == load::Action::Insert;
+            line.extend_from_slice(if insert {
+                b"{\"action\":\"insert\",\"row\":"
             } else {
-                "update"
+                b"{\"action\":\"update\",\"row\":"
+            });
+            line.extend_from_slice(planned.row.to_string().as_bytes());
+            line.extend_from_slice(b",\"new\":");
+            journal_values(&mut line, &mut scratch, planned.values.iter());
+            line.extend_from_slice(b",\"old\":");
+            if insert {
+                line.extend_from_slice(b"[]");
+            } else {
+                // The row as it was: the new values, but for the changed columns.
+                let old = plan
+                    .columns
+                    .iter()
+                    .zip(&planned.values)
+                    .map(|(column, new)| {
+                        planned
+                            .changed
+                            .iter()
+                            .position(|changed| changed == column)
+                            .map_or(new, |index| &planned.old[index])
+                    });
+                journal_values(&mut line, &mut scratch, old);
             }
-            .to_string(),
-            row: planned.row,
-            new,
-            old,
+            line.extend_from_slice(b"}\n");
+            out.write_all(&line)?;
         }
-    });
+        Ok(())
+    };
     store
-        .write_journal(&header, entries)
+        .write_journal(&header, write_entries)
         .context("cannot keep the import's journal, so nothing was written")?;
     Ok(())
+}
+
+/// A JSON array of values as text (null for NULL), as the journal keeps them.
+fn journal_values<'v>(
+    line: &mut Vec<u8>,
+    scratch: &mut String,
+    values: impl Iterator<Item = &'v Value>,
+) {
+    use std::fmt::Write as _;
+    line.push(b'[');
+    for (index, value) in values.enumerate() {
+        if index > 0 {
+            line.push(b',');
+        }
+        match value {
+            Value::Null => line.extend_from_slice(b"null"),
+            Value::Text(text) => {
+                let _ = serde_json::to_writer(&mut *line, text.as_str());
+            }
+            other => {
+                scratch.clear();
+                let _ = write!(scratch, "{other}");
+                let _ = serde_json::to_writer(&mut *line, scratch.as_str());
+            }
+        }
+    }
+    line.push(b']');
 }
 
 async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {

@@ -198,10 +198,8 @@ impl fmt::Display for Value {
             Value::Integer(number) => write!(formatter, "{number}"),
             Value::Decimal(number) => write!(formatter, "{number}"),
             Value::Boolean(value) => write!(formatter, "{value}"),
-            Value::Date(date) => write!(formatter, "{}", date.format("%Y-%m-%d")),
-            Value::DateTime(datetime) => {
-                formatter.write_str(&crate::source::format_datetime(datetime))
-            }
+            Value::Date(date) => crate::source::write_date(formatter, date),
+            Value::DateTime(datetime) => crate::source::write_datetime(formatter, datetime),
         }
     }
 }

@@ -61,10 +61,43 @@ impl Cell {
 
 /// ISO 8601 with a space, seconds always, fractions only when present.
 pub fn format_datetime(datetime: &NaiveDateTime) -> String {
-    if datetime.nanosecond() == 0 {
-        datetime.format("%Y-%m-%d %H:%M:%S").to_string()
+    let mut text = String::with_capacity(26);
+    let _ = write_datetime(&mut text, datetime);
+    text
+}
+
+/// A date in ISO form, `2024-01-31`, written directly (chrono's formatter reads its pattern
+/// anew each time, which shows in a million rows); years outside 0-9999 through chrono.
+pub fn write_date(out: &mut impl fmt::Write, date: &NaiveDate) -> fmt::Result {
+    use chrono::Datelike;
+    let year = date.year();
+    if (0..=9999).contains(&year) {
+        write!(out, "{year:04}-{:02}-{:02}", date.month(), date.day())
     } else {
-        datetime.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+        write!(out, "{}", date.format("%Y-%m-%d"))
+    }
+}
+
+/// As [`format_datetime`], into `out`: seconds always, a fraction in 3, 6 or 9 digits when
+/// there is one (as chrono's `%.f`).
+pub fn write_datetime(out: &mut impl fmt::Write, datetime: &NaiveDateTime) -> fmt::Result {
+    write_date(out, &datetime.date())?;
+    write!(
+        out,
+        " {:02}:{:02}:{:02}",
+        datetime.hour(),
+        datetime.minute(),
+        datetime.second()
+    )?;
+    let nanos = datetime.nanosecond() % 1_000_000_000;
+    if nanos == 0 {
+        Ok(())
+    } else if nanos.is_multiple_of(1_000_000) {
+        write!(out, ".{:03}", nanos / 1_000_000)
+    } else if nanos.is_multiple_of(1_000) {
+        write!(out, ".{:06}", nanos / 1_000)
+    } else {
+        write!(out, ".{nanos:09}")
     }
 }
 
@@ -592,6 +625,37 @@ mod property_tests {
             let mut bytes = b"PK\x03\x04".to_vec();
             bytes.extend(tail);
             read_all(&bytes, "xlsx");
+        }
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_are_written_as_chrono_writes_them() {
+        let dates = [
+            (2024, 1, 31),
+            (1, 2, 3),
+            (9999, 12, 31),
+            (-44, 3, 15),
+            (12345, 6, 7),
+        ];
+        for (year, month, day) in dates {
+            let date = NaiveDate::from_ymd_opt(year, month, day).expect("a date");
+            let mut text = String::new();
+            write_date(&mut text, &date).expect("written");
+            assert_eq!(text, date.format("%Y-%m-%d").to_string());
+            for nanos in [0, 120_000_000, 123_456_000, 123_456_789, 5] {
+                let datetime = date.and_hms_nano_opt(13, 5, 9, nanos).expect("a date-time");
+                let expected = if nanos == 0 {
+                    datetime.format("%Y-%m-%d %H:%M:%S").to_string()
+                } else {
+                    datetime.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+                };
+                assert_eq!(format_datetime(&datetime), expected);
+            }
         }
     }
 }
