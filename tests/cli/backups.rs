@@ -1014,3 +1014,53 @@ fn undo_with_force_takes_back_rows_changed_since() {
         assert_eq!(target.query(PRODUCTS), seeded, "{name}");
     }
 }
+
+#[test]
+fn prune_keeps_the_newest_safety_backup() {
+    let workspace = Workspace::new();
+    let target = &workspace.targets()[0];
+    seed(target);
+    let url = target.url();
+    let create = || {
+        created_id(
+            &backup(
+                &workspace,
+                &["create", "--all", "--db", &url, "--format", "json"],
+            ),
+            "sqlite",
+        )
+    };
+    let first = create();
+    let run = backup(
+        &workspace,
+        &["restore", &first, "--db", &url, "--yes", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let safety = run.json()["safety_backup"]
+        .as_str()
+        .expect("a safety backup")
+        .to_string();
+    let second = create();
+    let third = create();
+    let run = backup(
+        &workspace,
+        &["prune", "--keep-last", "1", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut deleted: Vec<String> = run.json()["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .map(|item| item["id"].as_str().expect("id").to_string())
+        .collect();
+    deleted.sort();
+    assert_eq!(deleted, vec![first, second]);
+    let left: Vec<String> = backup(&workspace, &["list", "--format", "json"])
+        .json()
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|item| item["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(left, vec![third, safety]);
+}
