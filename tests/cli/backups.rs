@@ -1064,3 +1064,40 @@ fn prune_keeps_the_newest_safety_backup() {
         .collect();
     assert_eq!(left, vec![third, safety]);
 }
+
+#[test]
+fn tables_and_columns_with_any_name_are_backed_up_and_restored() {
+    let workspace = Workspace::new();
+    for target in workspace.targets() {
+        let name = target.name();
+        let url = target.url();
+        target.query(
+            "CREATE TABLE \"Order \"\"Lines\"\"; --\" (\"Id\" BIGINT PRIMARY KEY, \"Qty-\"\"x\"\"\" TEXT, \"select\" TEXT)",
+        );
+        target.query("INSERT INTO \"Order \"\"Lines\"\"; --\" VALUES (1, 'a', 'b'), (2, NULL, '')");
+        let id = created_id(
+            &backup(
+                &workspace,
+                &["create", "--all", "--db", &url, "--format", "json"],
+            ),
+            name,
+        );
+        let empty = fresh(&workspace, &target, &format!("{name}-names.db"));
+        let run = backup(&workspace, &["restore", &id, "--db", &empty.url(), "--yes"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let query = "SELECT CAST(\"Id\" AS TEXT), \"Qty-\"\"x\"\"\", \"select\" FROM \"Order \"\"Lines\"\"; --\" ORDER BY \"Id\"";
+        assert_eq!(empty.query(query), target.query(query), "{name}");
+        assert_eq!(
+            empty.query(query),
+            vec![
+                vec![
+                    Some("1".to_string()),
+                    Some("a".to_string()),
+                    Some("b".to_string())
+                ],
+                vec![Some("2".to_string()), None, Some(String::new())],
+            ],
+            "{name}"
+        );
+    }
+}
