@@ -117,14 +117,16 @@ impl<'a> Planner<'a> {
         database: Option<&mut Database>,
         rows: Vec<TypedRow>,
     ) -> Result<(), DbError> {
+        // The typed rows are not needed after this: their values are moved, not copied.
         let rows: Vec<Vec<Value>> = rows
             .into_iter()
-            .map(|row| {
-                let mut values: Vec<Value> = self
-                    .fields
-                    .iter()
-                    .map(|&field| row.values[field].clone())
-                    .collect();
+            .map(|mut row| {
+                let mut values = Vec::with_capacity(self.fields.len() + 1);
+                values.extend(
+                    self.fields
+                        .iter()
+                        .map(|&field| std::mem::replace(&mut row.values[field], Value::Null)),
+                );
                 values.push(Value::Integer(row.row as i64));
                 values
             })
@@ -140,8 +142,13 @@ impl<'a> Planner<'a> {
                 continue;
             };
             let row = row as usize;
-            let key = key_text(&values[..self.key_count]);
-            let (action, changes) = match existing.get(&key) {
+            // A new table, or keys the table does not have: nothing to look up.
+            let current = if existing.is_empty() {
+                None
+            } else {
+                existing.get(&key_text(&values[..self.key_count]))
+            };
+            let (action, changes) = match current {
                 None => (Action::Insert, Vec::new()),
                 Some(current) => {
                     let changes = self.changed_columns(&values, current);
