@@ -402,24 +402,31 @@ impl Database {
                             .map_or(PgKind::Text, |shape| PgKind::of(&shape.declared_type))
                     })
                     .collect();
-                let selected: Vec<String> = columns
-                    .iter()
-                    .map(|column| format!("CAST({} AS TEXT)", quote(column)))
-                    .collect();
+                // COPY's text output is each value's text form, as CAST(... AS TEXT) gives it,
+                // streamed in one go rather than a message a row.
+                let selected: Vec<String> = columns.iter().map(|column| quote(column)).collect();
                 let sql = format!(
-                    "SELECT {} FROM {} ORDER BY {order}",
+                    "COPY (SELECT {} FROM {} ORDER BY {order}) TO STDOUT",
                     selected.join(", "),
                     quote(table)
                 );
-                let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *connection);
+                let mut stream = connection.copy_out_raw(&sql).await.map_err(fail)?;
+                let mut pending: Vec<u8> = Vec::with_capacity(1 << 16);
                 let mut values = Vec::with_capacity(columns.len());
-                while let Some(row) = rows.try_next().await.map_err(fail)? {
-                    values.clear();
-                    for (index, kind) in kinds.iter().enumerate() {
-                        let text: Option<String> = row.try_get(index).map_err(fail)?;
-                        values.push(kind.read(text).map_err(aborted)?);
+                while let Some(chunk) = stream.try_next().await.map_err(fail)? {
+                    pending.extend_from_slice(&chunk);
+                    let mut start = 0;
+                    while let Some(end) = memchr::memchr(b'\n', &pending[start..]) {
+                        values.clear();
+                        read_copy_line(&pending[start..start + end], &kinds, &mut values)
+                            .map_err(aborted)?;
+                        sink.row(&values).map_err(aborted)?;
+                        start += end + 1;
                     }
-                    sink.row(&values).map_err(aborted)?;
+                    pending.drain(..start);
+                }
+                if !pending.is_empty() {
+                    return Err(aborted("COPY ended inside a row".to_string()));
                 }
             }
         }
@@ -1382,6 +1389,81 @@ async fn copy_postgres(
     copy.finish().await.map_err(fail)
 }
 
+/// Reads one line of COPY's text output (without its line end) into typed values.
+fn read_copy_line(line: &[u8], kinds: &[PgKind], values: &mut Vec<Stored>) -> Result<(), String> {
+    let mut fields = line.split(|&byte| byte == b'\t');
+    for kind in kinds {
+        let field = fields
+            .next()
+            .ok_or_else(|| format!("a row of COPY has fewer than {} values", kinds.len()))?;
+        let text = if field == b"\\N" {
+            None
+        } else {
+            Some(unescape_copy(field)?)
+        };
+        values.push(kind.read(text)?);
+    }
+    if fields.next().is_some() {
+        return Err(format!(
+            "a row of COPY has more than {} values",
+            kinds.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Undoes COPY's text escapes: `\\`, `\t`, `\n`, `\r`, `\b`, `\f`, `\v`, octal and hex bytes.
+fn unescape_copy(field: &[u8]) -> Result<String, String> {
+    if !field.contains(&b'\\') {
+        return String::from_utf8(field.to_vec()).map_err(|error| error.to_string());
+    }
+    let mut bytes = Vec::with_capacity(field.len());
+    let mut index = 0;
+    while index < field.len() {
+        let byte = field[index];
+        index += 1;
+        if byte != b'\\' || index == field.len() {
+            bytes.push(byte);
+            continue;
+        }
+        let escaped = field[index];
+        index += 1;
+        match escaped {
+            b'b' => bytes.push(8),
+            b'f' => bytes.push(12),
+            b'n' => bytes.push(b'\n'),
+            b'r' => bytes.push(b'\r'),
+            b't' => bytes.push(b'\t'),
+            b'v' => bytes.push(11),
+            b'0'..=b'7' => {
+                let mut value = u32::from(escaped - b'0');
+                for _ in 0..2 {
+                    match field.get(index) {
+                        Some(digit @ b'0'..=b'7') => {
+                            value = value * 8 + u32::from(digit - b'0');
+                            index += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                bytes.push(value as u8);
+            }
+            b'x' if field.get(index).is_some_and(u8::is_ascii_hexdigit) => {
+                let digits = field[index..]
+                    .iter()
+                    .take(2)
+                    .take_while(|digit| digit.is_ascii_hexdigit())
+                    .count();
+                let text = std::str::from_utf8(&field[index..index + digits]).unwrap_or("0");
+                bytes.push(u8::from_str_radix(text, 16).unwrap_or(0));
+                index += digits;
+            }
+            other => bytes.push(other),
+        }
+    }
+    String::from_utf8(bytes).map_err(|error| error.to_string())
+}
+
 /// One row in COPY's text format: tab-separated, `\N` for NULL, backslash escapes.
 fn copy_text_line(buffer: &mut Vec<u8>, row: &[Stored]) {
     use std::io::Write as _;
@@ -1482,6 +1564,34 @@ mod tests {
                 "{declared} from {from:?} to {to:?}"
             );
         }
+    }
+
+    #[test]
+    fn copy_text_reads_back_what_it_writes() {
+        let row = vec![
+            Stored::Null,
+            Stored::Text(String::new()),
+            Stored::Text("a\tb\\c\nd\re".to_string()),
+            Stored::Integer(-9_223_372_036_854_775_808),
+            Stored::Boolean(true),
+            Stored::Blob(vec![0, 255]),
+        ];
+        let mut line = Vec::new();
+        copy_text_line(&mut line, &row);
+        line.pop();
+        let kinds = [
+            PgKind::Text,
+            PgKind::Text,
+            PgKind::Text,
+            PgKind::Integer,
+            PgKind::Boolean,
+            PgKind::Blob,
+        ];
+        let mut values = Vec::new();
+        read_copy_line(&line, &kinds, &mut values).expect("a row");
+        assert_eq!(values, row);
+        assert_eq!(unescape_copy(b"\\101\\x42\\\\").expect("text"), "AB\\");
+        assert!(read_copy_line(b"1\t2", &kinds[..1], &mut Vec::new()).is_err());
     }
 
     #[test]
