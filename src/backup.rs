@@ -5,7 +5,7 @@
 //! transaction) is in `db`.
 
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -318,8 +318,10 @@ impl Store {
         }
         let mut content = Sha256::new();
         let mut rows = 0u64;
-        for line in RowFile::open(&path, table.shape.columns.len())?.lines_with_bytes() {
-            let bytes = line?;
+        let width = table.shape.columns.len();
+        for line in RowFile::open(&path, width)?.lines_with_bytes() {
+            let (number, bytes) = line?;
+            decode_row(&bytes, width).map_err(|reason| format!("line {number}: {reason}"))?;
             content.update(&bytes);
             rows += 1;
         }
@@ -369,26 +371,6 @@ impl Store {
         file.write_all(&line)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", path.display()))
-    }
-
-    /// The restore history, oldest first.
-    pub fn restores(&self) -> anyhow::Result<Vec<RestoreRecord>> {
-        let path = self.dir.join(RESTORES);
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(error) => {
-                return Err(error).with_context(|| format!("cannot read {}", path.display()));
-            }
-        };
-        text.lines()
-            .filter(|line| !line.trim().is_empty())
-            .enumerate()
-            .map(|(index, line)| {
-                serde_json::from_str(line)
-                    .with_context(|| format!("{}: line {} is not valid", path.display(), index + 1))
-            })
-            .collect()
     }
 }
 
@@ -618,8 +600,8 @@ impl RowFile {
         })
     }
 
-    /// Each line's bytes (with its line end), checked to be a row of the right width.
-    fn lines_with_bytes(self) -> impl Iterator<Item = Result<Vec<u8>, String>> {
+    /// Each line's number and bytes (with its line end), not yet decoded.
+    fn lines_with_bytes(self) -> impl Iterator<Item = Result<(usize, Vec<u8>), String>> {
         let mut file = self;
         std::iter::from_fn(move || {
             let mut bytes = Vec::new();
@@ -630,11 +612,7 @@ impl RowFile {
                     "line {}: cut short: the file is truncated",
                     file.line
                 ))),
-                Ok(_) => Some(
-                    decode_row(&bytes, file.width)
-                        .map(|_| bytes)
-                        .map_err(|reason| format!("line {}: {reason}", file.line)),
-                ),
+                Ok(_) => Some(Ok((file.line, bytes))),
                 Err(error) => Some(Err(format!(
                     "line {}: cannot decompress: {error} (the file is damaged or truncated)",
                     file.line
@@ -652,12 +630,12 @@ impl RowFile {
         let mut count = 0u64;
         let mut lines = self.lines_with_bytes();
         std::iter::from_fn(move || match lines.next() {
-            Some(line) => Some(line.and_then(|bytes| {
+            Some(line) => Some(line.and_then(|(number, bytes)| {
                 if let Some(content) = content.as_mut() {
                     content.update(&bytes);
                 }
                 count += 1;
-                decode_row(&bytes, width)
+                decode_row(&bytes, width).map_err(|reason| format!("line {number}: {reason}"))
             })),
             None => {
                 let digest = hex(&content.take()?.finalize());
@@ -1239,14 +1217,6 @@ pub fn prune(
         }
     }
     Ok(pruned)
-}
-
-/// Reads the bytes of a whole file, for tests and tools that compare backups.
-pub fn read_rows_file(path: &Path) -> io::Result<Vec<u8>> {
-    let mut decoder = zstd::stream::read::Decoder::new(File::open(path)?)?;
-    let mut bytes = Vec::new();
-    decoder.read_to_end(&mut bytes)?;
-    Ok(bytes)
 }
 
 #[cfg(test)]

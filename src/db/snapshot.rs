@@ -39,6 +39,25 @@ pub struct TableShape {
     pub sequences: Vec<SequenceState>,
 }
 
+impl TableShape {
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .map(|column| column.name.clone())
+            .collect()
+    }
+
+    /// `"a", "b"`: the columns as SQL lists them.
+    fn quoted_columns(&self) -> String {
+        let quoted: Vec<String> = self
+            .columns
+            .iter()
+            .map(|column| quote(&column.name))
+            .collect();
+        quoted.join(", ")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnShape {
     pub name: String,
@@ -345,12 +364,7 @@ impl Database {
                         self.location
                     ),
                 })?;
-            let columns: Vec<String> = shape
-                .columns
-                .iter()
-                .map(|column| column.name.clone())
-                .collect();
-            self.dump(&shape, &columns, sink).await?;
+            self.dump(&shape, &shape.column_names(), sink).await?;
             shapes.push(shape);
         }
         Ok(shapes)
@@ -564,9 +578,7 @@ impl Database {
         }
         // ...then rows that are not in the backup go, children before parents...
         for (index, staging) in staged.iter().rev() {
-            restored[*index].deleted = self
-                .delete_missing(shapes[*index], staging, dialect)
-                .await?;
+            restored[*index].deleted = self.delete_missing(shapes[*index], staging).await?;
         }
         // ...and the others are updated where they differ and inserted where missing.
         for (index, staging) in &staged {
@@ -586,11 +598,7 @@ impl Database {
             self.advance_sequences(shape).await?;
         }
         for shape in &shapes {
-            let columns: Vec<String> = shape
-                .columns
-                .iter()
-                .map(|column| column.name.clone())
-                .collect();
+            let columns = shape.column_names();
             // Read as the table is now (its types), the backed-up columns only.
             let current = self
                 .table_shape(&shape.name)
@@ -696,12 +704,7 @@ impl Database {
         rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + '_>,
     ) -> Result<u64, DbError> {
         let table = shape.name.as_str();
-        let columns: Vec<String> = shape
-            .columns
-            .iter()
-            .map(|column| quote(&column.name))
-            .collect();
-        let column_list = columns.join(", ");
+        let column_list = shape.quoted_columns();
         let create = match self.dialect() {
             // The target's column affinities: values are converted as an INSERT into the
             // table would convert them, and the key index serves comparisons with it.
@@ -753,29 +756,30 @@ impl Database {
             table: table.to_string(),
             reason,
         };
-        let columns: Vec<String> = shape
-            .columns
-            .iter()
-            .map(|column| quote(&column.name))
-            .collect();
-        let column_list = columns.join(", ");
+        let column_list = shape.quoted_columns();
+        // Every row has one value a column, whichever engine takes it.
+        let expected = shape.columns.len();
+        let rows = rows.map(move |row| {
+            row.and_then(|row| {
+                if row.len() == expected {
+                    Ok(row)
+                } else {
+                    Err(format!(
+                        "a row of the backup has {} values for {expected} columns",
+                        row.len()
+                    ))
+                }
+            })
+        });
         match &mut self.connection {
             Backend::Sqlite(connection) => {
-                let width = columns.len().max(1);
+                let width = expected.max(1);
                 let per_statement = (Dialect::Sqlite.max_parameters() / width).clamp(1, 500);
                 let mut batch: Vec<Vec<Stored>> = Vec::with_capacity(per_statement);
                 let mut rows = rows.peekable();
                 let mut loaded = 0;
                 while let Some(row) = rows.next() {
-                    let row = row.map_err(aborted)?;
-                    if row.len() != shape.columns.len() {
-                        return Err(aborted(format!(
-                            "a row of the backup has {} values for {} columns",
-                            row.len(),
-                            shape.columns.len()
-                        )));
-                    }
-                    batch.push(row);
+                    batch.push(row.map_err(aborted)?);
                     if batch.len() == per_statement || rows.peek().is_none() {
                         insert_sqlite(connection, into, &column_list, width, &batch)
                             .await
@@ -787,22 +791,17 @@ impl Database {
                 Ok(loaded)
             }
             Backend::Postgres(connection) => {
-                copy_postgres(connection, shape, into, &column_list, rows).await
+                copy_postgres(connection, table, into, &column_list, Box::new(rows)).await
             }
         }
     }
 
     /// Deletes the rows whose key the staging table does not have (every row, for a table
     /// without a key whose content differs). Gives how many.
-    async fn delete_missing(
-        &mut self,
-        shape: &TableShape,
-        staging: &str,
-        dialect: Dialect,
-    ) -> Result<u64, DbError> {
+    async fn delete_missing(&mut self, shape: &TableShape, staging: &str) -> Result<u64, DbError> {
         let table = quote(&shape.name);
         if shape.primary_key.is_empty() {
-            if self.same_rows(shape, staging, dialect).await? {
+            if self.same_rows(shape, staging).await? {
                 return Ok(0);
             }
             return self
@@ -821,19 +820,8 @@ impl Database {
     }
 
     /// True when a table without a key holds exactly the staged rows (as multisets).
-    async fn same_rows(
-        &mut self,
-        shape: &TableShape,
-        staging: &str,
-        dialect: Dialect,
-    ) -> Result<bool, DbError> {
-        let columns: Vec<String> = shape
-            .columns
-            .iter()
-            .map(|column| quote(&column.name))
-            .collect();
-        let list = columns.join(", ");
-        let _ = dialect;
+    async fn same_rows(&mut self, shape: &TableShape, staging: &str) -> Result<bool, DbError> {
+        let list = shape.quoted_columns();
         let table = quote(&shape.name);
         let staging = quote(staging);
         // Rows with how often each occurs, compared both ways: equal as multisets.
@@ -1344,12 +1332,11 @@ async fn insert_sqlite(
 /// COPY into a PostgreSQL table, in COPY's text format. Gives how many rows.
 async fn copy_postgres(
     connection: &mut PgConnection,
-    shape: &TableShape,
+    table: &str,
     into: &str,
     column_list: &str,
     rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + '_>,
 ) -> Result<u64, DbError> {
-    let table = shape.name.as_str();
     let fail = |error: sqlx::Error| super::query_error(table, error);
     let aborted = |reason: String| DbError::Query {
         table: table.to_string(),
@@ -1368,15 +1355,6 @@ async fn copy_postgres(
                 return Err(aborted(reason));
             }
         };
-        if row.len() != shape.columns.len() {
-            let reason = format!(
-                "a row of the backup has {} values for {} columns",
-                row.len(),
-                shape.columns.len()
-            );
-            let _ = copy.abort(reason.clone()).await;
-            return Err(aborted(reason));
-        }
         copy_text_line(&mut buffer, &row);
         if buffer.len() >= 1 << 20 {
             copy.send(std::mem::take(&mut buffer)).await.map_err(fail)?;

@@ -839,6 +839,22 @@ fn import(workspace: &Workspace, target: &Target, file: &str, extra: &[&str]) ->
     workspace.run(&args)
 }
 
+/// `intake undo IMPORT_ID --yes` against the target, with the workspace's backups.
+fn undo(workspace: &Workspace, target: &Target, import_id: &str, extra: &[&str]) -> Run {
+    let url = target.url();
+    let mut args = vec![
+        "undo",
+        import_id,
+        "--db",
+        &url,
+        "--yes",
+        "--backup-dir",
+        "backups",
+    ];
+    args.extend_from_slice(extra);
+    workspace.run(&args)
+}
+
 const PRODUCTS: &str = "SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), unit FROM products ORDER BY sku";
 
 /// A second file for the products: WID-001 changed, WID-002 as it was, one new product.
@@ -885,17 +901,7 @@ fn an_import_is_backed_up_first_and_undo_takes_it_back() {
         assert_eq!(history[0]["id"], import_id.as_str(), "{name}");
         assert_eq!(history[0]["backup_id"], backup_id.as_str(), "{name}");
 
-        let run = workspace.run(&[
-            "undo",
-            &import_id,
-            "--db",
-            &target.url(),
-            "--yes",
-            "--backup-dir",
-            "backups",
-            "--format",
-            "json",
-        ]);
+        let run = undo(&workspace, &target, &import_id, &["--format", "json"]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         let undone = run.json();
         assert_eq!(
@@ -919,15 +925,7 @@ fn an_import_is_backed_up_first_and_undo_takes_it_back() {
             "{name}: {history}"
         );
         // Once only.
-        let run = workspace.run(&[
-            "undo",
-            &import_id,
-            "--db",
-            &target.url(),
-            "--yes",
-            "--backup-dir",
-            "backups",
-        ]);
+        let run = undo(&workspace, &target, &import_id, &[]);
         assert_eq!(run.code, 1, "{name}: {}", run.stderr);
         assert!(run.stderr.contains("already"), "{name}: {}", run.stderr);
 
@@ -941,17 +939,7 @@ fn an_import_is_backed_up_first_and_undo_takes_it_back() {
             .expect("an import id")
             .to_string();
         target.query("UPDATE products SET name = 'edited by hand' WHERE sku = 'NEW-001'");
-        let run = workspace.run(&[
-            "undo",
-            &import_id,
-            "--db",
-            &target.url(),
-            "--yes",
-            "--backup-dir",
-            "backups",
-            "--format",
-            "json",
-        ]);
+        let run = undo(&workspace, &target, &import_id, &["--format", "json"]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         let undone = run.json();
         assert_eq!(
@@ -997,18 +985,12 @@ fn undo_with_force_takes_back_rows_changed_since() {
             .expect("an import id")
             .to_string();
         target.query("UPDATE products SET quantity = 7 WHERE sku IN ('WID-001', 'NEW-001')");
-        let run = workspace.run(&[
-            "undo",
+        let run = undo(
+            &workspace,
+            &target,
             &import_id,
-            "--db",
-            &target.url(),
-            "--yes",
-            "--force",
-            "--backup-dir",
-            "backups",
-            "--format",
-            "json",
-        ]);
+            &["--force", "--format", "json"],
+        );
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         assert_eq!(run.json()["conflicts"], serde_json::json!([]), "{name}");
         assert_eq!(target.query(PRODUCTS), seeded, "{name}");
