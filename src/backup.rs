@@ -1301,13 +1301,9 @@ impl Store {
             .join(format!("{import_id}.jsonl.zst")))
     }
 
-    /// Writes an import's journal whole (through a temporary file and a rename).
-    /// `write_entries` writes one JSON line per row written, as [`JournalEntry`] reads them.
-    pub fn write_journal(
-        &self,
-        header: &JournalHeader,
-        write_entries: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-    ) -> anyhow::Result<PathBuf> {
+    /// Starts an import's journal: a temporary file that [`JournalWriter::finish`] puts in
+    /// place, and that is removed when the writer is dropped unfinished.
+    pub fn journal_writer(&self, header: &JournalHeader) -> anyhow::Result<JournalWriter> {
         let path = self.journal_path(&header.import_id)?;
         let folder = self.dir.join("imports");
         create_private_dir(&folder)
@@ -1319,21 +1315,18 @@ impl Store {
             .truncate(true)
             .open(&temporary)
             .with_context(fail)?;
-        // zstd's fastest level: a journal is written before every commit, read only by undo.
-        let mut encoder =
+        // zstd's fastest level: a journal is written with every commit, read only by undo.
+        let encoder =
             zstd::stream::write::Encoder::new(io::BufWriter::new(file), 1).with_context(fail)?;
+        let mut writer = JournalWriter {
+            encoder: Some(encoder),
+            temporary,
+            path,
+        };
         let mut line = serde_json::to_vec(header)?;
         line.push(b'\n');
-        encoder.write_all(&line).with_context(fail)?;
-        write_entries(&mut encoder).with_context(fail)?;
-        let writer = encoder.finish().with_context(fail)?;
-        let file = writer
-            .into_inner()
-            .map_err(|error| error.into_error())
-            .with_context(fail)?;
-        file.sync_all().with_context(fail)?;
-        fs::rename(&temporary, &path).with_context(fail)?;
-        Ok(path)
+        writer.write(&line)?;
+        Ok(writer)
     }
 
     /// Reads an import's journal back.
@@ -1377,10 +1370,60 @@ impl Store {
         Ok((header, entries))
     }
 
+    /// Removes a backup taken for an import that wrote nothing after all.
+    pub fn discard(&self, id: &str) {
+        if check_id(id).is_ok() {
+            let _ = fs::remove_dir_all(self.path(id));
+        }
+    }
+
     /// Removes the journal of an import that did not commit.
     pub fn remove_journal(&self, import_id: &str) {
         if let Ok(path) = self.journal_path(import_id) {
             let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// An import's journal being written (see [`Store::journal_writer`]).
+pub struct JournalWriter {
+    encoder: Option<zstd::stream::write::Encoder<'static, io::BufWriter<File>>>,
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl JournalWriter {
+    /// Appends lines (each a [`JournalEntry`] as JSON, ending in a newline).
+    pub fn write(&mut self, lines: &[u8]) -> anyhow::Result<()> {
+        let fail = || format!("cannot write {}", self.temporary.display());
+        self.encoder
+            .as_mut()
+            .context("the journal is closed")
+            .with_context(fail)?
+            .write_all(lines)
+            .with_context(fail)
+    }
+
+    /// Completes the journal, on disk, and puts it in place.
+    pub fn finish(mut self) -> anyhow::Result<PathBuf> {
+        let fail = || format!("cannot write {}", self.temporary.display());
+        let encoder = self.encoder.take().context("the journal is closed")?;
+        let writer = encoder.finish().with_context(fail)?;
+        let file = writer
+            .into_inner()
+            .map_err(|error| error.into_error())
+            .with_context(fail)?;
+        file.sync_all().with_context(fail)?;
+        fs::rename(&self.temporary, &self.path).with_context(fail)?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for JournalWriter {
+    /// An unfinished journal is of an import that did not commit: nothing to keep.
+    fn drop(&mut self) {
+        if self.encoder.take().is_some() {
+            let _ = fs::remove_file(&self.temporary);
         }
     }
 }

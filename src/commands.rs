@@ -616,10 +616,22 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     })
 }
 
-async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
+/// What every import needs before it reads a row: the file mapped to the schema, the database
+/// (`None`: a SQLite file that does not exist yet), the table's columns when it exists (checked
+/// against the schema first), and the sets that references are checked against.
+struct ImportSetup {
+    prepared: Prepared,
+    schema: Schema,
+    /// Per schema field, whether a column feeds it.
+    mapped: Vec<bool>,
+    database: Option<db::Database>,
+    existing_columns: Option<Vec<String>>,
+    references: Vec<(usize, Arc<HashSet<String>>)>,
+}
+
+async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> {
     let map_settings = &settings.validate.map;
-    let output = map_settings.output;
-    let mut prepared = prepare(map_settings).await?;
+    let prepared = prepare(map_settings).await?;
     require_mapped(&prepared)?;
     let schema = prepared.schema.clone();
     if schema.key.is_empty() {
@@ -634,8 +646,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             mapped[field] = true;
         }
     }
-
-    let mut database = db::connect(&settings.validate.map.database, false).await?;
+    let mut database = db::connect(&map_settings.database, false).await?;
     // An existing table must take the schema's fields: checked before any row is read.
     let existing = match database.as_mut() {
         Some(database) => database.describe_table(&schema.table).await?,
@@ -651,39 +662,85 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             .map(|column| column.name.clone())
             .collect()
     });
-
     let references = reference_sets(&schema, &settings.validate, database.as_mut()).await?;
-    let mut planner = Planner::new(&schema, &mapped, settings.mode, existing_columns.as_deref());
-    let mut checked = Checked::new(&settings.validate, &prepared.table.headers)?;
-    let records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
-    {
-        let mut validator = validator(&prepared, &references);
-        let mut batch = Vec::with_capacity(settings.batch_size);
-        let progress = report::Progress::rows("read and compared with the table");
-        let mut batches = CheckedBatches::new(records, &mut validator);
-        while let Some(checked_batch) = batches.next_batch()? {
-            for record in checked_batch {
-                if let Some(row) = checked.add(record)? {
-                    batch.push(row);
+    Ok(ImportSetup {
+        prepared,
+        schema,
+        mapped,
+        database,
+        existing_columns,
+        references,
+    })
+}
+
+/// The file's rows through stage 2, handed on in runs of valid typed rows to be compared with
+/// the table (at least 5,000 keys a query).
+struct Planning<'v> {
+    batches: CheckedBatches<'v>,
+    checked: Checked,
+    pending: Vec<TypedRow>,
+    size: usize,
+    ended: bool,
+    progress: Option<report::Progress>,
+}
+
+impl<'v> Planning<'v> {
+    fn new(
+        setup: &mut ImportSetup,
+        settings: &ImportSettings,
+        validator: &'v mut Validator,
+    ) -> anyhow::Result<Planning<'v>> {
+        let checked = Checked::new(&settings.validate, &setup.prepared.table.headers)?;
+        let records = std::mem::replace(
+            &mut setup.prepared.table.records,
+            Box::new(std::iter::empty()),
+        );
+        Ok(Planning {
+            batches: CheckedBatches::new(records, validator),
+            checked,
+            pending: Vec::new(),
+            size: settings.batch_size.max(5_000),
+            ended: false,
+            progress: Some(report::Progress::rows("read and compared with the table")),
+        })
+    }
+
+    /// The next run of valid rows in file order (the last may be empty); `None` after it.
+    fn next_rows(&mut self) -> anyhow::Result<Option<Vec<TypedRow>>> {
+        while self.pending.len() < self.size {
+            if self.ended {
+                return Ok(None);
+            }
+            let Some(batch) = self.batches.next_batch()? else {
+                self.ended = true;
+                if let Some(progress) = self.progress.take() {
+                    progress.finish();
                 }
-                // Rows are compared with the table in batches of at least 5,000 keys: one query
-                // each.
-                if batch.len() >= settings.batch_size.max(5_000) {
-                    planner
-                        .add_batch(database.as_mut(), std::mem::take(&mut batch))
-                        .await?;
+                return Ok(Some(std::mem::take(&mut self.pending)));
+            };
+            for record in batch {
+                if let Some(row) = self.checked.add(record)? {
+                    self.pending.push(row);
                 }
             }
-            progress.set(checked.rows);
+            if let Some(progress) = &self.progress {
+                progress.set(self.checked.rows);
+            }
         }
-        planner.add_batch(database.as_mut(), batch).await?;
-        progress.finish();
+        Ok(Some(self.pending.split_off(0)))
     }
-    let mut plan = planner.plan;
-    plan.rejected = checked.rejected;
-    let valid_rows = checked.rows - checked.rejected;
+}
 
-    let mut document = stage_one_document(&prepared);
+/// The document of an import once every row is planned: stage 2's findings, the plan's counts,
+/// its id and preview.
+fn plan_document(
+    settings: &ImportSettings,
+    prepared: &Prepared,
+    checked: Checked,
+    plan: &Plan,
+    preview: Vec<PreviewRow>,
+) -> anyhow::Result<Document> {
+    let mut document = stage_one_document(prepared);
     checked.finish(&mut document)?;
     document.database = Some(settings.validate.map.database.to_string());
     document.create_table = Some(plan.create_table);
@@ -694,17 +751,68 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         rejected: plan.rejected,
         skipped: plan.skipped,
     });
-    document.preview = Some(preview(&plan, settings.preview));
-    let plan_id = plan.id();
-    document.plan_id = Some(plan_id.clone());
-    if let Some(path) = &settings.diff {
-        report::write_diff(path, &diff_lines(&plan, schema.key.len()))?;
-        document.written.push(path.display().to_string());
-    }
+    document.preview = Some(preview);
+    document.plan_id = Some(plan.id());
     document.dry_run = Some(!settings.commit);
     document.committed = Some(false);
     document.backup = Some(None);
     document.import_id = Some(None);
+    Ok(document)
+}
+
+/// Why a planned commit must not be written, if it must not: rows with errors (without
+/// `--skip-invalid`), or a plan other than the one the user confirmed with `--plan`.
+fn refusal(settings: &ImportSettings, plan: &Plan, plan_id: &str) -> Option<Refused> {
+    if plan.rejected > 0 && !settings.skip_invalid {
+        let valid = plan.insert + plan.update + plan.unchanged + plan.skipped;
+        return Some(Refused(format!(
+            "{} rows have errors: fix them and import again, or pass --skip-invalid to load only the {valid} valid rows; nothing was written",
+            plan.rejected
+        )));
+    }
+    match &settings.plan {
+        Some(expected) if expected != plan_id => Some(Refused(format!(
+            "the plan changed since the dry run: it was {expected}, it is now {plan_id} (inserts, updates and unchanged rows, then a digest of every row): the table or the file changed; nothing was written; run the dry run again and read its plan"
+        ))),
+        _ => None,
+    }
+}
+
+async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
+    // Confirmed up front, a commit need not hold its plan to show it first: it streams.
+    // The database refused a row when a streamed commit gives `None`: everything was rolled
+    // back, and the import runs again holding its whole plan, which names the row.
+    if settings.commit
+        && settings.confirmed
+        && settings.diff.is_none()
+        && let Some(exit) = import_streaming(settings).await?
+    {
+        return Ok(exit);
+    }
+    let output = settings.validate.map.output;
+    let mut setup = import_setup(settings).await?;
+    let schema = setup.schema.clone();
+    let mut planner = Planner::new(
+        &schema,
+        &setup.mapped,
+        settings.mode,
+        setup.existing_columns.as_deref(),
+    );
+    let mut validator = validator(&setup.prepared, &setup.references);
+    let mut planning = Planning::new(&mut setup, settings, &mut validator)?;
+    while let Some(rows) = planning.next_rows()? {
+        planner.add_batch(setup.database.as_mut(), rows).await?;
+    }
+    let Planning { checked, .. } = planning;
+    let mut plan = planner.finish();
+    plan.rejected = checked.rejected;
+    let preview = preview(&plan.columns, &plan.writes, settings.preview);
+    let mut document = plan_document(settings, &setup.prepared, checked, &plan, preview)?;
+    let plan_id = plan.id();
+    if let Some(path) = &settings.diff {
+        report::write_diff(path, &diff_lines(&plan, schema.key.len()))?;
+        document.written.push(path.display().to_string());
+    }
 
     if !settings.commit {
         report::print(&document, output)?;
@@ -714,22 +822,9 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
             Exit::Success
         });
     }
-    if plan.rejected > 0 && !settings.skip_invalid {
+    if let Some(refused) = refusal(settings, &plan, &plan_id) {
         report::print(&document, output)?;
-        return Err(Refused(format!(
-            "{} rows have errors: fix them and import again, or pass --skip-invalid to load only the {} valid rows; nothing was written",
-            plan.rejected, valid_rows
-        ))
-        .into());
-    }
-    if let Some(expected) = &settings.plan
-        && *expected != plan_id
-    {
-        report::print(&document, output)?;
-        return Err(Refused(format!(
-            "the plan changed since the dry run: it was {expected}, it is now {plan_id} (inserts, updates and unchanged rows, then a digest of every row): the table or the file changed; nothing was written; run the dry run again and read its plan"
-        ))
-        .into());
+        return Err(refused.into());
     }
     if plan.writes.is_empty() {
         document.committed = Some(true);
@@ -744,8 +839,8 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     if !settings.confirmed {
         confirm(settings, &schema, &plan)?;
     }
-    let created_file = database.is_none();
-    let mut database = match database {
+    let created_file = setup.database.is_none();
+    let mut database = match setup.database {
         Some(database) => database,
         None => db::connect(&settings.validate.map.database, true)
             .await?
@@ -756,28 +851,26 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     let backup_id = if settings.no_backup || plan.create_table {
         None
     } else {
-        let progress = report::Progress::step(&format!("backing up table {}", schema.table));
-        let manifest = backup::create(
-            &mut database,
-            &store,
-            &backup::Selection::Tables(vec![schema.table.clone()]),
-            &format!("before import into {}", schema.table),
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "cannot back up table {} before the import, so nothing was written (--no-backup goes on without one)",
-                schema.table
-            )
-        })?;
-        progress.finish();
-        Some(manifest.id)
+        Some(backup_before_import(&mut database, &store, &schema).await?)
     };
     document.backup = Some(backup_id.clone());
-    let mut history = history_entry(settings, &schema, &plan)?;
+    let mut history = history_entry(settings, &schema)?;
+    set_counts(&mut history, &plan);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
-    write_journal(&store, &schema, &plan, &import_id, backup_id)?;
+    let mut journal = store.journal_writer(&journal_header(
+        &schema,
+        &plan.columns,
+        &import_id,
+        backup_id,
+    ))?;
+    let mut lines = Vec::new();
+    journal_lines(&mut lines, &plan.columns, &plan.writes);
+    journal.write(&lines)?;
+    journal
+        .finish()
+        .context("cannot keep the import's journal, so nothing was written")?;
+    drop(lines);
     let progress = report::Progress::step(&format!(
         "writing {} rows in one transaction",
         plan.writes.len()
@@ -794,9 +887,8 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     if let Err(error) = committed {
         store.remove_journal(&import_id);
         drop(database);
-        if created_file && let db::Location::Sqlite(path) = &settings.validate.map.database {
-            // The file was made for this import and holds nothing: leave no trace.
-            std::fs::remove_file(path).ok();
+        if created_file {
+            remove_created_file(settings);
         }
         return Err(Refused(format!(
             "the import failed and nothing was written: {error}"
@@ -804,23 +896,305 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         .into());
     }
     document.committed = Some(true);
-    document.import_id = Some(Some(import_id.clone()));
-    match output {
-        Output::Json => report::print(&document, output)?,
+    document.import_id = Some(Some(import_id));
+    print_committed(settings, &document, &schema, &plan)?;
+    Ok(Exit::Success)
+}
+
+/// `import --commit --yes`: each run of rows is planned inside the commit's transaction (under
+/// its lock, so the plan is exact by construction) and written at once, its journal lines with
+/// it; memory holds a run at a time, and the database writes while the file is still read. On
+/// PostgreSQL, a table the import creates takes every row through one `COPY`. Rows with errors
+/// (without `--skip-invalid`), a plan other than `--plan`'s, or nothing to write: the
+/// transaction is rolled back, as if nothing had started. `None` when the database refused a
+/// row: rolled back too, for the caller to name the row.
+async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Exit>> {
+    let output = settings.validate.map.output;
+    let mut setup = import_setup(settings).await?;
+    let schema = setup.schema.clone();
+    let created_file = setup.database.is_none();
+    let mut database = match setup.database.take() {
+        Some(database) => database,
+        None => db::connect(&settings.validate.map.database, true)
+            .await?
+            .context("the database could not be created")?,
+    };
+    let table_exists = setup.existing_columns.is_some();
+    let store = backup::Store::new(&settings.backup_dir);
+    // The table as it was, before anything is written; discarded when nothing is.
+    let backup_id = if settings.no_backup || !table_exists {
+        None
+    } else {
+        Some(backup_before_import(&mut database, &store, &schema).await?)
+    };
+    let discard = |backup_id: &Option<String>| {
+        if let Some(id) = backup_id {
+            store.discard(id);
+        }
+    };
+    let mut history = history_entry(settings, &schema)?;
+    history.backup_id = backup_id.clone();
+    let import_id = history.id.clone();
+    let streamed = stream_rows(
+        settings,
+        &mut setup,
+        &mut database,
+        &store,
+        &import_id,
+        backup_id.clone(),
+    )
+    .await;
+    let (mut document, plan, journal) = match streamed {
+        Ok(Streamed::Planned(planned)) => *planned,
+        Ok(Streamed::Refused) => {
+            database.rollback_load().await;
+            drop(database);
+            discard(&backup_id);
+            if created_file {
+                remove_created_file(settings);
+            }
+            return Ok(None);
+        }
+        Err(error) => {
+            database.rollback_load().await;
+            drop(database);
+            discard(&backup_id);
+            if created_file {
+                remove_created_file(settings);
+            }
+            return Err(error);
+        }
+    };
+    let plan_id = plan.id();
+    let refused = refusal(settings, &plan, &plan_id);
+    if refused.is_some() || plan.insert + plan.update == 0 {
+        // Rolled back: not a row, not the table it would have created, not the history.
+        database.rollback_load().await;
+        drop(database);
+        drop(journal);
+        discard(&backup_id);
+        if created_file {
+            remove_created_file(settings);
+        }
+        document.committed = Some(refused.is_none());
+        report::print(&document, output)?;
+        return match refused {
+            Some(refused) => Err(refused.into()),
+            None => Ok(Some(Exit::Success)),
+        };
+    }
+    set_counts(&mut history, &plan);
+    let mut finished = database.record_history(&schema.table, &history).await;
+    if finished.is_ok() {
+        // The journal is in place before the commit: a committed import can always be undone.
+        if let Err(error) = journal.finish() {
+            database.rollback_load().await;
+            discard(&backup_id);
+            return Err(error.context("cannot keep the import's journal, so nothing was written"));
+        }
+        finished = database.commit_load(&schema.table).await;
+    }
+    if let Err(error) = finished {
+        database.rollback_load().await;
+        store.remove_journal(&import_id);
+        drop(database);
+        discard(&backup_id);
+        if created_file {
+            remove_created_file(settings);
+        }
+        return Err(Refused(format!(
+            "the import failed and nothing was written: {error}"
+        ))
+        .into());
+    }
+    document.backup = Some(backup_id);
+    document.committed = Some(true);
+    document.import_id = Some(Some(import_id));
+    if output == Output::Table {
+        document.committed = None;
+    }
+    print_committed(settings, &document, &schema, &plan)?;
+    Ok(Some(Exit::Success))
+}
+
+/// How the rows of a streamed commit ended: all planned and written, the transaction still open
+/// (the document, the plan without its rows, and the journal); or refused by the database.
+enum Streamed {
+    Planned(Box<(Document, Plan, backup::JournalWriter)>),
+    Refused,
+}
+
+/// Where a streamed commit's rows go: one `COPY` for all of them (PostgreSQL, into a table this
+/// transaction creates), or a write per run of rows.
+enum Sink<'d> {
+    Copy(db::InsertStream<'d>),
+    Batches(&'d mut db::Database, db::Loading),
+}
+
+/// Reads, checks, plans and writes every row of a streamed commit inside its open transaction.
+async fn stream_rows(
+    settings: &ImportSettings,
+    setup: &mut ImportSetup,
+    database: &mut db::Database,
+    store: &backup::Store,
+    import_id: &str,
+    backup_id: Option<String>,
+) -> anyhow::Result<Streamed> {
+    let schema = setup.schema.clone();
+    let mut planner = Planner::new(
+        &schema,
+        &setup.mapped,
+        settings.mode,
+        setup.existing_columns.as_deref(),
+    );
+    let columns = planner.plan.columns.clone();
+    let types = load::column_types(&schema, &columns);
+    let load = db::Load {
+        table: &schema.table,
+        create_sql: planner
+            .plan
+            .create_table
+            .then(|| db::create_table_sql(&schema, database.dialect())),
+        columns: &columns,
+        types: &types,
+        key: &schema.key,
+        batch_size: settings.batch_size,
+    };
+    let mut journal =
+        store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?;
+    let loading = database.begin_load(&load).await?;
+    let mut sink = if load.create_sql.is_some()
+        && let Some(copy) = database.insert_stream(&load).await?
+    {
+        Sink::Copy(copy)
+    } else {
+        Sink::Batches(database, loading)
+    };
+    let mut validator = validator(&setup.prepared, &setup.references);
+    let mut planning = Planning::new(setup, settings, &mut validator)?;
+    let mut shown = Vec::new();
+    let mut lines = Vec::new();
+    let mut refused = None;
+    while let Some(rows) = planning.next_rows()? {
+        let lookup = match &mut sink {
+            Sink::Batches(database, _) => Some(&mut **database),
+            Sink::Copy(_) => None,
+        };
+        planner.add_batch(lookup, rows).await?;
+        let writes = planner.take_writes();
+        // A row with errors means nothing will be written: the rest is only checked.
+        if refused.is_some() || (planning.checked.rejected > 0 && !settings.skip_invalid) {
+            continue;
+        }
+        if shown.len() < settings.preview {
+            shown.extend(preview(&columns, &writes, settings.preview - shown.len()));
+        }
+        lines.clear();
+        journal_lines(&mut lines, &columns, &writes);
+        journal.write(&lines)?;
+        let (inserts, updates): (Vec<&[Value]>, Vec<&[Value]>) = {
+            let mut inserts = Vec::with_capacity(writes.len());
+            let mut updates = Vec::new();
+            for planned in &writes {
+                match planned.action {
+                    load::Action::Insert => inserts.push(planned.values.as_slice()),
+                    _ => updates.push(planned.values.as_slice()),
+                }
+            }
+            (inserts, updates)
+        };
+        let written = match &mut sink {
+            Sink::Copy(copy) => copy.send(&inserts).await,
+            Sink::Batches(database, loading) => {
+                database
+                    .load_batch(&load, loading, &inserts, &updates)
+                    .await
+            }
+        };
+        if let Err(error) = written {
+            refused = Some(error);
+        }
+    }
+    let Planning { checked, .. } = planning;
+    let ended = match sink {
+        Sink::Copy(copy) if refused.is_none() => copy.finish().await,
+        Sink::Copy(copy) => {
+            copy.abort().await;
+            Ok(())
+        }
+        Sink::Batches(database, loading) if refused.is_none() => {
+            database.finish_load(&load, loading).await
+        }
+        Sink::Batches(..) => Ok(()),
+    };
+    if let Some(error) = refused.or(ended.err()) {
+        return match error {
+            db::DbError::Query { .. } | db::DbError::UniqueViolation { .. } => {
+                Ok(Streamed::Refused)
+            }
+            other => Err(Refused(format!(
+                "the import failed and nothing was written: {other}"
+            ))
+            .into()),
+        };
+    }
+    let mut plan = planner.finish();
+    plan.rejected = checked.rejected;
+    let document = plan_document(settings, &setup.prepared, checked, &plan, shown)?;
+    Ok(Streamed::Planned(Box::new((document, plan, journal))))
+}
+
+/// Backs the import's table up before anything is written.
+async fn backup_before_import(
+    database: &mut db::Database,
+    store: &backup::Store,
+    schema: &Schema,
+) -> anyhow::Result<String> {
+    let progress = report::Progress::step(&format!("backing up table {}", schema.table));
+    let manifest = backup::create(
+        database,
+        store,
+        &backup::Selection::Tables(vec![schema.table.clone()]),
+        &format!("before import into {}", schema.table),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot back up table {} before the import, so nothing was written (--no-backup goes on without one)",
+            schema.table
+        )
+    })?;
+    progress.finish();
+    Ok(manifest.id)
+}
+
+/// A SQLite file made for an import that wrote nothing: no trace is left.
+fn remove_created_file(settings: &ImportSettings) {
+    if let db::Location::Sqlite(path) = &settings.validate.map.database {
+        std::fs::remove_file(path).ok();
+    }
+}
+
+/// The end of a committed import: the document as JSON, or a line on the terminal.
+fn print_committed(
+    settings: &ImportSettings,
+    document: &Document,
+    schema: &Schema,
+    plan: &Plan,
+) -> anyhow::Result<()> {
+    match settings.validate.map.output {
+        Output::Json => report::print(document, Output::Json)?,
         Output::Table => report::print_line(&format!(
             "Committed: {} inserted, {} updated in table {} of {}.",
             plan.insert, plan.update, schema.table, settings.validate.map.database
         ))?,
     }
-    Ok(Exit::Success)
+    Ok(())
 }
 
-/// What `intake_imports` records of this import: an id made of the time and the file's hash.
-fn history_entry(
-    settings: &ImportSettings,
-    schema: &Schema,
-    plan: &Plan,
-) -> anyhow::Result<db::HistoryEntry> {
+/// What `intake_imports` records of this import: an id made of the time and the file's hash;
+/// the counts are set once the plan is complete.
+fn history_entry(settings: &ImportSettings, schema: &Schema) -> anyhow::Result<db::HistoryEntry> {
     use sha2::Digest;
     let path = &settings.validate.map.input.file;
     let mut hasher = sha2::Sha256::new();
@@ -847,87 +1221,73 @@ fn history_entry(
             load::Mode::UpdateOnly => "update-only",
         }
         .to_string(),
-        inserted: plan.insert as i64,
-        updated: plan.update as i64,
-        unchanged: plan.unchanged as i64,
-        rejected: plan.rejected as i64,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
         outcome: "committed".to_string(),
         backup_id: None,
     })
 }
 
-/// Keeps what the import writes beside the backups, so that `intake undo` can take it back.
-fn write_journal(
-    store: &backup::Store,
+/// The counts of a complete plan, as `intake_imports` records them.
+fn set_counts(history: &mut db::HistoryEntry, plan: &Plan) {
+    history.inserted = plan.insert as i64;
+    history.updated = plan.update as i64;
+    history.unchanged = plan.unchanged as i64;
+    history.rejected = plan.rejected as i64;
+}
+
+/// The first line of an import's journal.
+fn journal_header(
     schema: &Schema,
-    plan: &Plan,
+    columns: &[String],
     import_id: &str,
     backup_id: Option<String>,
-) -> anyhow::Result<()> {
-    let types: Vec<schema::FieldType> = plan
-        .columns
-        .iter()
-        .map(|column| {
-            schema
-                .field_index(column)
-                .map_or(schema::FieldType::String, |index| {
-                    schema.fields[index].field_type
-                })
-        })
-        .collect();
-    let header = backup::JournalHeader {
+) -> backup::JournalHeader {
+    backup::JournalHeader {
         import_id: import_id.to_string(),
         table: schema.table.clone(),
-        columns: plan.columns.clone(),
-        types: types
+        columns: columns.to_vec(),
+        types: load::column_types(schema, columns)
             .iter()
             .map(|field_type| field_type.name().to_string())
             .collect(),
         key_width: schema.key.len(),
         backup: backup_id,
-    };
-    // Written straight from the plan's values, one JSON line a row, without a string per value.
-    let write_entries = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
-        let mut line = Vec::with_capacity(512);
-        let mut scratch = String::new();
-        for planned in &plan.writes {
-            line.clear();
-            let insert = planned.action == load::Action::Insert;
-            line.extend_from_slice(if insert {
-                b"{\"action\":\"insert\",\"row\":"
-            } else {
-                b"{\"action\":\"update\",\"row\":"
-            });
-            line.extend_from_slice(planned.row.to_string().as_bytes());
-            line.extend_from_slice(b",\"new\":");
-            journal_values(&mut line, &mut scratch, planned.values.iter());
-            line.extend_from_slice(b",\"old\":");
-            if insert {
-                line.extend_from_slice(b"[]");
-            } else {
-                // The row as it was: the new values, but for the changed columns.
-                let old = plan
-                    .columns
+    }
+}
+
+/// The journal's line for each row written (see `backup::JournalEntry`), straight from the
+/// plan's values, without a string per value.
+fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedRow]) {
+    let mut scratch = String::new();
+    for planned in writes {
+        let insert = planned.action == load::Action::Insert;
+        out.extend_from_slice(if insert {
+            b"{\"action\":\"insert\",\"row\":"
+        } else {
+            b"{\"action\":\"update\",\"row\":"
+        });
+        out.extend_from_slice(planned.row.to_string().as_bytes());
+        out.extend_from_slice(b",\"new\":");
+        journal_values(out, &mut scratch, planned.values.iter());
+        out.extend_from_slice(b",\"old\":");
+        if insert {
+            out.extend_from_slice(b"[]");
+        } else {
+            // The row as it was: the new values, but for the changed columns.
+            let old = columns.iter().zip(&planned.values).map(|(column, new)| {
+                planned
+                    .changed
                     .iter()
-                    .zip(&planned.values)
-                    .map(|(column, new)| {
-                        planned
-                            .changed
-                            .iter()
-                            .position(|changed| changed == column)
-                            .map_or(new, |index| &planned.old[index])
-                    });
-                journal_values(&mut line, &mut scratch, old);
-            }
-            line.extend_from_slice(b"}\n");
-            out.write_all(&line)?;
+                    .position(|changed| changed == column)
+                    .map_or(new, |index| &planned.old[index])
+            });
+            journal_values(out, &mut scratch, old);
         }
-        Ok(())
-    };
-    store
-        .write_journal(&header, write_entries)
-        .context("cannot keep the import's journal, so nothing was written")?;
-    Ok(())
+        out.extend_from_slice(b"}\n");
+    }
 }
 
 /// A JSON array of values as text (null for NULL), as the journal keeps them.
@@ -1198,15 +1558,14 @@ fn confirm(settings: &ImportSettings, schema: &Schema, plan: &Plan) -> anyhow::R
     )
 }
 
-fn preview(plan: &Plan, count: usize) -> Vec<PreviewRow> {
-    plan.writes
+fn preview(columns: &[String], writes: &[load::PlannedRow], count: usize) -> Vec<PreviewRow> {
+    writes
         .iter()
         .take(count)
         .map(|planned| PreviewRow {
             row: planned.row,
             action: planned.action,
-            values: plan
-                .columns
+            values: columns
                 .iter()
                 .cloned()
                 .zip(planned.values.iter().map(json_value))
@@ -1217,8 +1576,7 @@ fn preview(plan: &Plan, count: usize) -> Vec<PreviewRow> {
                 .iter()
                 .zip(&planned.old)
                 .map(|(column, old)| {
-                    let new = plan
-                        .columns
+                    let new = columns
                         .iter()
                         .position(|name| name == column)
                         .map_or(serde_json::Value::Null, |index| {

@@ -58,6 +58,8 @@ pub struct Plan {
     pub columns: Vec<String>,
     /// Rows to insert or update, in file order.
     pub writes: Vec<PlannedRow>,
+    /// A digest of every row planned for writing, in file order (see [`Plan::id`]).
+    pub digest: u64,
 }
 
 /// Builds a plan batch by batch: each batch of valid rows is compared with the rows of the
@@ -70,6 +72,10 @@ pub struct Planner<'a> {
     key_count: usize,
     table_exists: bool,
     pub plan: Plan,
+    /// The digest of the rows planned so far, fed as they are planned: a streamed commit hands
+    /// its rows on and still knows the plan's id at the end.
+    digest: xxhash_rust::xxh3::Xxh3,
+    scratch: Vec<u8>,
 }
 
 impl<'a> Planner<'a> {
@@ -108,7 +114,20 @@ impl<'a> Planner<'a> {
                 columns,
                 ..Plan::default()
             },
+            digest: xxhash_rust::xxh3::Xxh3::new(),
+            scratch: Vec::new(),
         }
+    }
+
+    /// The rows planned for writing since the last call, in file order; the counts stay.
+    pub fn take_writes(&mut self) -> Vec<PlannedRow> {
+        std::mem::take(&mut self.plan.writes)
+    }
+
+    /// The whole plan, its digest complete.
+    pub fn finish(mut self) -> Plan {
+        self.plan.digest = self.digest.digest();
+        self.plan
     }
 
     /// Classifies a batch of valid rows against the target (`None`: no database yet).
@@ -173,6 +192,19 @@ impl<'a> Planner<'a> {
                 Action::Skip => self.plan.skipped += 1,
             }
             if matches!(action, Action::Insert | Action::Update) {
+                let scratch = &mut self.scratch;
+                scratch.clear();
+                scratch.extend_from_slice(&(row as u64).to_le_bytes());
+                scratch.push(u8::from(action == Action::Update));
+                for value in &values {
+                    validate::push_key(scratch, value);
+                }
+                for (column, old) in changed.iter().zip(&old) {
+                    scratch.extend_from_slice(&(column.len() as u64).to_le_bytes());
+                    scratch.extend_from_slice(column.as_bytes());
+                    validate::push_key(scratch, old);
+                }
+                self.digest.update(scratch);
                 self.plan.writes.push(PlannedRow {
                     row,
                     action,
@@ -228,39 +260,33 @@ impl<'a> Planner<'a> {
 }
 
 impl Plan {
-    /// A name for exactly this plan: its counts, readable, and a 64-bit digest of every row it
-    /// writes (action, values, changed columns and their stored values). The same file against
-    /// the same table gives the same id; any change to what would be written gives another.
+    /// A name for exactly this plan: its counts, readable, and a 64-bit digest of its columns,
+    /// counts and every row it writes (row number, action, values, changed columns and their
+    /// stored values). The same file against the same table gives the same id; any change to
+    /// what would be written gives another.
     pub fn id(&self) -> String {
-        let mut bytes = Vec::new();
-        let mut push = |text: &str| {
-            bytes.extend_from_slice(text.as_bytes());
-            bytes.push(0x1f);
-        };
-        push(&self.columns.join("\u{1e}"));
-        push(&format!(
-            "{} {} {} {} {} {}",
+        let mut digest = xxhash_rust::xxh3::Xxh3::new();
+        for column in &self.columns {
+            digest.update(&(column.len() as u64).to_le_bytes());
+            digest.update(column.as_bytes());
+        }
+        for count in [
             self.insert,
             self.update,
             self.unchanged,
             self.rejected,
             self.skipped,
-            self.create_table
-        ));
-        for planned in &self.writes {
-            push(&format!("{} {:?}", planned.row, planned.action));
-            for value in &planned.values {
-                push(&validate::comparable_text(value));
-            }
-            for (column, old) in planned.changed.iter().zip(&planned.old) {
-                push(column);
-                push(&validate::comparable_text(old));
-            }
+            usize::from(self.create_table),
+        ] {
+            digest.update(&(count as u64).to_le_bytes());
         }
-        let digest = xxhash_rust::xxh3::xxh3_64(&bytes);
+        digest.update(&self.digest.to_le_bytes());
         format!(
-            "{}i{}u{}n-{digest:016x}",
-            self.insert, self.update, self.unchanged
+            "{}i{}u{}n-{:016x}",
+            self.insert,
+            self.update,
+            self.unchanged,
+            digest.digest()
         )
     }
 }
@@ -287,6 +313,39 @@ fn key_text(values: &[Value]) -> String {
         .join("\u{1f}")
 }
 
+/// The field type of each written column.
+pub fn column_types(schema: &Schema, columns: &[String]) -> Vec<FieldType> {
+    columns
+        .iter()
+        .map(|column| {
+            schema
+                .field_index(column)
+                .map_or(FieldType::String, |index| schema.fields[index].field_type)
+        })
+        .collect()
+}
+
+/// Where and how a plan is written: its table (created first when the plan says it is
+/// missing), columns and key.
+pub fn target<'a>(
+    database: &Database,
+    schema: &'a Schema,
+    plan: &'a Plan,
+    types: &'a [FieldType],
+    batch_size: usize,
+) -> db::Load<'a> {
+    db::Load {
+        table: &schema.table,
+        create_sql: plan
+            .create_table
+            .then(|| db::create_table_sql(schema, database.dialect())),
+        columns: &plan.columns,
+        types,
+        key: &schema.key,
+        batch_size,
+    }
+}
+
 /// Writes the plan's inserts and updates in one transaction, creating the table first when the
 /// plan says it is missing.
 pub async fn commit(
@@ -310,27 +369,11 @@ pub async fn commit(
         .iter()
         .filter(|planned| planned.action == Action::Insert)
         .count();
-    let types: Vec<FieldType> = plan
-        .columns
-        .iter()
-        .map(|column| {
-            schema
-                .field_index(column)
-                .map_or(FieldType::String, |index| schema.fields[index].field_type)
-        })
-        .collect();
-    let dialect = database.dialect();
+    let types = column_types(schema, &plan.columns);
     let write = db::Write {
-        table: &schema.table,
-        create_sql: plan
-            .create_table
-            .then(|| db::create_table_sql(schema, dialect)),
-        columns: &plan.columns,
-        types: &types,
-        key: &schema.key,
+        load: target(database, schema, plan, &types, batch_size),
         rows: &rows,
         inserts,
-        batch_size,
         history,
     };
     let Err(error) = database.write(&write).await else {

@@ -179,7 +179,7 @@ impl std::hash::Hasher for HashIdentity {
 /// Appends a value's key form to `buffer`: a tag for its kind, then bytes that are equal exactly
 /// when the values are (12.50 and 12.5 are the same number); text is preceded by its length, so
 /// that the fields of a composite key cannot run into each other.
-fn push_key(buffer: &mut Vec<u8>, value: &Value) {
+pub(crate) fn push_key(buffer: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Null => buffer.push(0),
         Value::Text(text) => {

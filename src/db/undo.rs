@@ -6,9 +6,10 @@ use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{AssertSqlSafe, Executor};
 
+use super::write::lock_key;
 use super::{
     Backend, Database, DbError, Dialect, HISTORY_TABLE, bind_error, bind_postgres, bind_sqlite,
-    lock_key, query_error, quote,
+    query_error, quote,
 };
 use crate::schema::{FieldType, Value};
 
