@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::{Run, Target, Workspace, fixture};
+use crate::{Run, Target, Workspace, fixture, texts};
 
 /// Runs `intake backup ...` with `--dir backups` in the workspace.
 fn backup(workspace: &Workspace, args: &[&str]) -> Run {
@@ -1079,6 +1079,118 @@ fn tables_and_columns_with_any_name_are_backed_up_and_restored() {
                 ],
                 vec![Some("2".to_string()), None, Some(String::new())],
             ],
+            "{name}"
+        );
+    }
+}
+
+/// `sku,name,price` rows P-00000, P-00001, ...: `renamed` says which names carry a suffix.
+fn many_products(count: usize, renamed: impl Fn(usize) -> bool) -> String {
+    let mut text = String::from("sku,name,price\n");
+    for number in 0..count {
+        let suffix = if renamed(number) { " v2" } else { "" };
+        text.push_str(&format!(
+            "P-{number:05},Product {number}{suffix},{}.25\n",
+            number % 90
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_streamed_commit_over_many_runs_is_journaled_whole_and_a_commit_of_nothing_keeps_no_backup() {
+    let workspace = Workspace::new();
+    // More rows than several runs of 5,000: planned, written and journaled run by run.
+    let first = workspace.write("first.csv", many_products(12_001, |_| false));
+    let mut changed = many_products(12_001, |number| number % 3 == 0);
+    changed.push_str("P-99999,Newcomer,1.00\n");
+    let changed = workspace.write("changed.csv", changed);
+    let count_backups = || {
+        backup(&workspace, &["list", "--format", "json"])
+            .json()
+            .as_array()
+            .expect("a list")
+            .len()
+    };
+    for target in workspace.targets() {
+        let name = target.name();
+        let run = import(&workspace, &target, &first, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(run.json()["plan"]["insert"], 12_001, "{name}");
+        let seeded =
+            target.query("SELECT sku, name, CAST(price AS TEXT) FROM products ORDER BY sku");
+        assert_eq!(seeded.len(), 12_001, "{name}");
+        assert_eq!(
+            seeded[12_000],
+            vec![
+                Some("P-12000".to_string()),
+                Some("Product 12000".to_string()),
+                Some("30.25".to_string())
+            ],
+            "{name}"
+        );
+
+        let run = import(&workspace, &target, &changed, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let second = run.json();
+        assert_eq!(
+            (
+                &second["plan"]["insert"],
+                &second["plan"]["update"],
+                &second["plan"]["unchanged"]
+            ),
+            (&Value::from(1), &Value::from(4_001), &Value::from(8_000)),
+            "{name}"
+        );
+        assert!(second["backup"].is_string(), "{name}: {second}");
+        let import_id = second["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        assert_eq!(
+            target.query("SELECT CAST(count(*) AS TEXT) FROM products WHERE name LIKE '% v2'"),
+            texts(&[&[Some("4001")]]),
+            "{name}"
+        );
+        let backups = count_backups();
+
+        // The same file again: nothing to write, so no backup is kept and no history row added.
+        let run = import(&workspace, &target, &changed, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let third = run.json();
+        assert_eq!(
+            (
+                &third["plan"]["insert"],
+                &third["plan"]["update"],
+                &third["committed"]
+            ),
+            (&Value::from(0), &Value::from(0), &Value::from(true)),
+            "{name}"
+        );
+        assert_eq!(third["backup"], Value::Null, "{name}");
+        assert_eq!(third["import_id"], Value::Null, "{name}");
+        assert_eq!(
+            count_backups(),
+            backups,
+            "{name}: no backup of a commit of nothing"
+        );
+        let history = workspace
+            .run(&["history", "--db", &target.url(), "--format", "json"])
+            .json();
+        assert_eq!(history.as_array().map(Vec::len), Some(2), "{name}");
+
+        // Every row of every run is in the journal: undo gives the first state back exactly.
+        let run = undo(&workspace, &target, &import_id, &["--format", "json"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let undone = run.json();
+        assert_eq!(
+            (undone["delete"].as_u64(), undone["set_back"].as_u64()),
+            (Some(1), Some(4_001)),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT sku, name, CAST(price AS TEXT) FROM products ORDER BY sku"),
+            seeded,
             "{name}"
         );
     }

@@ -743,3 +743,40 @@ fn a_commit_with_a_plan_id_writes_only_that_plan() {
         );
     }
 }
+
+#[test]
+fn an_error_after_rows_were_streamed_leaves_no_row_and_no_new_table() {
+    let workspace = Workspace::new();
+    // 7,000 good rows, then one with a price that is not a number: the first run of rows is
+    // already written inside the transaction when the bad row is read.
+    let mut text = String::from("sku,name,price\n");
+    for number in 0..7_000 {
+        text.push_str(&format!("S-{number:05},Item {number},1.00\n"));
+    }
+    text.push_str("S-BAD,Bad price,twelve\n");
+    let file = workspace.write("late-error.csv", text);
+    for target in workspace.targets() {
+        let name = target.name();
+        let run = import(
+            &workspace,
+            &target,
+            &[&file, "--schema", "products", "--commit", "--yes"],
+        );
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("1 rows have errors") && run.stderr.contains("nothing was written"),
+            "{name}: {}",
+            run.stderr
+        );
+        match &target {
+            Target::Sqlite(path) => assert!(!path.exists(), "{name}: the new file is removed"),
+            Target::Postgres(_) => assert_eq!(
+                target.query(
+                    "SELECT CAST(count(*) AS TEXT) FROM information_schema.tables WHERE table_name IN ('products', 'intake_imports')"
+                ),
+                texts(&[&[Some("0")]]),
+                "{name}: the table made for the import is gone with it"
+            ),
+        }
+    }
+}
