@@ -5,6 +5,9 @@ use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use anyhow::{Context, bail};
 
@@ -673,61 +676,92 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
     })
 }
 
-/// The file's rows through stage 2, handed on in runs of valid typed rows to be compared with
-/// the table (at least 5,000 keys a query).
-struct Planning<'v> {
-    batches: CheckedBatches<'v>,
-    checked: Checked,
-    pending: Vec<TypedRow>,
-    size: usize,
-    ended: bool,
-    progress: Option<report::Progress>,
+/// The file's rows through stage 2 on threads of their own (see `parallel`), handed on in
+/// runs of valid typed rows in file order (at least 5,000, one query each to compare them with
+/// the table), so that planning and writing go on meanwhile.
+struct Planning {
+    runs: Option<Receiver<Vec<TypedRow>>>,
+    /// Rows with errors so far.
+    rejected: Arc<AtomicUsize>,
+    thread: Option<JoinHandle<anyhow::Result<Checked>>>,
 }
 
-impl<'v> Planning<'v> {
-    fn new(
-        setup: &mut ImportSetup,
-        settings: &ImportSettings,
-        validator: &'v mut Validator,
-    ) -> anyhow::Result<Planning<'v>> {
-        let checked = Checked::new(&settings.validate, &setup.prepared.table.headers)?;
+impl Planning {
+    fn start(setup: &mut ImportSetup, settings: &ImportSettings) -> anyhow::Result<Planning> {
+        let mut checked = Checked::new(&settings.validate, &setup.prepared.table.headers)?;
         let records = std::mem::replace(
             &mut setup.prepared.table.records,
             Box::new(std::iter::empty()),
         );
+        let mut validator = validator(&setup.prepared, &setup.references);
+        let size = settings.batch_size.max(5_000);
+        let rejected = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&rejected);
+        let (sender, runs) = sync_channel::<Vec<TypedRow>>(2);
+        let thread = std::thread::Builder::new()
+            .name("intake-plan".to_string())
+            .spawn(move || -> anyhow::Result<Checked> {
+                let progress = report::Progress::rows("read and compared with the table");
+                let mut batches = CheckedBatches::new(records, &mut validator);
+                let mut pending = Vec::with_capacity(size);
+                while let Some(batch) = batches.next_batch()? {
+                    for record in batch {
+                        if let Some(row) = checked.add(record)? {
+                            pending.push(row);
+                        }
+                    }
+                    counted.store(checked.rejected, Ordering::Relaxed);
+                    progress.set(checked.rows);
+                    if pending.len() >= size
+                        && sender
+                            .send(std::mem::replace(&mut pending, Vec::with_capacity(size)))
+                            .is_err()
+                    {
+                        // Whoever takes the runs stopped: nothing more to do.
+                        return Ok(checked);
+                    }
+                }
+                progress.finish();
+                let _ = sender.send(pending);
+                Ok(checked)
+            })
+            .context("cannot start a thread")?;
         Ok(Planning {
-            batches: CheckedBatches::new(records, validator),
-            checked,
-            pending: Vec::new(),
-            size: settings.batch_size.max(5_000),
-            ended: false,
-            progress: Some(report::Progress::rows("read and compared with the table")),
+            runs: Some(runs),
+            rejected,
+            thread: Some(thread),
         })
     }
 
-    /// The next run of valid rows in file order (the last may be empty); `None` after it.
-    fn next_rows(&mut self) -> anyhow::Result<Option<Vec<TypedRow>>> {
-        while self.pending.len() < self.size {
-            if self.ended {
-                return Ok(None);
-            }
-            let Some(batch) = self.batches.next_batch()? else {
-                self.ended = true;
-                if let Some(progress) = self.progress.take() {
-                    progress.finish();
-                }
-                return Ok(Some(std::mem::take(&mut self.pending)));
-            };
-            for record in batch {
-                if let Some(row) = self.checked.add(record)? {
-                    self.pending.push(row);
-                }
-            }
-            if let Some(progress) = &self.progress {
-                progress.set(self.checked.rows);
-            }
+    /// The next run of valid rows in file order; `None` after the last (or when stage 2
+    /// stopped on an error, which [`Planning::finish`] gives).
+    fn next_rows(&mut self) -> Option<Vec<TypedRow>> {
+        self.runs.as_ref()?.recv().ok()
+    }
+
+    /// Rows with errors found so far.
+    fn rejected(&self) -> usize {
+        self.rejected.load(Ordering::Relaxed)
+    }
+
+    /// What stage 2 found over the whole file, once every run was taken.
+    fn finish(mut self) -> anyhow::Result<Checked> {
+        self.runs = None;
+        let thread = self.thread.take().context("stage 2 already finished")?;
+        match thread.join() {
+            Ok(checked) => checked,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-        Ok(Some(self.pending.split_off(0)))
+    }
+}
+
+impl Drop for Planning {
+    /// Stops stage 2 (its next send fails) and waits for it.
+    fn drop(&mut self) {
+        self.runs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -798,12 +832,11 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         settings.mode,
         setup.existing_columns.as_deref(),
     );
-    let mut validator = validator(&setup.prepared, &setup.references);
-    let mut planning = Planning::new(&mut setup, settings, &mut validator)?;
-    while let Some(rows) = planning.next_rows()? {
+    let mut planning = Planning::start(&mut setup, settings)?;
+    while let Some(rows) = planning.next_rows() {
         planner.add_batch(setup.database.as_mut(), rows).await?;
     }
-    let Planning { checked, .. } = planning;
+    let checked = planning.finish()?;
     let mut plan = planner.finish();
     plan.rejected = checked.rejected;
     let preview = preview(&plan.columns, &plan.writes, settings.preview);
@@ -854,7 +887,8 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
     document.backup = Some(backup_id.clone());
-    let mut history = history_entry(settings, &schema)?;
+    let mut history = history_entry(settings, &schema);
+    history.file_sha256 = joined_sha256(file_sha256(&settings.validate.map.input.file))?;
     set_counts(&mut history, &plan);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
@@ -927,14 +961,22 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     } else {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
-    let discard = |backup_id: &Option<String>| {
-        if let Some(id) = backup_id {
-            store.discard(id);
-        }
-    };
-    let mut history = history_entry(settings, &schema)?;
+    let sha256 = file_sha256(&settings.validate.map.input.file);
+    let mut history = history_entry(settings, &schema);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
+    // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
+    // backup of the untouched table and a database file made for the import removed.
+    let abandon = async |mut database: db::Database| {
+        database.rollback_load().await;
+        drop(database);
+        if let Some(id) = &backup_id {
+            store.discard(id);
+        }
+        if created_file {
+            remove_created_file(settings);
+        }
+    };
     let streamed = stream_rows(
         settings,
         &mut setup,
@@ -947,35 +989,20 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     let (mut document, plan, journal) = match streamed {
         Ok(Streamed::Planned(planned)) => *planned,
         Ok(Streamed::Refused) => {
-            database.rollback_load().await;
-            drop(database);
-            discard(&backup_id);
-            if created_file {
-                remove_created_file(settings);
-            }
+            abandon(database).await;
             return Ok(None);
         }
         Err(error) => {
-            database.rollback_load().await;
-            drop(database);
-            discard(&backup_id);
-            if created_file {
-                remove_created_file(settings);
-            }
+            abandon(database).await;
             return Err(error);
         }
     };
     let plan_id = plan.id();
     let refused = refusal(settings, &plan, &plan_id);
     if refused.is_some() || plan.insert + plan.update == 0 {
-        // Rolled back: not a row, not the table it would have created, not the history.
-        database.rollback_load().await;
-        drop(database);
+        // Not a row, not the table it would have created, not the history.
         drop(journal);
-        discard(&backup_id);
-        if created_file {
-            remove_created_file(settings);
-        }
+        abandon(database).await;
         document.committed = Some(refused.is_none());
         report::print(&document, output)?;
         return match refused {
@@ -984,34 +1011,44 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
         };
     }
     set_counts(&mut history, &plan);
-    let mut finished = database.record_history(&schema.table, &history).await;
+    let mut finished = match joined_sha256(sha256) {
+        Ok(sha256) => {
+            history.file_sha256 = sha256;
+            database
+                .record_history(&schema.table, &history)
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        Err(error) => Err(error),
+    };
     if finished.is_ok() {
         // The journal is in place before the commit: a committed import can always be undone.
-        if let Err(error) = journal.finish() {
-            database.rollback_load().await;
-            discard(&backup_id);
-            return Err(error.context("cannot keep the import's journal, so nothing was written"));
-        }
-        finished = database.commit_load(&schema.table).await;
+        finished = journal
+            .finish()
+            .map(|_| ())
+            .context("cannot keep the import's journal, so nothing was written");
+    }
+    if finished.is_ok() {
+        finished = database
+            .commit_load(&schema.table)
+            .await
+            .map_err(anyhow::Error::from);
     }
     if let Err(error) = finished {
-        database.rollback_load().await;
         store.remove_journal(&import_id);
-        drop(database);
-        discard(&backup_id);
-        if created_file {
-            remove_created_file(settings);
-        }
+        abandon(database).await;
         return Err(Refused(format!(
-            "the import failed and nothing was written: {error}"
+            "the import failed and nothing was written: {error:#}"
         ))
         .into());
     }
-    document.backup = Some(backup_id);
+    document.backup = Some(backup_id.clone());
     document.committed = Some(true);
     document.import_id = Some(Some(import_id));
     if output == Output::Table {
+        // The plan and the preview, then the line that says it is done.
         document.committed = None;
+        report::print(&document, output)?;
     }
     print_committed(settings, &document, &schema, &plan)?;
     Ok(Some(Exit::Success))
@@ -1060,8 +1097,10 @@ async fn stream_rows(
         key: &schema.key,
         batch_size: settings.batch_size,
     };
-    let mut journal =
-        store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?;
+    let journal = JournalThread::start(
+        store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
+        columns.clone(),
+    )?;
     let loading = database.begin_load(&load).await?;
     let mut sink = if load.create_sql.is_some()
         && let Some(copy) = database.insert_stream(&load).await?
@@ -1070,12 +1109,10 @@ async fn stream_rows(
     } else {
         Sink::Batches(database, loading)
     };
-    let mut validator = validator(&setup.prepared, &setup.references);
-    let mut planning = Planning::new(setup, settings, &mut validator)?;
+    let mut planning = Planning::start(setup, settings)?;
     let mut shown = Vec::new();
-    let mut lines = Vec::new();
     let mut refused = None;
-    while let Some(rows) = planning.next_rows()? {
+    while let Some(rows) = planning.next_rows() {
         let lookup = match &mut sink {
             Sink::Batches(database, _) => Some(&mut **database),
             Sink::Copy(_) => None,
@@ -1083,15 +1120,12 @@ async fn stream_rows(
         planner.add_batch(lookup, rows).await?;
         let writes = planner.take_writes();
         // A row with errors means nothing will be written: the rest is only checked.
-        if refused.is_some() || (planning.checked.rejected > 0 && !settings.skip_invalid) {
+        if refused.is_some() || (planning.rejected() > 0 && !settings.skip_invalid) {
             continue;
         }
         if shown.len() < settings.preview {
             shown.extend(preview(&columns, &writes, settings.preview - shown.len()));
         }
-        lines.clear();
-        journal_lines(&mut lines, &columns, &writes);
-        journal.write(&lines)?;
         let (inserts, updates): (Vec<&[Value]>, Vec<&[Value]>) = {
             let mut inserts = Vec::with_capacity(writes.len());
             let mut updates = Vec::new();
@@ -1114,8 +1148,9 @@ async fn stream_rows(
         if let Err(error) = written {
             refused = Some(error);
         }
+        // The journal's own thread writes the rows' lines, then frees them.
+        journal.send(writes);
     }
-    let Planning { checked, .. } = planning;
     let ended = match sink {
         Sink::Copy(copy) if refused.is_none() => copy.finish().await,
         Sink::Copy(copy) => {
@@ -1127,6 +1162,8 @@ async fn stream_rows(
         }
         Sink::Batches(..) => Ok(()),
     };
+    let checked = planning.finish()?;
+    let journal = journal.finish()?;
     if let Some(error) = refused.or(ended.err()) {
         return match error {
             db::DbError::Query { .. } | db::DbError::UniqueViolation { .. } => {
@@ -1142,6 +1179,61 @@ async fn stream_rows(
     plan.rejected = checked.rejected;
     let document = plan_document(settings, &setup.prepared, checked, &plan, shown)?;
     Ok(Streamed::Planned(Box::new((document, plan, journal))))
+}
+
+/// A streamed commit's journal, written on a thread of its own: each run of written rows is
+/// handed over once it is in the database.
+struct JournalThread {
+    sender: Option<SyncSender<Vec<load::PlannedRow>>>,
+    thread: Option<JoinHandle<anyhow::Result<backup::JournalWriter>>>,
+}
+
+impl JournalThread {
+    fn start(mut writer: backup::JournalWriter, columns: Vec<String>) -> anyhow::Result<Self> {
+        let (sender, runs) = sync_channel::<Vec<load::PlannedRow>>(2);
+        let thread = std::thread::Builder::new()
+            .name("intake-journal".to_string())
+            .spawn(move || -> anyhow::Result<backup::JournalWriter> {
+                let mut lines = Vec::new();
+                for writes in runs {
+                    lines.clear();
+                    journal_lines(&mut lines, &columns, &writes);
+                    writer.write(&lines)?;
+                }
+                Ok(writer)
+            })
+            .context("cannot start a thread")?;
+        Ok(JournalThread {
+            sender: Some(sender),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands rows over. Should the thread have stopped on an error, `finish` gives it.
+    fn send(&self, writes: Vec<load::PlannedRow>) {
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(writes);
+        }
+    }
+
+    /// Every line written: the journal, to be put in place before the commit.
+    fn finish(mut self) -> anyhow::Result<backup::JournalWriter> {
+        self.sender = None;
+        let thread = self.thread.take().context("the journal already finished")?;
+        match thread.join() {
+            Ok(writer) => writer,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for JournalThread {
+    fn drop(&mut self) {
+        self.sender = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Backs the import's table up before anything is written.
@@ -1192,27 +1284,25 @@ fn print_committed(
     Ok(())
 }
 
-/// What `intake_imports` records of this import: an id made of the time and the file's hash;
-/// the counts are set once the plan is complete.
-fn history_entry(settings: &ImportSettings, schema: &Schema) -> anyhow::Result<db::HistoryEntry> {
-    use sha2::Digest;
+/// What `intake_imports` records of this import: an id made of the time and a hash of the
+/// file's name, the time and the process; the file's SHA-256, computed meanwhile on a thread of
+/// its own (see [`file_sha256`]), and the counts are set once the plan is complete.
+fn history_entry(settings: &ImportSettings, schema: &Schema) -> db::HistoryEntry {
     let path = &settings.validate.map.input.file;
-    let mut hasher = sha2::Sha256::new();
-    let mut file = std::fs::File::open(path)
-        .with_context(|| format!("{}: cannot read the file again", path.display()))?;
-    std::io::copy(&mut file, &mut hasher)
-        .with_context(|| format!("{}: cannot read the file again", path.display()))?;
-    let sha256: String = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
     let now = chrono::Utc::now();
-    Ok(db::HistoryEntry {
-        id: format!("{}-{}", now.format("%Y%m%dT%H%M%S%.6fZ"), &sha256[..8]),
+    let mut tag = xxhash_rust::xxh3::Xxh3::new();
+    tag.update(path.as_os_str().as_encoded_bytes());
+    tag.update(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    tag.update(&std::process::id().to_le_bytes());
+    db::HistoryEntry {
+        id: format!(
+            "{}-{:08x}",
+            now.format("%Y%m%dT%H%M%S%.6fZ"),
+            tag.digest() as u32
+        ),
         committed_at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         file: path.display().to_string(),
-        file_sha256: sha256,
+        file_sha256: String::new(),
         schema_name: schema.name.clone(),
         target_table: schema.table.clone(),
         mode: match settings.mode {
@@ -1227,7 +1317,33 @@ fn history_entry(settings: &ImportSettings, schema: &Schema) -> anyhow::Result<d
         rejected: 0,
         outcome: "committed".to_string(),
         backup_id: None,
+    }
+}
+
+/// The SHA-256 of the imported file, read again on a thread of its own while the import runs.
+fn file_sha256(path: &Path) -> JoinHandle<anyhow::Result<String>> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut file = std::fs::File::open(&path)
+            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+        std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
     })
+}
+
+/// The file's SHA-256 once its thread is done.
+fn joined_sha256(thread: JoinHandle<anyhow::Result<String>>) -> anyhow::Result<String> {
+    match thread.join() {
+        Ok(sha256) => sha256,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// The counts of a complete plan, as `intake_imports` records them.

@@ -180,15 +180,24 @@ impl Dialect {
 
     /// `(?, ?), (?, ?)`: `rows` tuples of `width` parameters, numbered from 1.
     fn tuples(self, rows: usize, width: usize) -> String {
-        (0..rows)
-            .map(|row| {
-                let parameters: Vec<String> = (1..=width)
-                    .map(|column| self.parameter(row * width + column))
-                    .collect();
-                format!("({})", parameters.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        use std::fmt::Write as _;
+        let mut sql = String::with_capacity(rows * width * 4);
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 1..=width {
+                if column > 1 {
+                    sql.push_str(", ");
+                }
+                match self {
+                    Dialect::Sqlite => sql.push('?'),
+                    Dialect::Postgres => {
+                        let _ = write!(sql, "${}", row * width + column);
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        sql
     }
 
     /// Most bound parameters in one statement (SQLite allows 32766, PostgreSQL 65535).
@@ -233,14 +242,21 @@ pub fn create_table_sql(schema: &Schema, dialect: Dialect) -> String {
 
 type BindResult = Result<(), sqlx::error::BoxDynError>;
 
-/// SQLite: decimals, dates and date-times as their exact text.
-fn bind_sqlite(arguments: &mut SqliteArguments, value: &Value) -> BindResult {
+/// SQLite: decimals, dates and date-times as their exact text. Text goes in as one shared
+/// allocation (`Arc<str>`, which sqlx keeps as it is), the others through `scratch`.
+fn bind_sqlite(arguments: &mut SqliteArguments, value: &Value, scratch: &mut String) -> BindResult {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
     match value {
         Value::Null => arguments.add(Option::<String>::None),
-        Value::Text(text) => arguments.add(text.to_string()),
+        Value::Text(text) => arguments.add(Arc::<str>::from(text.as_str())),
         Value::Integer(number) => arguments.add(*number),
         Value::Boolean(value) => arguments.add(*value),
-        Value::Decimal(_) | Value::Date(_) | Value::DateTime(_) => arguments.add(value.to_string()),
+        Value::Decimal(_) | Value::Date(_) | Value::DateTime(_) => {
+            scratch.clear();
+            let _ = write!(scratch, "{value}");
+            arguments.add(Arc::<str>::from(scratch.as_str()))
+        }
     }
 }
 
@@ -313,7 +329,8 @@ impl Database {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
                 for value in parameters {
-                    bind_sqlite(&mut arguments, value).map_err(|error| bind_error(table, error))?;
+                    bind_sqlite(&mut arguments, value, &mut String::new())
+                        .map_err(|error| bind_error(table, error))?;
                 }
                 let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
                     .fetch_all(&mut *connection)

@@ -170,7 +170,8 @@ impl Database {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
                 for (value, _) in parameters {
-                    bind_sqlite(&mut arguments, value).map_err(|error| bind_error(table, error))?;
+                    bind_sqlite(&mut arguments, value, &mut String::new())
+                        .map_err(|error| bind_error(table, error))?;
                 }
                 connection
                     .execute(sqlx::query_with(sql, arguments))

@@ -4,9 +4,9 @@
 //! rolled back by [`Database::rollback_load`] or by the connection closing. A commit that holds
 //! its whole plan goes through the same steps at once ([`Database::write`]).
 
-use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};
 use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, AssertSqlSafe};
 
 use super::{
     Backend, Database, DbError, Dialect, HISTORY_ADD_BACKUP, HISTORY_TABLE, HistoryEntry,
@@ -325,8 +325,11 @@ impl Database {
         let done = match &mut self.connection {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
+                arguments.reserve(rows.len() * types.len(), 0);
+                let mut scratch = String::new();
                 for (value, _) in values {
-                    bind_sqlite(&mut arguments, value).map_err(|error| bind_error(table, error))?;
+                    bind_sqlite(&mut arguments, value, &mut scratch)
+                        .map_err(|error| bind_error(table, error))?;
                 }
                 sqlx::query_with(AssertSqlSafe(sql), arguments)
                     .execute(&mut *connection)
@@ -498,15 +501,24 @@ fn write_statements<'a>(
     let width = load.columns.len().max(1);
     let rows_per_batch = load.batch_size.min(dialect.max_parameters() / width).max(1);
     let columns: Vec<String> = load.columns.iter().map(|column| quote(column)).collect();
+    // Every batch but the last has the same size, so the same SQL: built once.
+    let mut insert_sql: Option<(usize, String)> = None;
     let mut statements: Vec<Statement<'a>> = inserts
         .chunks(rows_per_batch)
         .map(|batch| {
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES {}",
-                quote(load.table),
-                columns.join(", "),
-                dialect.tuples(batch.len(), columns.len())
-            );
+            let sql = match &insert_sql {
+                Some((rows, sql)) if *rows == batch.len() => sql.clone(),
+                _ => {
+                    let sql = format!(
+                        "INSERT INTO {} ({}) VALUES {}",
+                        quote(load.table),
+                        columns.join(", "),
+                        dialect.tuples(batch.len(), columns.len())
+                    );
+                    insert_sql = Some((batch.len(), sql.clone()));
+                    sql
+                }
+            };
             (sql, batch, None)
         })
         .collect();
