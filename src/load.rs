@@ -165,7 +165,10 @@ impl<'a> Planner<'a> {
             let current = if existing.is_empty() {
                 None
             } else {
-                existing.get(&key_text(&values[..self.key_count]))
+                let key = &values[..self.key_count];
+                existing
+                    .get(&key_hash(&mut self.scratch, key))
+                    .filter(|current| same_values(&current[..self.key_count], key))
             };
             let (action, changes) = match current {
                 None => (Action::Insert, Vec::new()),
@@ -217,33 +220,38 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// The target's rows for these keys, keyed like [`key_text`], values read back as typed.
+    /// The target's rows for these keys, by [`key_hash`], values read back as typed.
     async fn existing(
         &self,
         database: &mut Database,
         rows: &[Vec<Value>],
-    ) -> Result<HashMap<String, Vec<Value>>, DbError> {
+    ) -> Result<HashMap<u128, Vec<Value>>, DbError> {
         let keys: Vec<Vec<Value>> = rows
             .iter()
             .map(|values| values[..self.key_count].to_vec())
             .collect();
         let other_columns = &self.plan.columns[self.key_count..];
-        let found = database
-            .rows_by_key(&self.schema.table, &self.schema.key, other_columns, &keys)
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut scratch = Vec::new();
+        // The key columns come first, then the others: the order of `fields`.
+        database
+            .each_row_by_key(
+                &self.schema.table,
+                &self.schema.key,
+                other_columns,
+                &keys,
+                |texts| {
+                    let values: Vec<Value> = self
+                        .fields
+                        .iter()
+                        .zip(texts)
+                        .map(|(&field, text)| stored_value(self.schema, field, *text))
+                        .collect();
+                    found.insert(key_hash(&mut scratch, &values[..self.key_count]), values);
+                },
+            )
             .await?;
-        // `rows_by_key` answers the key columns first, then the others: the order of `fields`.
-        Ok(found
-            .into_iter()
-            .map(|texts| {
-                let values: Vec<Value> = self
-                    .fields
-                    .iter()
-                    .zip(&texts)
-                    .map(|(&field, text)| stored_value(self.schema, field, text.as_deref()))
-                    .collect();
-                (key_text(&values[..self.key_count]), values)
-            })
-            .collect())
+        Ok(found)
     }
 
     /// The columns whose new value differs from the stored one, with the stored one.
@@ -305,12 +313,31 @@ fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {
     .unwrap_or_else(|_| Value::Text(text.into()))
 }
 
+/// A key's values as one number: a 128-bit hash of their key form (see
+/// `validate::push_key`). A match is then checked value by value ([`same_values`]).
+fn key_hash(scratch: &mut Vec<u8>, key: &[Value]) -> u128 {
+    scratch.clear();
+    for value in key {
+        validate::push_key(scratch, value);
+    }
+    xxhash_rust::xxh3::xxh3_128(scratch)
+}
+
+/// A key's values as comparable text, joined.
 fn key_text(values: &[Value]) -> String {
     values
         .iter()
         .map(validate::comparable_text)
         .collect::<Vec<_>>()
         .join("\u{1f}")
+}
+
+fn same_values(left: &[Value], right: &[Value]) -> bool {
+    left.len() == right.len()
+        && left
+            .iter()
+            .zip(right)
+            .all(|(left, right)| left.same_as(right))
 }
 
 /// The field type of each written column.

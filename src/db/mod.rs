@@ -289,21 +289,6 @@ fn field_type_of(value: &Value) -> FieldType {
     }
 }
 
-/// Rows as text, `None` for NULL.
-fn texts<R: Row>(rows: &[R], width: usize) -> Result<Vec<Vec<Option<String>>>, sqlx::Error>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    rows.iter()
-        .map(|row| {
-            (0..width)
-                .map(|index| row.try_get::<Option<String>, _>(index))
-                .collect()
-        })
-        .collect()
-}
-
 impl Database {
     pub fn location(&self) -> &Location {
         &self.location
@@ -324,19 +309,37 @@ impl Database {
         parameters: &[Value],
         width: usize,
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let fetched = self.fetch_rows(table, sql, parameters).await?;
+        let mut texts = Vec::new();
+        fetched
+            .each(width, |cells| {
+                texts.push(cells.iter().map(|cell| cell.map(str::to_string)).collect());
+            })
+            .map_err(|error| query_error(table, error))?;
+        Ok(texts)
+    }
+
+    /// The rows a query answers, its parameters bound in order.
+    async fn fetch_rows(
+        &mut self,
+        table: &str,
+        sql: String,
+        parameters: &[Value],
+    ) -> Result<Fetched, DbError> {
         let fail = |error: sqlx::Error| query_error(table, error);
         match &mut self.connection {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
+                let mut scratch = String::new();
                 for value in parameters {
-                    bind_sqlite(&mut arguments, value, &mut String::new())
+                    bind_sqlite(&mut arguments, value, &mut scratch)
                         .map_err(|error| bind_error(table, error))?;
                 }
                 let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)
                     .fetch_all(&mut *connection)
                     .await
                     .map_err(fail)?;
-                texts(&rows, width).map_err(fail)
+                Ok(Fetched::Sqlite(rows))
             }
             Backend::Postgres(connection) => {
                 let mut arguments = PgArguments::default();
@@ -348,7 +351,7 @@ impl Database {
                     .fetch_all(&mut *connection)
                     .await
                     .map_err(fail)?;
-                texts(&rows, width).map_err(fail)
+                Ok(Fetched::Postgres(rows))
             }
         }
     }
@@ -400,11 +403,32 @@ impl Database {
         columns: &[String],
         keys: &[Vec<Value>],
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let dialect = self.dialect();
-        if let (Backend::Postgres(connection), [key_column]) = (&mut self.connection, key) {
-            return postgres_rows_by_key(connection, table, key_column, columns, keys).await;
-        }
         let mut found = Vec::new();
+        self.each_row_by_key(table, key, columns, keys, |cells| {
+            found.push(cells.iter().map(|cell| cell.map(str::to_string)).collect());
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// Like [`Database::rows_by_key`], but hands each row's text to `each` as it is read,
+    /// without a copy.
+    pub async fn each_row_by_key(
+        &mut self,
+        table: &str,
+        key: &[String],
+        columns: &[String],
+        keys: &[Vec<Value>],
+        mut each: impl FnMut(&[Option<&str>]),
+    ) -> Result<(), DbError> {
+        let dialect = self.dialect();
+        let width = key.len() + columns.len();
+        if let (Backend::Postgres(connection), [key_column]) = (&mut self.connection, key) {
+            return postgres_rows_by_key(connection, table, key_column, columns, keys)
+                .await?
+                .each(width, each)
+                .map_err(|error| query_error(table, error));
+        }
         let per_statement = (dialect.max_parameters() / key.len().max(1)).max(1);
         for chunk in keys.chunks(per_statement) {
             let selected: Vec<String> = key
@@ -421,13 +445,50 @@ impl Database {
                 dialect.tuples(chunk.len(), key.len())
             );
             let parameters: Vec<Value> = chunk.iter().flatten().cloned().collect();
-            found.extend(
-                self.fetch_texts(table, sql, &parameters, key.len() + columns.len())
-                    .await?,
-            );
+            self.fetch_rows(table, sql, &parameters)
+                .await?
+                .each(width, &mut each)
+                .map_err(|error| query_error(table, error))?;
         }
-        Ok(found)
+        Ok(())
     }
+}
+
+/// The rows a query answered, on either database.
+enum Fetched {
+    Sqlite(Vec<sqlx::sqlite::SqliteRow>),
+    Postgres(Vec<sqlx::postgres::PgRow>),
+}
+
+impl Fetched {
+    /// Hands each row's first `width` columns to `each` as text (`None` for NULL), borrowed
+    /// from the row.
+    fn each(&self, width: usize, mut each: impl FnMut(&[Option<&str>])) -> Result<(), sqlx::Error> {
+        match self {
+            Fetched::Sqlite(rows) => each_text_row(rows, width, &mut each),
+            Fetched::Postgres(rows) => each_text_row(rows, width, &mut each),
+        }
+    }
+}
+
+fn each_text_row<R: Row>(
+    rows: &[R],
+    width: usize,
+    each: &mut impl FnMut(&[Option<&str>]),
+) -> Result<(), sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<&'r str>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let mut cells: Vec<Option<&str>> = Vec::with_capacity(width);
+    for row in rows {
+        cells.clear();
+        for index in 0..width {
+            cells.push(row.try_get::<Option<&str>, _>(index)?);
+        }
+        each(&cells);
+    }
+    Ok(())
 }
 
 /// PostgreSQL, one key column: all the keys as one array parameter, `key = ANY($1)`, instead of
@@ -438,7 +499,7 @@ async fn postgres_rows_by_key(
     key: &str,
     columns: &[String],
     keys: &[Vec<Value>],
-) -> Result<Vec<Vec<Option<String>>>, DbError> {
+) -> Result<Fetched, DbError> {
     let selected: Vec<String> = std::iter::once(&key.to_string())
         .chain(columns)
         .map(|column| format!("CAST({} AS TEXT)", quote(column)))
@@ -486,7 +547,7 @@ async fn postgres_rows_by_key(
         .fetch_all(&mut *connection)
         .await
         .map_err(|error| query_error(table, error))?;
-    texts(&rows, 1 + columns.len()).map_err(|error| query_error(table, error))
+    Ok(Fetched::Postgres(rows))
 }
 
 fn query_error(table: &str, error: sqlx::Error) -> DbError {
