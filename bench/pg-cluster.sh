@@ -1,6 +1,6 @@
 # Sourced by the benchmark scripts: starts a throwaway PostgreSQL cluster under target/bench/pg
 # (as user postgres under root) on a free port, stops it on exit, and defines psql_run, $port,
-# $bin (the server's binaries) and timed LABEL COMMAND... (wall time and peak memory).
+# $bin (the server's binaries), and timed (bench/timed.sh).
 bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 cluster="$bench/pg"
 rm -rf "$cluster" && mkdir -p "$cluster"
@@ -12,9 +12,4 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 trap '"${as_postgres[@]}" "$bin/pg_ctl" -D "$cluster/data" -m fast stop > /dev/null' EXIT
 psql_run() { psql -X -q -h 127.0.0.1 -p "$port" -U intake "$@"; }
 
-timed() {
-  local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$bench/time.txt" "$@" > "$bench/out.txt" 2>&1 || { cat "$bench/out.txt"; exit 1; }
-  read -r wall peak < "$bench/time.txt"
-  awk -v l="$label" -v w="$wall" -v p="$peak" 'BEGIN { printf "%-48s %7.2f s wall, %6.0f MiB peak\n", l, w, p / 1024 }'
-}
+source bench/timed.sh

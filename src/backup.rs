@@ -777,18 +777,68 @@ pub async fn create(
     selection: &Selection,
     reason: &str,
 ) -> anyhow::Result<Manifest> {
-    let tables = match selection {
-        Selection::All => database.user_tables().await?,
-        Selection::Tables(tables) => tables.clone(),
-    };
-    if tables.is_empty() {
-        bail!("{} has no tables to back up", database.location());
+    let reserved = store.reserve()?;
+    create_reserved(database, reserved, selection, reason).await
+}
+
+/// A backup's id and folder, made before the backup is written (see [`create_reserved`]).
+#[derive(Debug)]
+pub struct Reserved {
+    pub id: String,
+    folder: PathBuf,
+    created: DateTime<Utc>,
+}
+
+impl Store {
+    /// A new backup's id and (empty) folder: a backup written on another thread is named from
+    /// the start.
+    pub fn reserve(&self) -> anyhow::Result<Reserved> {
+        let created = Utc::now();
+        let (id, folder) = self
+            .new_folder(created)
+            .with_context(|| format!("cannot create a backup folder in {}", self.dir.display()))?;
+        Ok(Reserved {
+            id,
+            folder,
+            created,
+        })
     }
-    let server_version = database.server_version().await?;
-    let created = Utc::now();
-    let (id, folder) = store
-        .new_folder(created)
-        .with_context(|| format!("cannot create a backup folder in {}", store.dir.display()))?;
+}
+
+/// [`create`] into a reserved folder.
+pub async fn create_reserved(
+    database: &mut Database,
+    reserved: Reserved,
+    selection: &Selection,
+    reason: &str,
+) -> anyhow::Result<Manifest> {
+    let Reserved {
+        id,
+        folder,
+        created,
+    } = reserved;
+    let tables = match selection {
+        Selection::All => database.user_tables().await,
+        Selection::Tables(tables) => Ok(tables.clone()),
+    };
+    let tables = match tables {
+        Ok(tables) if !tables.is_empty() => tables,
+        Ok(_) => {
+            let _ = fs::remove_dir_all(&folder);
+            bail!("{} has no tables to back up", database.location());
+        }
+        Err(error) => {
+            let _ = fs::remove_dir_all(&folder);
+            return Err(error.into());
+        }
+    };
+    let server_version = match database.server_version().await {
+        Ok(version) => version,
+        Err(error) => {
+            let _ = fs::remove_dir_all(&folder);
+            return Err(error.into());
+        }
+    };
     let result = write_backup(database, &tables, &folder).await;
     let entries = match result {
         Ok(entries) => entries,

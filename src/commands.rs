@@ -955,9 +955,16 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     };
     let table_exists = setup.existing_columns.is_some();
     let store = backup::Store::new(&settings.backup_dir);
-    // The table as it was, before anything is written; discarded when nothing is.
+    // The table as it was, before anything is written; discarded when nothing is. On
+    // PostgreSQL it is written meanwhile, on a connection and a thread of its own: its snapshot
+    // cannot see this import's rows, which stay uncommitted until it is done.
+    let mut backup_thread = None;
     let backup_id = if settings.no_backup || !table_exists {
         None
+    } else if database.dialect() == db::Dialect::Postgres {
+        let (id, thread) = backup_meanwhile(settings, &store, &schema)?;
+        backup_thread = Some(thread);
+        Some(id)
     } else {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
@@ -967,9 +974,12 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     let import_id = history.id.clone();
     // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
     // backup of the untouched table and a database file made for the import removed.
-    let abandon = async |mut database: db::Database| {
+    let abandon = async |mut database: db::Database, backup_thread: Option<BackupThread>| {
         database.rollback_load().await;
         drop(database);
+        if let Some(thread) = backup_thread {
+            let _ = thread.join();
+        }
         if let Some(id) = &backup_id {
             store.discard(id);
         }
@@ -989,11 +999,11 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     let (mut document, plan, journal) = match streamed {
         Ok(Streamed::Planned(planned)) => *planned,
         Ok(Streamed::Refused) => {
-            abandon(database).await;
+            abandon(database, backup_thread.take()).await;
             return Ok(None);
         }
         Err(error) => {
-            abandon(database).await;
+            abandon(database, backup_thread.take()).await;
             return Err(error);
         }
     };
@@ -1002,7 +1012,7 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     if refused.is_some() || plan.insert + plan.update == 0 {
         // Not a row, not the table it would have created, not the history.
         drop(journal);
-        abandon(database).await;
+        abandon(database, backup_thread.take()).await;
         document.committed = Some(refused.is_none());
         report::print(&document, output)?;
         return match refused {
@@ -1011,6 +1021,16 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
         };
     }
     set_counts(&mut history, &plan);
+    if let Some(thread) = backup_thread.take() {
+        let backed_up = match thread.join() {
+            Ok(backed_up) => backed_up,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        if let Err(error) = backed_up {
+            abandon(database, None).await;
+            return Err(error);
+        }
+    }
     let mut finished = match joined_sha256(sha256) {
         Ok(sha256) => {
             history.file_sha256 = sha256;
@@ -1036,7 +1056,7 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     }
     if let Err(error) = finished {
         store.remove_journal(&import_id);
-        abandon(database).await;
+        abandon(database, backup_thread.take()).await;
         return Err(Refused(format!(
             "the import failed and nothing was written: {error:#}"
         ))
@@ -1234,6 +1254,51 @@ impl Drop for JournalThread {
             let _ = thread.join();
         }
     }
+}
+
+/// A backup being written on a thread of its own.
+type BackupThread = JoinHandle<anyhow::Result<()>>;
+
+/// Starts backing the import's table up on a thread, its own runtime and a connection of its
+/// own; gives the backup's id at once.
+fn backup_meanwhile(
+    settings: &ImportSettings,
+    store: &backup::Store,
+    schema: &Schema,
+) -> anyhow::Result<(String, BackupThread)> {
+    let reserved = store.reserve()?;
+    let id = reserved.id.clone();
+    let location = settings.validate.map.database.clone();
+    let table = schema.table.clone();
+    let thread = std::thread::Builder::new()
+        .name("intake-backup".to_string())
+        .spawn(move || -> anyhow::Result<()> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime
+                .block_on(async {
+                    let mut database = db::connect(&location, false)
+                        .await?
+                        .context("the database is gone")?;
+                    backup::create_reserved(
+                        &mut database,
+                        reserved,
+                        &backup::Selection::Tables(vec![table.clone()]),
+                        &format!("before import into {table}"),
+                    )
+                    .await
+                    .map(|_| ())
+                })
+                .with_context(|| {
+                    format!(
+                        "cannot back up table {table} before the import, so nothing was written (--no-backup goes on without one)"
+                    )
+                })
+        })
+        .context("cannot start a thread")?;
+    Ok((id, thread))
 }
 
 /// Backs the import's table up before anything is written.
