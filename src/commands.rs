@@ -813,18 +813,18 @@ fn refusal(settings: &ImportSettings, plan: &Plan, plan_id: &str) -> Option<Refu
 }
 
 async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
-    // Confirmed up front, a commit need not hold its plan to show it first: it streams.
-    // The database refused a row when a streamed commit gives `None`: everything was rolled
-    // back, and the import runs again holding its whole plan, which names the row.
-    if settings.commit
-        && settings.confirmed
-        && settings.diff.is_none()
-        && let Some(exit) = import_streaming(settings).await?
-    {
-        return Ok(exit);
+    let mut setup = import_setup(settings).await?;
+    // Confirmed up front, a commit need not hold its plan to show it first: it streams. When
+    // the database refused a row, everything was rolled back, and the import runs again holding
+    // its whole plan, which names the row.
+    let streams = settings.commit && settings.confirmed && settings.diff.is_none();
+    if streams {
+        match import_streaming(settings, setup, None).await? {
+            StreamEnd::Done(exit) => return Ok(exit),
+            StreamEnd::Refused(back) => setup = reopened(*back, settings)?,
+        }
     }
     let output = settings.validate.map.output;
-    let mut setup = import_setup(settings).await?;
     let schema = setup.schema.clone();
     let mut planner = Planner::new(
         &schema,
@@ -869,10 +869,27 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         document.committed = None;
         report::print(&document, output)?;
     }
-    if !settings.confirmed {
-        confirm(settings, &schema, &plan)?;
+    if !streams {
+        if !settings.confirmed {
+            confirm(settings, &schema, &plan)?;
+        }
+        // The confirmed plan is written by a commit that plans again inside its transaction and
+        // stops, showing what differs, unless it is the same plan.
+        let confirmed = Confirmed {
+            plan: &plan,
+            announced: output == Output::Table,
+        };
+        let again = reopened(setup, settings)?;
+        match import_streaming(settings, again, Some(confirmed)).await? {
+            StreamEnd::Done(exit) => return Ok(exit),
+            StreamEnd::Refused(back) => setup = *back,
+        }
     }
-    let created_file = setup.database.is_none();
+    // The database refused a row: the held plan is written again, to name it.
+    let created_file = matches!(
+        &settings.validate.map.database,
+        db::Location::Sqlite(path) if !path.exists()
+    );
     let mut database = match setup.database {
         Some(database) => database,
         None => db::connect(&settings.validate.map.database, true)
@@ -942,9 +959,12 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
 /// (without `--skip-invalid`), a plan other than `--plan`'s, or nothing to write: the
 /// transaction is rolled back, as if nothing had started. `None` when the database refused a
 /// row: rolled back too, for the caller to name the row.
-async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Exit>> {
+async fn import_streaming(
+    settings: &ImportSettings,
+    mut setup: ImportSetup,
+    confirmed: Option<Confirmed<'_>>,
+) -> anyhow::Result<StreamEnd> {
     let output = settings.validate.map.output;
-    let mut setup = import_setup(settings).await?;
     let schema = setup.schema.clone();
     let created_file = setup.database.is_none();
     let mut database = match setup.database.take() {
@@ -994,13 +1014,14 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
         &store,
         &import_id,
         backup_id.clone(),
+        confirmed.as_ref().map(|confirmed| confirmed.plan),
     )
     .await;
-    let (mut document, plan, journal) = match streamed {
+    let (mut document, plan, journal, check) = match streamed {
         Ok(Streamed::Planned(planned)) => *planned,
         Ok(Streamed::Refused) => {
             abandon(database, backup_thread.take()).await;
-            return Ok(None);
+            return Ok(StreamEnd::Refused(Box::new(setup)));
         }
         Err(error) => {
             abandon(database, backup_thread.take()).await;
@@ -1008,16 +1029,24 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
         }
     };
     let plan_id = plan.id();
-    let refused = refusal(settings, &plan, &plan_id);
+    let announced = confirmed
+        .as_ref()
+        .is_some_and(|confirmed| confirmed.announced);
+    let refused = match &confirmed {
+        Some(confirmed) => changed_since(confirmed.plan, &plan, check),
+        None => refusal(settings, &plan, &plan_id),
+    };
     if refused.is_some() || plan.insert + plan.update == 0 {
         // Not a row, not the table it would have created, not the history.
         drop(journal);
         abandon(database, backup_thread.take()).await;
         document.committed = Some(refused.is_none());
-        report::print(&document, output)?;
+        if !announced {
+            report::print(&document, output)?;
+        }
         return match refused {
             Some(refused) => Err(refused.into()),
-            None => Ok(Some(Exit::Success)),
+            None => Ok(StreamEnd::Done(Exit::Success)),
         };
     }
     set_counts(&mut history, &plan);
@@ -1065,19 +1094,76 @@ async fn import_streaming(settings: &ImportSettings) -> anyhow::Result<Option<Ex
     document.backup = Some(backup_id.clone());
     document.committed = Some(true);
     document.import_id = Some(Some(import_id));
-    if output == Output::Table {
+    if output == Output::Table && !announced {
         // The plan and the preview, then the line that says it is done.
         document.committed = None;
         report::print(&document, output)?;
     }
     print_committed(settings, &document, &schema, &plan)?;
-    Ok(Some(Exit::Success))
+    Ok(StreamEnd::Done(Exit::Success))
+}
+
+/// A plan the user confirmed, to be written only as it was shown.
+struct Confirmed<'p> {
+    plan: &'p Plan,
+    /// The plan was printed before the question: only the outcome is left to print.
+    announced: bool,
+}
+
+/// How a streamed commit ended: done (whatever the exit), or the database refused a row and
+/// everything was rolled back (the setup comes back, to name the row).
+enum StreamEnd {
+    Done(Exit),
+    Refused(Box<ImportSetup>),
+}
+
+/// The setup of an import, its file opened again from the start for another pass.
+fn reopened(mut setup: ImportSetup, settings: &ImportSettings) -> anyhow::Result<ImportSetup> {
+    let input = &settings.validate.map.input;
+    let table = source::open(&input.file, &input.read)?;
+    setup.prepared.table.records = table.records;
+    Ok(setup)
+}
+
+/// Why a confirmed plan must not be written: the same file planned again inside the commit's
+/// transaction is not the plan the user confirmed (the table or the file changed meanwhile).
+fn changed_since(confirmed: &Plan, now: &Plan, check: Option<load::PlanCheck>) -> Option<Refused> {
+    let (count, differences) =
+        check.map_or((0, Vec::new()), |check| (check.count, check.differences));
+    if count == 0 && confirmed.id() == now.id() {
+        return None;
+    }
+    let mut shown = differences.join("; ");
+    if count > differences.len() {
+        shown.push_str(&format!("; and {} more", count - differences.len()));
+    }
+    if shown.is_empty() {
+        shown = format!(
+            "it was {} new, {} changed and {} unchanged rows, it is now {}, {} and {}",
+            confirmed.insert,
+            confirmed.update,
+            confirmed.unchanged,
+            now.insert,
+            now.update,
+            now.unchanged
+        );
+    }
+    Some(Refused(format!(
+        "the table changed since the plan you confirmed, so nothing was written: {shown}; run the import again to see the new plan"
+    )))
 }
 
 /// How the rows of a streamed commit ended: all planned and written, the transaction still open
 /// (the document, the plan without its rows, and the journal); or refused by the database.
-enum Streamed {
-    Planned(Box<(Document, Plan, backup::JournalWriter)>),
+enum Streamed<'p> {
+    Planned(
+        Box<(
+            Document,
+            Plan,
+            backup::JournalWriter,
+            Option<load::PlanCheck<'p>>,
+        )>,
+    ),
     Refused,
 }
 
@@ -1089,14 +1175,15 @@ enum Sink<'d> {
 }
 
 /// Reads, checks, plans and writes every row of a streamed commit inside its open transaction.
-async fn stream_rows(
+async fn stream_rows<'p>(
     settings: &ImportSettings,
     setup: &mut ImportSetup,
     database: &mut db::Database,
     store: &backup::Store,
     import_id: &str,
     backup_id: Option<String>,
-) -> anyhow::Result<Streamed> {
+    confirmed: Option<&'p Plan>,
+) -> anyhow::Result<Streamed<'p>> {
     let schema = setup.schema.clone();
     let mut planner = Planner::new(
         &schema,
@@ -1132,6 +1219,7 @@ async fn stream_rows(
     let mut planning = Planning::start(setup, settings)?;
     let mut shown = Vec::new();
     let mut refused = None;
+    let mut check = confirmed.map(|plan| load::PlanCheck::new(plan, schema.key.len()));
     while let Some(rows) = planning.next_rows() {
         let lookup = match &mut sink {
             Sink::Batches(database, _) => Some(&mut **database),
@@ -1139,8 +1227,15 @@ async fn stream_rows(
         };
         planner.add_batch(lookup, rows).await?;
         let writes = planner.take_writes();
-        // A row with errors means nothing will be written: the rest is only checked.
-        if refused.is_some() || (planning.rejected() > 0 && !settings.skip_invalid) {
+        if let Some(check) = &mut check {
+            check.check(&columns, &writes);
+        }
+        // A row with errors, or one that is not as confirmed, means nothing will be written:
+        // the rest is only checked.
+        if refused.is_some()
+            || (planning.rejected() > 0 && !settings.skip_invalid)
+            || check.as_ref().is_some_and(|check| check.count > 0)
+        {
             continue;
         }
         if shown.len() < settings.preview {
@@ -1197,8 +1292,13 @@ async fn stream_rows(
     }
     let mut plan = planner.finish();
     plan.rejected = checked.rejected;
+    if let Some(check) = &mut check {
+        check.finish();
+    }
     let document = plan_document(settings, &setup.prepared, checked, &plan, shown)?;
-    Ok(Streamed::Planned(Box::new((document, plan, journal))))
+    Ok(Streamed::Planned(Box::new((
+        document, plan, journal, check,
+    ))))
 }
 
 /// A streamed commit's journal, written on a thread of its own: each run of written rows is

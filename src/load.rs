@@ -431,6 +431,138 @@ pub async fn commit(
     })
 }
 
+/// Compares the rows of a plan the user confirmed with the same file planned again inside the
+/// commit's transaction, run by run: every row written differently (another action, other
+/// values, other stored values), written now but not then, or then but not now.
+pub struct PlanCheck<'p> {
+    /// The confirmed plan's writes not yet met again, by file row.
+    expected: HashMap<usize, &'p PlannedRow>,
+    key_count: usize,
+    /// The first differences, described.
+    pub differences: Vec<String>,
+    /// How many rows differ in all.
+    pub count: usize,
+}
+
+/// Differences described in full; the rest are counted.
+const DIFFERENCES_SHOWN: usize = 5;
+
+impl<'p> PlanCheck<'p> {
+    pub fn new(confirmed: &'p Plan, key_count: usize) -> PlanCheck<'p> {
+        PlanCheck {
+            expected: confirmed
+                .writes
+                .iter()
+                .map(|planned| (planned.row, planned))
+                .collect(),
+            key_count,
+            differences: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Checks a run of rows planned again.
+    pub fn check(&mut self, columns: &[String], writes: &[PlannedRow]) {
+        for planned in writes {
+            let then = self.expected.remove(&planned.row);
+            if let Some(difference) = describe_difference(then, planned, columns, self.key_count) {
+                self.note(difference);
+            }
+        }
+    }
+
+    /// Adds the confirmed rows that were not planned again: they would not be written now.
+    pub fn finish(&mut self) {
+        let mut left: Vec<&PlannedRow> = self.expected.drain().map(|(_, row)| row).collect();
+        left.sort_by_key(|planned| planned.row);
+        for planned in left {
+            let difference = format!(
+                "row {} ({}): planned as {}, now nothing to write",
+                planned.row,
+                key_label(&planned.values[..self.key_count]),
+                action_name(planned.action)
+            );
+            self.note(difference);
+        }
+    }
+
+    fn note(&mut self, difference: String) {
+        self.count += 1;
+        if self.differences.len() < DIFFERENCES_SHOWN {
+            self.differences.push(difference);
+        }
+    }
+}
+
+/// How a row planned again differs from the confirmed one, if it does.
+fn describe_difference(
+    then: Option<&PlannedRow>,
+    now: &PlannedRow,
+    columns: &[String],
+    key_count: usize,
+) -> Option<String> {
+    let row = format!("row {} ({})", now.row, key_label(&now.values[..key_count]));
+    let Some(then) = then else {
+        return Some(format!(
+            "{row}: not in the plan you confirmed, now {}",
+            action_name(now.action)
+        ));
+    };
+    if then.action != now.action {
+        return Some(format!(
+            "{row}: planned as {}, now {}",
+            action_name(then.action),
+            action_name(now.action)
+        ));
+    }
+    if !same_values(&then.values, &now.values) {
+        return Some(format!("{row}: the file's values changed since the plan"));
+    }
+    // The same new values: what the table holds now differs.
+    fn stored<'a>(planned: &'a PlannedRow, column: &str) -> Option<&'a Value> {
+        planned
+            .changed
+            .iter()
+            .position(|changed| changed == column)
+            .map(|index| &planned.old[index])
+    }
+    for (index, column) in columns.iter().enumerate() {
+        let (before, after) = (stored(then, column), stored(now, column));
+        let differs = match (before, after) {
+            (Some(before), Some(after)) => !before.same_as(after),
+            (None, None) => false,
+            _ => true,
+        };
+        if differs {
+            let shown = |value: Option<&Value>| {
+                value.map_or_else(|| now.values[index].to_string(), Value::to_string)
+            };
+            return Some(format!(
+                "{row}: {column} held {:?} when you confirmed, it holds {:?} now",
+                shown(before),
+                shown(after)
+            ));
+        }
+    }
+    None
+}
+
+fn key_label(key: &[Value]) -> String {
+    key.iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::Insert => "an insert",
+        Action::Update => "an update",
+        Action::Unchanged => "unchanged",
+        Action::Skip => "skipped",
+    }
+}
+
 /// A row an undo leaves as it is, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UndoConflict {
@@ -481,9 +613,7 @@ pub fn plan_undo(
             (key_text(&values[..width]), values)
         })
         .collect();
-    let same = |left: &[Value], right: &[Value]| {
-        left.len() == right.len() && left.iter().zip(right).all(|(a, b)| a.same_as(b))
-    };
+    let same = same_values;
     let mut plan = UndoPlan::default();
     for entry in entries {
         let new = read(&entry.new);
@@ -524,4 +654,67 @@ pub fn plan_undo(
         }
     }
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(row: usize, action: Action, name: &str, old: Option<&str>) -> PlannedRow {
+        PlannedRow {
+            row,
+            action,
+            values: vec![
+                Value::Text(format!("K-{row}").into()),
+                Value::Text(name.into()),
+            ],
+            changed: old.map(|_| "name".to_string()).into_iter().collect(),
+            old: old.map(|old| Value::Text(old.into())).into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn a_plan_planned_again_differs_where_its_rows_do() {
+        let columns = vec!["key".to_string(), "name".to_string()];
+        let confirmed = Plan {
+            writes: vec![
+                planned(2, Action::Update, "new", Some("old")),
+                planned(3, Action::Insert, "three", None),
+                planned(4, Action::Insert, "four", None),
+                planned(5, Action::Update, "five", Some("was")),
+            ],
+            ..Plan::default()
+        };
+        let mut check = PlanCheck::new(&confirmed, 1);
+        check.check(
+            &columns,
+            &[
+                // The same update: no difference.
+                planned(2, Action::Update, "new", Some("old")),
+                // Row 3 exists now: an update, not an insert.
+                planned(3, Action::Update, "three", Some("someone's")),
+                // Row 5's stored name changed since.
+                planned(5, Action::Update, "five", Some("edited")),
+                // Row 6 was unchanged when confirmed.
+                planned(6, Action::Update, "six", Some("six before")),
+            ],
+        );
+        // Row 4 is not planned again: the table holds it as the file has it now.
+        check.finish();
+        assert_eq!(check.count, 4);
+        assert_eq!(
+            check.differences,
+            vec![
+                "row 3 (K-3): planned as an insert, now an update",
+                "row 5 (K-5): name held \"was\" when you confirmed, it holds \"edited\" now",
+                "row 6 (K-6): not in the plan you confirmed, now an update",
+                "row 4 (K-4): planned as an insert, now nothing to write",
+            ]
+        );
+
+        let mut same = PlanCheck::new(&confirmed, 1);
+        same.check(&columns, &confirmed.writes);
+        same.finish();
+        assert_eq!((same.count, same.differences.len()), (0, 0));
+    }
 }

@@ -780,3 +780,131 @@ fn an_error_after_rows_were_streamed_leaves_no_row_and_no_new_table() {
         }
     }
 }
+
+/// Runs `intake import ARGS --commit` in a pseudo-terminal (util-linux `script`), so that it
+/// asks before writing; once the question is on the screen, `meanwhile` runs, then `answer` is
+/// typed. Gives the exit code and everything the terminal showed.
+fn import_answering(
+    workspace: &Workspace,
+    target: &Target,
+    args: &[&str],
+    meanwhile: impl FnOnce(),
+    answer: &str,
+) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let url = target.url();
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_intake"))
+        .chain(["import"])
+        .chain(args.iter().copied())
+        .chain(["--commit", "--db", &url, "--backup-dir", "backups"])
+        .map(|arg| format!("'{}'", arg.replace('\'', "'\\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["-qfec", &quoted.join(" "), "/dev/null"])
+        .current_dir(workspace.path(""))
+        .env_remove("DATABASE_URL")
+        .env_remove("INTAKE_BACKUP_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs: apt-get install -y util-linux");
+    let mut stdout = child.stdout.take().expect("the terminal's output");
+    let (sender, received) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(read) = stdout.read(&mut chunk) {
+            if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !String::from_utf8_lossy(&shown).contains("rows to table") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match received.recv_timeout(left) {
+            Ok(chunk) => shown.extend(chunk),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "{}: intake never asked; the terminal showed:\n{}",
+                    target.name(),
+                    String::from_utf8_lossy(&shown)
+                );
+            }
+        }
+    }
+    meanwhile();
+    let mut stdin = child.stdin.take().expect("the terminal's input");
+    stdin.write_all(answer.as_bytes()).expect("type the answer");
+    stdin.flush().expect("type the answer");
+    let status = child.wait().expect("intake ends");
+    drop(stdin);
+    reader.join().expect("the terminal's output is read");
+    shown.extend(received.try_iter().flatten());
+    let shown = String::from_utf8_lossy(&shown).to_string();
+    assert!(!shown.contains("panicked"), "intake panicked:\n{shown}");
+    (status.code().expect("an exit code"), shown)
+}
+
+#[test]
+fn a_confirmed_plan_is_written_only_as_it_was_shown() {
+    let workspace = Workspace::new();
+    let changed = workspace.write(
+        "changed.csv",
+        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
+    );
+    for target in workspace.targets() {
+        let name = target.name();
+        seed_products(&workspace, &target);
+        // The user reads the plan, and someone edits the row it updates before the answer.
+        let (code, shown) = import_answering(
+            &workspace,
+            &target,
+            &[&changed, "--schema", "products"],
+            || {
+                target.query("UPDATE products SET name = 'Edited by hand' WHERE sku = 'WID-001'");
+            },
+            "y",
+        );
+        assert_eq!(code, 1, "{name}: {shown}");
+        assert!(
+            shown.contains("the table changed since the plan you confirmed, so nothing was written")
+                && shown.contains("row 2 (WID-001): name held \"Widget\" when you confirmed, it holds \"Edited by hand\" now"),
+            "{name}: {shown}"
+        );
+        assert_eq!(
+            target.query(
+                "SELECT sku, name FROM products WHERE sku IN ('WID-001', 'NEW-001') ORDER BY sku"
+            ),
+            texts(&[&[Some("WID-001"), Some("Edited by hand")]]),
+            "{name}: nothing was written"
+        );
+
+        // Asked again, with nothing changing meanwhile: written as shown.
+        let (code, shown) = import_answering(
+            &workspace,
+            &target,
+            &[&changed, "--schema", "products"],
+            || {},
+            "y",
+        );
+        assert_eq!(code, 0, "{name}: {shown}");
+        assert!(
+            shown.contains("Committed: 1 inserted, 1 updated"),
+            "{name}: {shown}"
+        );
+        assert_eq!(
+            target.query(
+                "SELECT sku, name FROM products WHERE sku IN ('WID-001', 'NEW-001') ORDER BY sku"
+            ),
+            texts(&[
+                &[Some("NEW-001"), Some("Newcomer")],
+                &[Some("WID-001"), Some("Widget mark II")]
+            ]),
+            "{name}"
+        );
+    }
+}
