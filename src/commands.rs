@@ -632,6 +632,13 @@ struct ImportSetup {
     references: Vec<(usize, Arc<HashSet<String>>)>,
 }
 
+impl ImportSetup {
+    /// A planner of the file's rows against the table (`schema` is this setup's).
+    fn planner<'s>(&self, schema: &'s Schema, mode: load::Mode) -> Planner<'s> {
+        Planner::new(schema, &self.mapped, mode, self.existing_columns.as_deref())
+    }
+}
+
 async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> {
     let map_settings = &settings.validate.map;
     let prepared = prepare(map_settings).await?;
@@ -680,10 +687,11 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
 /// runs of valid typed rows in file order (at least 5,000, one query each to compare them with
 /// the table), so that planning and writing go on meanwhile.
 struct Planning {
-    runs: Option<Receiver<Vec<TypedRow>>>,
+    /// Dropped before the worker is joined: its next send fails, and it stops.
+    runs: Receiver<Vec<TypedRow>>,
     /// Rows with errors so far.
     rejected: Arc<AtomicUsize>,
-    thread: Option<JoinHandle<anyhow::Result<Checked>>>,
+    worker: Worker<Checked>,
 }
 
 impl Planning {
@@ -698,45 +706,42 @@ impl Planning {
         let rejected = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&rejected);
         let (sender, runs) = sync_channel::<Vec<TypedRow>>(2);
-        let thread = std::thread::Builder::new()
-            .name("intake-plan".to_string())
-            .spawn(move || -> anyhow::Result<Checked> {
-                let progress = report::Progress::rows("read and compared with the table");
-                let mut batches = CheckedBatches::new(records, &mut validator);
-                let mut pending = Vec::with_capacity(size);
-                while let Some(batch) = batches.next_batch()? {
-                    for record in batch {
-                        if let Some(row) = checked.add(record)? {
-                            pending.push(row);
-                        }
-                    }
-                    counted.store(checked.rejected, Ordering::Relaxed);
-                    progress.set(checked.rows);
-                    if pending.len() >= size
-                        && sender
-                            .send(std::mem::replace(&mut pending, Vec::with_capacity(size)))
-                            .is_err()
-                    {
-                        // Whoever takes the runs stopped: nothing more to do.
-                        return Ok(checked);
+        let worker = Worker::spawn("intake-plan", move || -> anyhow::Result<Checked> {
+            let progress = report::Progress::rows("read and compared with the table");
+            let mut batches = CheckedBatches::new(records, &mut validator);
+            let mut pending = Vec::with_capacity(size);
+            while let Some(batch) = batches.next_batch()? {
+                for record in batch {
+                    if let Some(row) = checked.add(record)? {
+                        pending.push(row);
                     }
                 }
-                progress.finish();
-                let _ = sender.send(pending);
-                Ok(checked)
-            })
-            .context("cannot start a thread")?;
+                counted.store(checked.rejected, Ordering::Relaxed);
+                progress.set(checked.rows);
+                if pending.len() >= size
+                    && sender
+                        .send(std::mem::replace(&mut pending, Vec::with_capacity(size)))
+                        .is_err()
+                {
+                    // Whoever takes the runs stopped: nothing more to do.
+                    return Ok(checked);
+                }
+            }
+            progress.finish();
+            let _ = sender.send(pending);
+            Ok(checked)
+        })?;
         Ok(Planning {
-            runs: Some(runs),
+            runs,
             rejected,
-            thread: Some(thread),
+            worker,
         })
     }
 
     /// The next run of valid rows in file order; `None` after the last (or when stage 2
     /// stopped on an error, which [`Planning::finish`] gives).
     fn next_rows(&mut self) -> Option<Vec<TypedRow>> {
-        self.runs.as_ref()?.recv().ok()
+        self.runs.recv().ok()
     }
 
     /// Rows with errors found so far.
@@ -745,20 +750,44 @@ impl Planning {
     }
 
     /// What stage 2 found over the whole file, once every run was taken.
-    fn finish(mut self) -> anyhow::Result<Checked> {
-        self.runs = None;
-        let thread = self.thread.take().context("stage 2 already finished")?;
-        match thread.join() {
-            Ok(checked) => checked,
-            Err(panic) => std::panic::resume_unwind(panic),
+    fn finish(self) -> anyhow::Result<Checked> {
+        drop(self.runs);
+        self.worker.finish()
+    }
+}
+
+/// A thread whose work ends in a result: [`Worker::finish`] waits for it and gives it (a panic
+/// there goes on here); dropped unfinished, it is waited for all the same.
+struct Worker<T> {
+    thread: Option<JoinHandle<anyhow::Result<T>>>,
+}
+
+impl<T: Send + 'static> Worker<T> {
+    /// Starts a named thread (names show in profilers).
+    fn spawn(
+        name: &str,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<Worker<T>> {
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(work)
+            .context("cannot start a thread")?;
+        Ok(Worker {
+            thread: Some(thread),
+        })
+    }
+
+    fn finish(mut self) -> anyhow::Result<T> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => bail!("the thread was already waited for"),
         }
     }
 }
 
-impl Drop for Planning {
-    /// Stops stage 2 (its next send fails) and waits for it.
+impl<T> Drop for Worker<T> {
     fn drop(&mut self) {
-        self.runs = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -826,12 +855,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     }
     let output = settings.validate.map.output;
     let schema = setup.schema.clone();
-    let mut planner = Planner::new(
-        &schema,
-        &setup.mapped,
-        settings.mode,
-        setup.existing_columns.as_deref(),
-    );
+    let mut planner = setup.planner(&schema, settings.mode);
     let mut planning = Planning::start(&mut setup, settings)?;
     while let Some(rows) = planning.next_rows() {
         planner.add_batch(setup.database.as_mut(), rows).await?;
@@ -905,7 +929,7 @@ async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     };
     document.backup = Some(backup_id.clone());
     let mut history = history_entry(settings, &schema);
-    history.file_sha256 = joined_sha256(file_sha256(&settings.validate.map.input.file))?;
+    history.file_sha256 = file_sha256(&settings.validate.map.input.file)?.finish()?;
     set_counts(&mut history, &plan);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
@@ -988,7 +1012,7 @@ async fn import_streaming(
     } else {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
-    let sha256 = file_sha256(&settings.validate.map.input.file);
+    let sha256 = file_sha256(&settings.validate.map.input.file)?;
     let mut history = history_entry(settings, &schema);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
@@ -997,9 +1021,8 @@ async fn import_streaming(
     let abandon = async |mut database: db::Database, backup_thread: Option<BackupThread>| {
         database.rollback_load().await;
         drop(database);
-        if let Some(thread) = backup_thread {
-            let _ = thread.join();
-        }
+        // Dropping the backup's worker waits for it: the folder is whole when discarded.
+        drop(backup_thread);
         if let Some(id) = &backup_id {
             store.discard(id);
         }
@@ -1050,17 +1073,13 @@ async fn import_streaming(
         };
     }
     set_counts(&mut history, &plan);
-    if let Some(thread) = backup_thread.take() {
-        let backed_up = match thread.join() {
-            Ok(backed_up) => backed_up,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        if let Err(error) = backed_up {
-            abandon(database, None).await;
-            return Err(error);
-        }
+    if let Some(thread) = backup_thread.take()
+        && let Err(error) = thread.finish()
+    {
+        abandon(database, None).await;
+        return Err(error);
     }
-    let mut finished = match joined_sha256(sha256) {
+    let mut finished = match sha256.finish() {
         Ok(sha256) => {
             history.file_sha256 = sha256;
             database
@@ -1185,12 +1204,7 @@ async fn stream_rows<'p>(
     confirmed: Option<&'p Plan>,
 ) -> anyhow::Result<Streamed<'p>> {
     let schema = setup.schema.clone();
-    let mut planner = Planner::new(
-        &schema,
-        &setup.mapped,
-        settings.mode,
-        setup.existing_columns.as_deref(),
-    );
+    let mut planner = setup.planner(&schema, settings.mode);
     let columns = planner.plan.columns.clone();
     let types = load::column_types(&schema, &columns);
     let load = db::Load {
@@ -1304,60 +1318,40 @@ async fn stream_rows<'p>(
 /// A streamed commit's journal, written on a thread of its own: each run of written rows is
 /// handed over once it is in the database.
 struct JournalThread {
-    sender: Option<SyncSender<Vec<load::PlannedRow>>>,
-    thread: Option<JoinHandle<anyhow::Result<backup::JournalWriter>>>,
+    /// Dropped before the worker is joined: the worker's loop ends.
+    sender: SyncSender<Vec<load::PlannedRow>>,
+    worker: Worker<backup::JournalWriter>,
 }
 
 impl JournalThread {
     fn start(mut writer: backup::JournalWriter, columns: Vec<String>) -> anyhow::Result<Self> {
         let (sender, runs) = sync_channel::<Vec<load::PlannedRow>>(2);
-        let thread = std::thread::Builder::new()
-            .name("intake-journal".to_string())
-            .spawn(move || -> anyhow::Result<backup::JournalWriter> {
-                let mut lines = Vec::new();
-                for writes in runs {
-                    lines.clear();
-                    journal_lines(&mut lines, &columns, &writes);
-                    writer.write(&lines)?;
-                }
-                Ok(writer)
-            })
-            .context("cannot start a thread")?;
-        Ok(JournalThread {
-            sender: Some(sender),
-            thread: Some(thread),
-        })
+        let worker = Worker::spawn("intake-journal", move || {
+            let mut lines = Vec::new();
+            for writes in runs {
+                lines.clear();
+                journal_lines(&mut lines, &columns, &writes);
+                writer.write(&lines)?;
+            }
+            Ok(writer)
+        })?;
+        Ok(JournalThread { sender, worker })
     }
 
     /// Hands rows over. Should the thread have stopped on an error, `finish` gives it.
     fn send(&self, writes: Vec<load::PlannedRow>) {
-        if let Some(sender) = &self.sender {
-            let _ = sender.send(writes);
-        }
+        let _ = self.sender.send(writes);
     }
 
     /// Every line written: the journal, to be put in place before the commit.
-    fn finish(mut self) -> anyhow::Result<backup::JournalWriter> {
-        self.sender = None;
-        let thread = self.thread.take().context("the journal already finished")?;
-        match thread.join() {
-            Ok(writer) => writer,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
-}
-
-impl Drop for JournalThread {
-    fn drop(&mut self) {
-        self.sender = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    fn finish(self) -> anyhow::Result<backup::JournalWriter> {
+        drop(self.sender);
+        self.worker.finish()
     }
 }
 
 /// A backup being written on a thread of its own.
-type BackupThread = JoinHandle<anyhow::Result<()>>;
+type BackupThread = Worker<()>;
 
 /// Starts backing the import's table up on a thread, its own runtime and a connection of its
 /// own; gives the backup's id at once.
@@ -1370,14 +1364,12 @@ fn backup_meanwhile(
     let id = reserved.id.clone();
     let location = settings.validate.map.database.clone();
     let table = schema.table.clone();
-    let thread = std::thread::Builder::new()
-        .name("intake-backup".to_string())
-        .spawn(move || -> anyhow::Result<()> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            runtime
+    let thread = Worker::spawn("intake-backup", move || -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime
                 .block_on(async {
                     let mut database = db::connect(&location, false)
                         .await?
@@ -1396,8 +1388,7 @@ fn backup_meanwhile(
                         "cannot back up table {table} before the import, so nothing was written (--no-backup goes on without one)"
                     )
                 })
-        })
-        .context("cannot start a thread")?;
+    })?;
     Ok((id, thread))
 }
 
@@ -1486,9 +1477,9 @@ fn history_entry(settings: &ImportSettings, schema: &Schema) -> db::HistoryEntry
 }
 
 /// The SHA-256 of the imported file, read again on a thread of its own while the import runs.
-fn file_sha256(path: &Path) -> JoinHandle<anyhow::Result<String>> {
+fn file_sha256(path: &Path) -> anyhow::Result<Worker<String>> {
     let path = path.to_path_buf();
-    std::thread::spawn(move || {
+    Worker::spawn("intake-sha256", move || {
         use sha2::Digest;
         let mut hasher = sha2::Sha256::new();
         let mut file = std::fs::File::open(&path)
@@ -1501,14 +1492,6 @@ fn file_sha256(path: &Path) -> JoinHandle<anyhow::Result<String>> {
             .map(|byte| format!("{byte:02x}"))
             .collect())
     })
-}
-
-/// The file's SHA-256 once its thread is done.
-fn joined_sha256(thread: JoinHandle<anyhow::Result<String>>) -> anyhow::Result<String> {
-    match thread.join() {
-        Ok(sha256) => sha256,
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
 }
 
 /// The counts of a complete plan, as `intake_imports` records them.

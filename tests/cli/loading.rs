@@ -23,6 +23,9 @@ fn json_of(run: &Run, target: &Target) -> Value {
     run.json()
 }
 
+/// Changes to the products fixture: WID-001 renamed, one new product.
+const WIDGET_CHANGES: &str = "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n";
+
 /// Loads the products fixture into the target, as the starting state of a test.
 fn seed_products(workspace: &Workspace, target: &Target) {
     let run = import(
@@ -180,10 +183,7 @@ fn a_commit_writes_exactly_the_rows_and_a_second_one_nothing() {
 #[test]
 fn updates_touch_only_the_mapped_columns_and_modes_hold() {
     let workspace = Workspace::new();
-    let changed = workspace.write(
-        "changed.csv",
-        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
-    );
+    let changed = workspace.write("changed.csv", WIDGET_CHANGES);
     for target in workspace.targets() {
         let name = target.name();
         seed_products(&workspace, &target);
@@ -659,10 +659,7 @@ fn a_schema_that_does_not_fit_the_table_stops_before_any_row() {
 #[test]
 fn a_commit_with_a_plan_id_writes_only_that_plan() {
     let workspace = Workspace::new();
-    let changed = workspace.write(
-        "changed.csv",
-        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
-    );
+    let changed = workspace.write("changed.csv", WIDGET_CHANGES);
     for target in workspace.targets() {
         let name = target.name();
         seed_products(&workspace, &target);
@@ -852,10 +849,7 @@ fn import_answering(
 #[test]
 fn a_confirmed_plan_is_written_only_as_it_was_shown() {
     let workspace = Workspace::new();
-    let changed = workspace.write(
-        "changed.csv",
-        "sku,name,price\nWID-001,Widget mark II,12.5\nNEW-001,Newcomer,1\n",
-    );
+    let changed = workspace.write("changed.csv", WIDGET_CHANGES);
     for target in workspace.targets() {
         let name = target.name();
         seed_products(&workspace, &target);
