@@ -467,10 +467,10 @@ impl Checked {
 
     /// Closes the report files and puts what stage 2 found into the document.
     fn finish(self, document: &mut Document) -> anyhow::Result<usize> {
-        let (summary, written) = self.sink.finish()?;
+        let (mut summary, written) = self.sink.finish()?;
         document.rows = Some(self.rows);
         document.valid_rows = Some(self.rows - self.rejected);
-        document.errors = Some(summary.all.clone().unwrap_or_default());
+        document.errors = Some(summary.all.take().unwrap_or_default());
         let total = summary.total;
         document.summary = Some(summary);
         document.written = written;

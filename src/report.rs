@@ -227,7 +227,7 @@ pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Resu
 }
 
 /// The one document `map`, `validate` and `import` print; each fills what its stage knows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Document {
     pub file: String,
     pub schema: String,
@@ -244,7 +244,7 @@ pub struct Document {
     pub mapping: Vec<MappingEntry>,
     pub missing_fields: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<RowError>>,
+    pub errors: Option<ErrorList>,
     /// Counts and the first errors, for the terminal.
     #[serde(skip)]
     pub summary: Option<ErrorSummary>,
@@ -600,13 +600,100 @@ pub struct ErrorSink {
 }
 
 /// Counts and the first errors, for the terminal; all errors when the JSON document needs them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ErrorSummary {
     pub total: usize,
     /// (code, column) → errors.
     pub counts: BTreeMap<(String, String), usize>,
     pub first: Vec<RowError>,
-    pub all: Option<Vec<RowError>>,
+    pub all: Option<ErrorList>,
+}
+
+/// Errors an [`ErrorList`] keeps in memory; the rest wait in a temporary file.
+const ERRORS_IN_MEMORY: usize = 10_000;
+
+/// Every error of a run, for the JSON document, in memory that does not grow with them: the
+/// first [`ERRORS_IN_MEMORY`] as they are, the rest as JSON lines in an anonymous temporary
+/// file (gone when it is closed). Serialized as one JSON array either way, in the order added.
+#[derive(Debug, Default)]
+pub struct ErrorList {
+    kept: Vec<RowError>,
+    spilled: Option<Spilled>,
+}
+
+#[derive(Debug)]
+struct Spilled {
+    writer: io::BufWriter<std::fs::File>,
+    count: usize,
+}
+
+impl ErrorList {
+    pub fn push(&mut self, error: RowError) -> anyhow::Result<()> {
+        use anyhow::Context;
+        if self.kept.len() < ERRORS_IN_MEMORY {
+            self.kept.push(error);
+            return Ok(());
+        }
+        let spilled = match &mut self.spilled {
+            Some(spilled) => spilled,
+            None => self.spilled.insert(Spilled {
+                writer: io::BufWriter::new(
+                    tempfile::tempfile()
+                        .context("cannot create a temporary file to hold the errors")?,
+                ),
+                count: 0,
+            }),
+        };
+        serde_json::to_writer(&mut spilled.writer, &error)?;
+        spilled
+            .writer
+            .write_all(b"\n")
+            .context("cannot write the errors to a temporary file")?;
+        spilled.count += 1;
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.spilled.as_ref().map_or(0, |spilled| spilled.count)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes out what is buffered, so that serializing reads every error back.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match &mut self.spilled {
+            Some(spilled) => spilled.writer.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Serialize for ErrorList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq};
+        use std::io::{BufRead, Seek};
+        let mut sequence = serializer.serialize_seq(Some(self.len()))?;
+        for error in &self.kept {
+            sequence.serialize_element(error)?;
+        }
+        if let Some(spilled) = &self.spilled {
+            let mut file = spilled
+                .writer
+                .get_ref()
+                .try_clone()
+                .map_err(S::Error::custom)?;
+            file.seek(io::SeekFrom::Start(0))
+                .map_err(S::Error::custom)?;
+            for line in io::BufReader::new(file).lines() {
+                let line = line.map_err(S::Error::custom)?;
+                let error: RowError = serde_json::from_str(&line).map_err(S::Error::custom)?;
+                sequence.serialize_element(&error)?;
+            }
+        }
+        sequence.end()
+    }
 }
 
 enum ReportFile {
@@ -672,7 +759,7 @@ impl ErrorSink {
             show,
             keep_all,
             summary: ErrorSummary {
-                all: keep_all.then(Vec::new),
+                all: keep_all.then(ErrorList::default),
                 ..ErrorSummary::default()
             },
             report,
@@ -755,14 +842,17 @@ impl ErrorSink {
             if self.keep_all
                 && let Some(all) = &mut self.summary.all
             {
-                all.push(error);
+                all.push(error)?;
             }
         }
         Ok(())
     }
 
     /// Closes the files; gives the summary and the files written.
-    pub fn finish(self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
+    pub fn finish(mut self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
+        if let Some(all) = &mut self.summary.all {
+            all.flush()?;
+        }
         let mut written = Vec::new();
         match self.report {
             Some(ReportFile::Csv(path, mut writer)) => {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use validator::{ValidateEmail, ValidateUrl};
 
 use crate::detect::Mapping;
@@ -16,7 +16,7 @@ use crate::schema::{Field, FieldType, Operand, Schema, Value};
 use crate::source::{Cell, Record};
 
 /// The fixed vocabulary of error codes (CONTRACT.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ErrorCode {
     #[serde(rename = "required")]
     Required,
@@ -77,7 +77,7 @@ impl fmt::Display for ErrorCode {
 }
 
 /// One failed check: where (row and column as the user sees them), the raw value, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowError {
     pub row: usize,
     /// The cell as a spreadsheet names it, `D7`; none for an error of the whole row.

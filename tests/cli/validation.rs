@@ -407,3 +407,56 @@ fn long_files_are_checked_in_order_across_batches() {
         "{stderr}"
     );
 }
+
+#[test]
+fn every_error_is_in_the_json_document_however_many() {
+    // More errors than the document keeps in memory (10,000): the rest come back from disk,
+    // in order, and the document lists the same errors as the report file.
+    let workspace = Workspace::new();
+    let mut text = String::from("id,price\n");
+    for id in 1..=25_000 {
+        let price = if id % 2 == 0 {
+            "9.50".to_string()
+        } else {
+            format!("x{id}")
+        };
+        text.push_str(&format!("{id},{price},oops\n"));
+    }
+    let schema = workspace.write(
+        "prices.schema.json",
+        r#"{"fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "price", "type": "number"}
+        ], "primaryKey": ["id"]}"#,
+    );
+    let file = workspace.write("prices.csv", &text);
+    let (code, document, stderr) =
+        validate(&workspace, &file, &schema, &["--report", "errors.json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let errors = document["errors"].as_array().expect("errors");
+    // Each row: an extra cell; odd rows: a price that is not a number too.
+    assert_eq!(errors.len(), 37_500);
+    assert_eq!(
+        document["summary"],
+        Value::Null,
+        "the summary is for the terminal"
+    );
+    assert_eq!(
+        (&errors[0]["row"], &errors[0]["code"]),
+        (&json!(2), &json!("extra-cell"))
+    );
+    assert_eq!(
+        (&errors[1]["row"], &errors[1]["code"], &errors[1]["value"]),
+        (&json!(2), &json!("type"), &json!("x1"))
+    );
+    assert_eq!(
+        (&errors[37_499]["row"], &errors[37_499]["code"]),
+        (&json!(25_001), &json!("extra-cell"))
+    );
+    assert_eq!(errors[37_498]["value"], "x24999");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace.path("errors.json")).expect("the report"),
+    )
+    .expect("JSON");
+    assert_eq!(&report, &document["errors"]);
+}
