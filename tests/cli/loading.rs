@@ -902,3 +902,85 @@ fn a_confirmed_plan_is_written_only_as_it_was_shown() {
         );
     }
 }
+
+#[test]
+fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
+    use std::os::unix::process::ExitStatusExt;
+    let workspace = Workspace::new();
+    let mut text = String::from("sku,name,price\n");
+    for number in 0..200_000 {
+        text.push_str(&format!(
+            "K-{number:06},Killed {number},{}.75\n",
+            number % 500
+        ));
+    }
+    let file = workspace.write("big.csv", &text);
+    for target in workspace.targets() {
+        let name = target.name();
+        seed_products(&workspace, &target);
+        let state = "SELECT CAST(count(*) AS TEXT), CAST(sum(length(name)) AS TEXT) FROM products";
+        let before = target.query(state);
+        let history = || {
+            workspace
+                .run(&["history", "--db", &target.url(), "--format", "json"])
+                .json()
+        };
+        let history_before = history();
+        let url = target.url();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+            .args([
+                "import", &file, "--schema", "products", "--commit", "--yes", "--db", &url,
+            ])
+            .current_dir(workspace.path(""))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start intake");
+        // Killed once rows are on their way into the table: SQLite's rollback journal is there,
+        // or the server runs the import's COPY.
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("the child") {
+                panic!(
+                    "{name}: the import ended ({status}) before it could be killed: give it more rows"
+                );
+            }
+            assert!(
+                started.elapsed().as_secs() < 120,
+                "{name}: the import never started writing"
+            );
+            let writing = match &target {
+                Target::Sqlite(path) => path.with_extension("db-journal").exists(),
+                Target::Postgres(_) => !target
+                    .query(
+                        "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' \
+                         AND query LIKE 'COPY \"products\"%'",
+                    )
+                    .is_empty(),
+            };
+            if writing {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().expect("kill -9");
+        let status = child.wait().expect("the child");
+        assert_eq!(status.signal(), Some(9), "{name}: killed, not ended");
+        assert_eq!(target.query(state), before, "{name}: as it was");
+        assert_eq!(history(), history_before, "{name}: no history of it");
+
+        // Nothing is left holding the table: the same import runs whole.
+        let run = import(
+            &workspace,
+            &target,
+            &[&file, "--schema", "products", "--commit", "--yes"],
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(
+            target.query("SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE 'K-%'"),
+            texts(&[&[Some("200000")]]),
+            "{name}"
+        );
+    }
+}
