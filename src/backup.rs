@@ -1260,10 +1260,37 @@ pub fn prune(
             });
         }
     }
+    // Journals of imports that never committed (killed while they wrote): gone once an hour old.
+    let journals = fs::read_dir(store.dir.join("imports"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"));
+    for entry in journals {
+        let old = entry
+            .metadata()
+            .and_then(|metadata| metadata.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|elapsed| elapsed.as_secs() > 3600);
+        if old {
+            pruned.push(Pruned {
+                id: entry.file_name().to_string_lossy().into_owned(),
+                path: entry.path().display().to_string(),
+                bytes: entry.metadata().map_or(0, |metadata| metadata.len()),
+                why: "the journal of an import that did not finish".to_string(),
+            });
+        }
+    }
     if !dry_run {
         for item in &pruned {
-            fs::remove_dir_all(&item.path)
-                .with_context(|| format!("cannot remove {}", item.path))?;
+            let path = Path::new(&item.path);
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
+            removed.with_context(|| format!("cannot remove {}", item.path))?;
         }
     }
     Ok(pruned)

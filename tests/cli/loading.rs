@@ -969,6 +969,29 @@ fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
         assert_eq!(status.signal(), Some(9), "{name}: killed, not ended");
         assert_eq!(target.query(state), before, "{name}: as it was");
         assert_eq!(history(), history_before, "{name}: no history of it");
+        // Its unfinished journal is left; `backup prune` clears it once it is an hour old.
+        let partial: Vec<std::path::PathBuf> = std::fs::read_dir(workspace.path("backups/imports"))
+            .expect("the journals' folder")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert_eq!(partial.len(), 1, "{name}: {partial:?}");
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options()
+            .write(true)
+            .open(&partial[0])
+            .and_then(|file| file.set_modified(two_hours_ago))
+            .expect("age the journal");
+        let pruned = workspace.run(&["backup", "prune", "--keep-last", "100", "--dir", "backups"]);
+        assert_eq!(pruned.code, 0, "{name}: {}", pruned.stderr);
+        assert!(
+            pruned
+                .stdout
+                .contains("the journal of an import that did not finish"),
+            "{name}: {}",
+            pruned.stdout
+        );
+        assert!(!partial[0].exists(), "{name}");
 
         // Nothing is left holding the table: the same import runs whole.
         let run = import(
