@@ -1222,7 +1222,11 @@ async fn stream_rows<'p>(
         store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
         columns.clone(),
     )?;
-    let loading = database.begin_load(&load).await?;
+    let loading = database.begin_load(&load).await.map_err(|error| {
+        Refused(format!(
+            "the import could not start and nothing was written: {error}"
+        ))
+    })?;
     let mut sink = if load.create_sql.is_some()
         && let Some(copy) = database.insert_stream(&load).await?
     {

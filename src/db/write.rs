@@ -136,7 +136,9 @@ impl Database {
         let table = load.table;
         match self.dialect() {
             Dialect::Sqlite => {
-                self.execute(table, "BEGIN IMMEDIATE").await?;
+                if let Err(error) = self.execute(table, "BEGIN IMMEDIATE").await {
+                    return Err(busy(error, table));
+                }
             }
             Dialect::Postgres => {
                 self.execute(table, "BEGIN").await?;
@@ -399,6 +401,17 @@ impl InsertStream<'_> {
     /// Gives the COPY up: the server discards what it received.
     pub async fn abort(self) {
         let _ = self.copy.abort("intake stopped the import").await;
+    }
+}
+
+/// SQLite's write lock still held by another writer after the busy timeout: said plainly.
+fn busy(error: DbError, table: &str) -> DbError {
+    match error {
+        DbError::Query { reason, .. } if reason.contains("database is locked") => DbError::Query {
+            table: table.to_string(),
+            reason: "another writer (another import?) has held the database for more than 10 seconds; nothing was written; run the import again once it is done".to_string(),
+        },
+        other => other,
     }
 }
 

@@ -1007,3 +1007,68 @@ fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
         );
     }
 }
+
+#[test]
+fn a_sqlite_database_another_writer_holds_is_refused_plainly() {
+    let workspace = Workspace::new();
+    let target = workspace
+        .targets()
+        .into_iter()
+        .find(|target| matches!(target, Target::Sqlite(_)))
+        .expect("a SQLite target");
+    let Target::Sqlite(path) = &target else {
+        unreachable!("a SQLite target")
+    };
+    seed_products(&workspace, &target);
+    // Another program writes to the file and keeps its write lock past the 10 s busy timeout.
+    let (held, stop) = (
+        std::sync::mpsc::channel::<()>(),
+        std::sync::mpsc::channel::<()>(),
+    );
+    let (held_sender, held_receiver) = held;
+    let (stop_sender, stop_receiver) = stop;
+    let database = path.clone();
+    let holder = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            use sqlx::ConnectOptions;
+            let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&database)
+                .connect()
+                .await
+                .expect("open the file");
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut connection)
+                .await
+                .expect("take the write lock");
+            held_sender.send(()).expect("say so");
+            let _ = stop_receiver.recv_timeout(std::time::Duration::from_secs(60));
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut connection)
+                .await
+                .expect("let go");
+        });
+    });
+    held_receiver.recv().expect("the lock is held");
+    let changed = workspace.write("changed.csv", WIDGET_CHANGES);
+    let run = import(
+        &workspace,
+        &target,
+        &[&changed, "--schema", "products", "--commit", "--yes"],
+    );
+    stop_sender.send(()).expect("stop holding");
+    holder.join().expect("the holder ends");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("another writer (another import?) has held the database for more than 10 seconds; nothing was written"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        target.query("SELECT name FROM products WHERE sku = 'WID-001'"),
+        texts(&[&[Some("Widget")]]),
+    );
+}
