@@ -1246,12 +1246,7 @@ pub fn prune(
         }
     }
     for item in listed.iter().filter(|item| item.created_at.is_none()) {
-        let old = fs::metadata(&item.path)
-            .and_then(|metadata| metadata.modified())
-            .ok()
-            .and_then(|modified| modified.elapsed().ok())
-            .is_some_and(|elapsed| elapsed.as_secs() > 3600);
-        if old {
+        if older_than_an_hour(fs::metadata(&item.path)) {
             pruned.push(Pruned {
                 id: item.id.clone(),
                 path: item.path.clone(),
@@ -1267,13 +1262,7 @@ pub fn prune(
         .flatten()
         .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"));
     for entry in journals {
-        let old = entry
-            .metadata()
-            .and_then(|metadata| metadata.modified())
-            .ok()
-            .and_then(|modified| modified.elapsed().ok())
-            .is_some_and(|elapsed| elapsed.as_secs() > 3600);
-        if old {
+        if older_than_an_hour(entry.metadata()) {
             pruned.push(Pruned {
                 id: entry.file_name().to_string_lossy().into_owned(),
                 path: entry.path().display().to_string(),
@@ -1294,6 +1283,15 @@ pub fn prune(
         }
     }
     Ok(pruned)
+}
+
+/// Last changed more than an hour ago: whatever wrote it is long gone.
+fn older_than_an_hour(metadata: io::Result<fs::Metadata>) -> bool {
+    metadata
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|elapsed| elapsed.as_secs() > 3600)
 }
 
 #[cfg(test)]

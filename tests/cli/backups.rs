@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::{Run, Target, Workspace, fixture, texts};
+use crate::{Run, Target, Workspace, fixture, kill_while_writing, texts};
 
 /// Runs `intake backup ...` with `--dir backups` in the workspace.
 fn backup(workspace: &Workspace, args: &[&str]) -> Run {
@@ -725,7 +725,6 @@ fn the_golden_backup_of_format_1_restores_on_both_engines() {
 #[cfg(unix)]
 #[test]
 fn a_restore_killed_midway_leaves_the_database_as_it_was() {
-    use std::os::unix::process::ExitStatusExt;
     let workspace = Workspace::new();
     for target in workspace.targets() {
         let name = target.name();
@@ -763,45 +762,15 @@ fn a_restore_killed_midway_leaves_the_database_as_it_was() {
         let state = "SELECT CAST(count(*) AS TEXT), CAST(sum(length(name)) AS TEXT), CAST(max(id) AS TEXT) FROM items";
         let before = target.query(state);
 
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
-            .args([
+        // Killed once it writes to the table.
+        kill_while_writing(
+            &workspace,
+            &target,
+            &[
                 "backup", "restore", &id, "--db", &url, "--yes", "--dir", "backups",
-            ])
-            .current_dir(workspace.path(""))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start intake");
-        // Killed once it writes to the table: SQLite's rollback journal is there, or the
-        // server runs the restore's UPDATE or INSERT.
-        let started = std::time::Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().expect("the child") {
-                panic!(
-                    "{name}: the restore ended ({status}) before it could be killed: give it more rows"
-                );
-            }
-            assert!(
-                started.elapsed().as_secs() < 120,
-                "{name}: the restore never started writing"
-            );
-            let writing = match &target {
-                Target::Sqlite(path) => path.with_extension("db-journal").exists(),
-                Target::Postgres(_) => !target
-                    .query(
-                        "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' \
-                         AND (query LIKE 'UPDATE \"items\"%' OR query LIKE 'INSERT INTO \"items\"%')",
-                    )
-                    .is_empty(),
-            };
-            if writing {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        child.kill().expect("kill -9");
-        let status = child.wait().expect("the child");
-        assert_eq!(status.signal(), Some(9), "{name}: killed, not ended");
+            ],
+            &["UPDATE \"items\"", "INSERT INTO \"items\""],
+        );
         assert_eq!(target.query(state), before, "{name}: as it was");
 
         // And the backup still restores.

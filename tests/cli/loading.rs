@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{Run, Target, Workspace, fixture, texts};
+use crate::{Run, Target, Workspace, fixture, kill_while_writing, texts};
 
 fn import(workspace: &Workspace, target: &Target, args: &[&str]) -> Run {
     let url = target.url();
@@ -905,7 +905,6 @@ fn a_confirmed_plan_is_written_only_as_it_was_shown() {
 
 #[test]
 fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
-    use std::os::unix::process::ExitStatusExt;
     let workspace = Workspace::new();
     let mut text = String::from("sku,name,price\n");
     for number in 0..200_000 {
@@ -927,46 +926,15 @@ fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
         };
         let history_before = history();
         let url = target.url();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
-            .args([
+        // Killed once rows are on their way into the table.
+        kill_while_writing(
+            &workspace,
+            &target,
+            &[
                 "import", &file, "--schema", "products", "--commit", "--yes", "--db", &url,
-            ])
-            .current_dir(workspace.path(""))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start intake");
-        // Killed once rows are on their way into the table: SQLite's rollback journal is there,
-        // or the server runs the import's COPY.
-        let started = std::time::Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().expect("the child") {
-                panic!(
-                    "{name}: the import ended ({status}) before it could be killed: give it more rows"
-                );
-            }
-            assert!(
-                started.elapsed().as_secs() < 120,
-                "{name}: the import never started writing"
-            );
-            let writing = match &target {
-                Target::Sqlite(path) => path.with_extension("db-journal").exists(),
-                Target::Postgres(_) => !target
-                    .query(
-                        "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' \
-                         AND query LIKE 'COPY \"products\"%'",
-                    )
-                    .is_empty(),
-            };
-            if writing {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(2));
-        }
-        child.kill().expect("kill -9");
-        let status = child.wait().expect("the child");
-        assert_eq!(status.signal(), Some(9), "{name}: killed, not ended");
+            ],
+            &["COPY \"products\""],
+        );
         assert_eq!(target.query(state), before, "{name}: as it was");
         assert_eq!(history(), history_before, "{name}: no history of it");
         // Its unfinished journal is left; `backup prune` clears it once it is an hour old.
@@ -1029,11 +997,7 @@ fn a_sqlite_database_another_writer_holds_is_refused_plainly() {
     let (stop_sender, stop_receiver) = stop;
     let database = path.clone();
     let holder = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
+        crate::runtime().block_on(async {
             use sqlx::ConnectOptions;
             let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
                 .filename(&database)

@@ -139,12 +139,16 @@ pub(crate) fn fixture(name: &str) -> String {
         .to_string()
 }
 
-pub(crate) fn query(database: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// A runtime for the tests' own database work.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+        .expect("a runtime")
+}
+
+pub(crate) fn query(database: &Path, sql: &str) -> Vec<Vec<Option<String>>> {
+    runtime().block_on(async {
         let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(database)
             .create_if_missing(true)
@@ -235,4 +239,58 @@ pub(crate) fn keys(document: &Value) -> Vec<&str> {
         .keys()
         .map(String::as_str)
         .collect()
+}
+
+/// Starts intake with `args` in the workspace and kills it (`kill -9`) as soon as `writing`
+/// says it writes to `target`'s table with the SQL statement that starts with `statement`
+/// (SQLite: its rollback journal exists; PostgreSQL: the server runs such a statement).
+/// Fails when it ends before, or never gets there.
+pub(crate) fn kill_while_writing(
+    workspace: &Workspace,
+    target: &Target,
+    args: &[&str],
+    statements: &[&str],
+) {
+    use std::os::unix::process::ExitStatusExt;
+    let name = target.name();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(args)
+        .current_dir(workspace.path(""))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start intake");
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child") {
+            panic!("{name}: intake ended ({status}) before it could be killed: give it more rows");
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "{name}: intake never started writing"
+        );
+        let writing = match target {
+            Target::Sqlite(path) => path.with_extension("db-journal").exists(),
+            Target::Postgres(_) => {
+                let like: Vec<String> = statements
+                    .iter()
+                    .map(|statement| format!("query LIKE '{}%'", statement.replace('\'', "''")))
+                    .collect();
+                !target
+                    .query(&format!(
+                        "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND ({})",
+                        like.join(" OR ")
+                    ))
+                    .is_empty()
+            }
+        };
+        if writing {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9");
+    let status = child.wait().expect("the child");
+    assert_eq!(status.signal(), Some(9), "{name}: killed, not ended");
 }

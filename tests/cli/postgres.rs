@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::{Connection, Row};
 
+use crate::runtime;
+
 pub(crate) struct Server {
     port: u16,
 }
@@ -154,13 +156,6 @@ fn start() -> Result<Server, String> {
         .spawn()
         .map_err(|error| format!("watchdog: {error}"))?;
     Ok(Server { port })
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
 }
 
 /// A new, empty database on the test cluster; its URL.
