@@ -1207,17 +1207,14 @@ async fn stream_rows<'p>(
     let mut planner = setup.planner(&schema, settings.mode);
     let columns = planner.plan.columns.clone();
     let types = load::column_types(&schema, &columns);
-    let load = db::Load {
-        table: &schema.table,
-        create_sql: planner
-            .plan
-            .create_table
-            .then(|| db::create_table_sql(&schema, database.dialect())),
-        columns: &columns,
-        types: &types,
-        key: &schema.key,
-        batch_size: settings.batch_size,
-    };
+    let load = load::target(
+        database,
+        &schema,
+        planner.plan.create_table,
+        &columns,
+        &types,
+        settings.batch_size,
+    );
     let journal = JournalThread::start(
         store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
         columns.clone(),
@@ -1529,6 +1526,7 @@ fn journal_header(
 /// The journal's line for each row written (see `backup::JournalEntry`), straight from the
 /// plan's values, without a string per value.
 fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedRow]) {
+    use std::io::Write as _;
     let mut scratch = String::new();
     for planned in writes {
         let insert = planned.action == load::Action::Insert;
@@ -1537,7 +1535,7 @@ fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedR
         } else {
             b"{\"action\":\"update\",\"row\":"
         });
-        out.extend_from_slice(planned.row.to_string().as_bytes());
+        let _ = write!(out, "{}", planned.row);
         out.extend_from_slice(b",\"new\":");
         journal_values(out, &mut scratch, planned.values.iter());
         out.extend_from_slice(b",\"old\":");

@@ -323,6 +323,21 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
         Some(key) if !key.is_empty() => text.replace(key.as_str(), "[key]"),
         _ => text,
     };
+    // A request that got no answer: it timed out, or the endpoint could not be reached (the
+    // reason without the URL, the key redacted).
+    let transport_error = |error: reqwest::Error, url: String| {
+        if error.is_timeout() {
+            LlmError::Timeout {
+                url,
+                seconds: settings.timeout.as_secs(),
+            }
+        } else {
+            LlmError::Unreachable {
+                url,
+                reason: redact(error.without_url().to_string()),
+            }
+        }
+    };
     let url = endpoint(settings);
     let client = reqwest::Client::builder()
         .timeout(settings.timeout)
@@ -340,18 +355,7 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) if error.is_timeout() => {
-                return Err(LlmError::Timeout {
-                    url,
-                    seconds: settings.timeout.as_secs(),
-                });
-            }
-            Err(error) => {
-                return Err(LlmError::Unreachable {
-                    url,
-                    reason: redact(error.without_url().to_string()),
-                });
-            }
+            Err(error) => return Err(transport_error(error, url)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -361,18 +365,7 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
             .and_then(|value| value.trim().parse::<u64>().ok());
         let text = match response.text().await {
             Ok(text) => text,
-            Err(error) if error.is_timeout() => {
-                return Err(LlmError::Timeout {
-                    url,
-                    seconds: settings.timeout.as_secs(),
-                });
-            }
-            Err(error) => {
-                return Err(LlmError::Unreachable {
-                    url,
-                    reason: redact(error.without_url().to_string()),
-                });
-            }
+            Err(error) => return Err(transport_error(error, url)),
         };
         match status {
             200..=299 => return parse_answer(settings.provider, &text),

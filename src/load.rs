@@ -226,9 +226,9 @@ impl<'a> Planner<'a> {
         database: &mut Database,
         rows: &[Vec<Value>],
     ) -> Result<HashMap<u128, Vec<Value>>, DbError> {
-        let keys: Vec<Vec<Value>> = rows
+        let keys: Vec<&[Value]> = rows
             .iter()
-            .map(|values| values[..self.key_count].to_vec())
+            .map(|values| &values[..self.key_count])
             .collect();
         let other_columns = &self.plan.columns[self.key_count..];
         let mut found = HashMap::with_capacity(keys.len());
@@ -352,21 +352,20 @@ pub fn column_types(schema: &Schema, columns: &[String]) -> Vec<FieldType> {
         .collect()
 }
 
-/// Where and how a plan is written: its table (created first when the plan says it is
-/// missing), columns and key.
+/// Where and how a plan's rows are written: its table (created first when `create_table`),
+/// columns (with their `types`) and key.
 pub fn target<'a>(
     database: &Database,
     schema: &'a Schema,
-    plan: &'a Plan,
+    create_table: bool,
+    columns: &'a [String],
     types: &'a [FieldType],
     batch_size: usize,
 ) -> db::Load<'a> {
     db::Load {
         table: &schema.table,
-        create_sql: plan
-            .create_table
-            .then(|| db::create_table_sql(schema, database.dialect())),
-        columns: &plan.columns,
+        create_sql: create_table.then(|| db::create_table_sql(schema, database.dialect())),
+        columns,
         types,
         key: &schema.key,
         batch_size,
@@ -398,7 +397,14 @@ pub async fn commit(
         .count();
     let types = column_types(schema, &plan.columns);
     let write = db::Write {
-        load: target(database, schema, plan, &types, batch_size),
+        load: target(
+            database,
+            schema,
+            plan.create_table,
+            &plan.columns,
+            &types,
+            batch_size,
+        ),
         rows: &rows,
         inserts,
         history,

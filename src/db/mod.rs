@@ -396,12 +396,12 @@ impl Database {
 
     /// The rows whose key is one of `keys`, each as the text of `columns` (key columns first,
     /// in key order), `None` for NULL.
-    pub async fn rows_by_key(
+    pub async fn rows_by_key<K: AsRef<[Value]>>(
         &mut self,
         table: &str,
         key: &[String],
         columns: &[String],
-        keys: &[Vec<Value>],
+        keys: &[K],
     ) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let mut found = Vec::new();
         self.each_row_by_key(table, key, columns, keys, |cells| {
@@ -413,12 +413,12 @@ impl Database {
 
     /// Like [`Database::rows_by_key`], but hands each row's text to `each` as it is read,
     /// without a copy.
-    pub async fn each_row_by_key(
+    pub async fn each_row_by_key<K: AsRef<[Value]>>(
         &mut self,
         table: &str,
         key: &[String],
         columns: &[String],
-        keys: &[Vec<Value>],
+        keys: &[K],
         mut each: impl FnMut(&[Option<&str>]),
     ) -> Result<(), DbError> {
         let dialect = self.dialect();
@@ -444,7 +444,10 @@ impl Database {
                 key_columns.join(", "),
                 dialect.tuples(chunk.len(), key.len())
             );
-            let parameters: Vec<Value> = chunk.iter().flatten().cloned().collect();
+            let parameters: Vec<Value> = chunk
+                .iter()
+                .flat_map(|values| values.as_ref().iter().cloned())
+                .collect();
             self.fetch_rows(table, sql, &parameters)
                 .await?
                 .each(width, &mut each)
@@ -493,12 +496,12 @@ where
 
 /// PostgreSQL, one key column: all the keys as one array parameter, `key = ANY($1)`, instead of
 /// a parameter each.
-async fn postgres_rows_by_key(
+async fn postgres_rows_by_key<K: AsRef<[Value]>>(
     connection: &mut PgConnection,
     table: &str,
     key: &str,
     columns: &[String],
-    keys: &[Vec<Value>],
+    keys: &[K],
 ) -> Result<Fetched, DbError> {
     let selected: Vec<String> = std::iter::once(&key.to_string())
         .chain(columns)
@@ -510,7 +513,7 @@ async fn postgres_rows_by_key(
         quote(table),
         quote(key)
     );
-    let values: Vec<&Value> = keys.iter().filter_map(|row| row.first()).collect();
+    let values: Vec<&Value> = keys.iter().filter_map(|row| row.as_ref().first()).collect();
     let mut arguments = PgArguments::default();
     // One array of the key's type: the first value's kind says which.
     fn all<T>(values: &[&Value], pick: impl Fn(&Value) -> Option<T>) -> Vec<T> {

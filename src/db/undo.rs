@@ -2,15 +2,8 @@
 //! import lock, the caller decides from them what to delete and what to set back, and that is
 //! written with the import marked undone.
 
-use sqlx::postgres::PgArguments;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{AssertSqlSafe, Executor};
-
 use super::write::lock_key;
-use super::{
-    Backend, Database, DbError, Dialect, HISTORY_TABLE, bind_error, bind_postgres, bind_sqlite,
-    query_error, quote,
-};
+use super::{Database, DbError, Dialect, HISTORY_TABLE, quote};
 use crate::schema::{FieldType, Value};
 
 /// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
@@ -164,34 +157,9 @@ impl Database {
         sql: &str,
         parameters: &[(&Value, FieldType)],
     ) -> Result<u64, DbError> {
-        let fail = |error: sqlx::Error| query_error(table, error);
-        let sql = AssertSqlSafe(sql.to_string());
-        let affected = match &mut self.connection {
-            Backend::Sqlite(connection) => {
-                let mut arguments = SqliteArguments::default();
-                for (value, _) in parameters {
-                    bind_sqlite(&mut arguments, value, &mut String::new())
-                        .map_err(|error| bind_error(table, error))?;
-                }
-                connection
-                    .execute(sqlx::query_with(sql, arguments))
-                    .await
-                    .map_err(fail)?
-                    .rows_affected()
-            }
-            Backend::Postgres(connection) => {
-                let mut arguments = PgArguments::default();
-                for (value, field_type) in parameters {
-                    bind_postgres(&mut arguments, value, *field_type)
-                        .map_err(|error| bind_error(table, error))?;
-                }
-                connection
-                    .execute(sqlx::query_with(sql, arguments))
-                    .await
-                    .map_err(fail)?
-                    .rows_affected()
-            }
-        };
+        let affected = self
+            .execute_bound(table, sql, parameters.iter().copied())
+            .await?;
         if affected != 1 {
             return Err(DbError::Changed {
                 table: table.to_string(),

@@ -4,9 +4,9 @@
 //! rolled back by [`Database::rollback_load`] or by the connection closing. A commit that holds
 //! its whole plan goes through the same steps at once ([`Database::write`]).
 
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, AssertSqlSafe};
 
 use super::{
     Backend, Database, DbError, Dialect, HISTORY_ADD_BACKUP, HISTORY_TABLE, HistoryEntry,
@@ -323,11 +323,23 @@ impl Database {
         rows: &[&[Value]],
         types: &[FieldType],
     ) -> Result<u64, DbError> {
-        let values = rows.iter().flat_map(|row| row.iter().zip(types));
+        let values = rows
+            .iter()
+            .flat_map(|row| row.iter().zip(types.iter().copied()));
+        self.execute_bound(table, sql, values).await
+    }
+
+    /// Runs one statement with `values` bound in order (each with its field's type, for typed
+    /// nulls on PostgreSQL); gives the rows it changed. The one place commits and undos bind.
+    pub(super) async fn execute_bound<'v>(
+        &mut self,
+        table: &str,
+        sql: &str,
+        values: impl Iterator<Item = (&'v Value, FieldType)>,
+    ) -> Result<u64, DbError> {
         let done = match &mut self.connection {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
-                arguments.reserve(rows.len() * types.len(), 0);
                 let mut scratch = String::new();
                 for (value, _) in values {
                     bind_sqlite(&mut arguments, value, &mut scratch)
@@ -341,7 +353,7 @@ impl Database {
             Backend::Postgres(connection) => {
                 let mut arguments = PgArguments::default();
                 for (value, field_type) in values {
-                    bind_postgres(&mut arguments, value, *field_type)
+                    bind_postgres(&mut arguments, value, field_type)
                         .map_err(|error| bind_error(table, error))?;
                 }
                 sqlx::query_with(AssertSqlSafe(sql), arguments)
