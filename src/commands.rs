@@ -17,7 +17,7 @@ use crate::detect::{self, Mapping};
 use crate::learned;
 use crate::llm;
 use crate::load::{self, Plan, Planner};
-use crate::parallel::{CheckedBatches, CheckedRecord};
+use crate::parallel::{CheckedBatches, CheckedRow};
 use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
     self, Candidate, Document, ErrorSink, InspectDocument, MappingEntry, Output, PlanCounts,
@@ -28,7 +28,7 @@ use crate::settings::{
     BackupAction, BackupSettings, HistorySettings, ImportSettings, InspectSettings,
     MapCommandSettings, MapSettings, Settings, UndoSettings, ValidateSettings,
 };
-use crate::source::{self, Table};
+use crate::source::{self, Records, Table};
 use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
 
 /// How a command that ran ended.
@@ -248,7 +248,7 @@ fn profile_rows(
     limit: usize,
     conventions: profile::Overrides,
 ) -> Vec<ColumnProfile> {
-    let mut records = std::mem::replace(&mut table.records, Box::new(std::iter::empty()));
+    let mut records = std::mem::replace(&mut table.records, Records::empty());
     let mut profiler = Profiler::new(table.headers.len());
     let mut sample = Vec::new();
     let mut failure = None;
@@ -265,13 +265,8 @@ fn profile_rows(
             None => break,
         }
     }
-    table.records = Box::new(
-        sample
-            .into_iter()
-            .map(Ok)
-            .chain(failure.map(Err))
-            .chain(records),
-    );
+    records.unread(sample.into_iter().map(Ok).chain(failure.map(Err)).collect());
+    table.records = records;
     profiler.finish(&table.headers, conventions)
 }
 
@@ -456,11 +451,11 @@ impl Checked {
 
     /// Counts one checked record, passes its errors on, and gives back the typed row when it is
     /// valid.
-    fn add(&mut self, checked: CheckedRecord) -> anyhow::Result<Option<TypedRow>> {
+    fn add(&mut self, checked: CheckedRow<'_>) -> anyhow::Result<Option<TypedRow>> {
         self.rows += 1;
         if !checked.errors.is_empty() {
             self.rejected += 1;
-            self.sink.add(&checked.record, checked.errors)?;
+            self.sink.add(checked.cells, checked.errors)?;
         }
         Ok(checked.typed)
     }
@@ -596,14 +591,14 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let references = reference_sets(&prepared.schema, settings, database.as_mut()).await?;
     drop(database);
     let mut checked = Checked::new(settings, &prepared.table.headers)?;
-    let records = std::mem::replace(&mut prepared.table.records, Box::new(std::iter::empty()));
+    let records = std::mem::replace(&mut prepared.table.records, Records::empty());
     {
-        let mut validator = validator(&prepared, &references);
+        let validator = validator(&prepared, &references);
         let progress = report::Progress::rows("read");
-        let mut batches = CheckedBatches::new(records, &mut validator);
-        while let Some(batch) = batches.next_batch()? {
-            for record in batch {
-                checked.add(record)?;
+        let mut batches = CheckedBatches::new(records, validator, false);
+        while let Some(mut batch) = batches.next_batch()? {
+            for row in batch.rows() {
+                checked.add(row)?;
             }
             progress.set(checked.rows);
         }
@@ -697,22 +692,19 @@ struct Planning {
 impl Planning {
     fn start(setup: &mut ImportSetup, settings: &ImportSettings) -> anyhow::Result<Planning> {
         let mut checked = Checked::new(&settings.validate, &setup.prepared.table.headers)?;
-        let records = std::mem::replace(
-            &mut setup.prepared.table.records,
-            Box::new(std::iter::empty()),
-        );
-        let mut validator = validator(&setup.prepared, &setup.references);
+        let records = std::mem::replace(&mut setup.prepared.table.records, Records::empty());
+        let validator = validator(&setup.prepared, &setup.references);
         let size = settings.batch_size.max(5_000);
         let rejected = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&rejected);
         let (sender, runs) = sync_channel::<Vec<TypedRow>>(2);
         let worker = Worker::spawn("intake-plan", move || -> anyhow::Result<Checked> {
             let progress = report::Progress::rows("read and compared with the table");
-            let mut batches = CheckedBatches::new(records, &mut validator);
+            let mut batches = CheckedBatches::new(records, validator, true);
             let mut pending = Vec::with_capacity(size);
-            while let Some(batch) = batches.next_batch()? {
-                for record in batch {
-                    if let Some(row) = checked.add(record)? {
+            while let Some(mut batch) = batches.next_batch()? {
+                for row in batch.rows() {
+                    if let Some(row) = checked.add(row)? {
                         pending.push(row);
                     }
                 }

@@ -1,67 +1,124 @@
-//! Stage 2 over a whole file on every core, as a pipeline of three threads: one parses records
-//! into batches, one has each batch checked row by row on rayon's threads (a row's own checks
-//! need nothing from other rows), and the caller's thread completes each row with what needs
-//! the rows before it (unique values), in file order. The results are the same whatever the
-//! threads did; memory holds a few batches at most.
+//! Stage 2 over a whole file on every core, as a pipeline of three threads: one reads batches of
+//! rows (delimited text as one buffer a batch, see [`crate::source::TextRows`]), one has each
+//! batch checked row by row on rayon's threads (a row's own checks need nothing from other
+//! rows) and then completes it with what needs the rows before it (unique values, each unique
+//! field on a thread of its own), and the caller's thread takes the batches in file order. The
+//! results are the same whatever the threads did; memory holds a few batches at most.
 
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
-use crate::source::{Record, Records, SourceError};
-use crate::validate::{RowCheck, RowError, TypedRow, Validator};
+use crate::source::{Records, RowCells, Rows, RowsRead, SourceError};
+use crate::validate::{RowCheck, RowError, Scratch, TypedRow, Validator};
 
-/// Records a batch holds: enough to keep every thread busy, few enough to stay in the cache.
+/// Rows a batch holds: enough to keep every thread busy, few enough to stay in the cache.
 const BATCH_ROWS: usize = 8_192;
 
-/// One record with everything stage 2 found: its typed row when valid, its errors otherwise.
-pub struct CheckedRecord {
-    pub record: Record,
+/// A batch with each row's checks, the read error after it and whether it is the last.
+struct Checked {
+    rows: Rows,
+    checks: Vec<RowCheck>,
+    failure: Option<SourceError>,
+    end: bool,
+}
+
+/// The rows of a file, checked a batch at a time.
+pub struct CheckedBatches {
+    batches: Option<Receiver<Checked>>,
+    threads: Vec<JoinHandle<()>>,
+    /// A read error, given after the rows before it.
+    failure: Option<SourceError>,
+}
+
+/// A batch of rows as [`CheckedBatches::next_batch`] gives it.
+pub struct CheckedBatch {
+    rows: Rows,
+    checks: Vec<RowCheck>,
+}
+
+/// One row of a checked batch: its number and cells, its typed row when it is valid (and the
+/// batches keep typed rows), and its errors.
+pub struct CheckedRow<'a> {
+    pub row: usize,
+    pub cells: RowCells<'a>,
     pub typed: Option<TypedRow>,
     pub errors: Vec<RowError>,
 }
 
-/// A batch as read: its records, and the read error that stopped it, if one did. A batch
-/// shorter than [`BATCH_ROWS`] is the last.
-type Batch = (Vec<Record>, Option<SourceError>);
+impl CheckedBatch {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
 
-/// A batch with each row's own checks.
-type CheckedBatch = (Vec<Record>, Vec<RowCheck>, Option<SourceError>);
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 
-/// The records of a file, checked a batch at a time.
-pub struct CheckedBatches<'v> {
-    batches: Option<Receiver<CheckedBatch>>,
-    threads: Vec<JoinHandle<()>>,
-    validator: &'v mut Validator,
-    /// A read error, given after the records before it.
-    failure: Option<SourceError>,
+    /// The rows in file order, their typed rows and errors taken out.
+    pub fn rows(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
+        let rows = &self.rows;
+        self.checks
+            .iter_mut()
+            .enumerate()
+            .map(move |(index, check)| {
+                let (row, cells) = rows.row(index);
+                CheckedRow {
+                    row,
+                    cells,
+                    typed: check.typed(row),
+                    errors: check.take_errors(),
+                }
+            })
+    }
 }
 
-impl<'v> CheckedBatches<'v> {
-    pub fn new(records: Records, validator: &'v mut Validator) -> CheckedBatches<'v> {
-        let (read_sender, read_batches) = sync_channel::<Batch>(1);
-        let (checked_sender, checked_batches) = sync_channel::<CheckedBatch>(1);
+impl CheckedBatches {
+    /// Checks `records` with `validator`. With `typed`, each valid row's typed values are kept
+    /// (to be written); without, they are let go as soon as they are checked.
+    pub fn new(records: Records, validator: Validator, typed: bool) -> CheckedBatches {
+        let mut text_bytes = records.text_bytes();
+        let (read_sender, read_batches) = sync_channel::<RowsRead>(1);
+        let (checked_sender, checked_batches) = sync_channel::<Checked>(1);
         let reader = spawn("intake-read", move || {
             let mut records = records;
             loop {
-                let mut batch = Vec::with_capacity(BATCH_ROWS);
-                let failure = read_batch(&mut records, &mut batch);
-                let last = failure.is_some() || batch.len() < BATCH_ROWS;
+                let read = records.next_rows(BATCH_ROWS);
+                let end = read.end;
                 // A closed channel: whoever takes the batches stopped early; nothing to do.
-                if read_sender.send((batch, failure)).is_err() || last {
+                if read_sender.send(read).is_err() || end {
                     return;
                 }
             }
         });
-        let checker = validator.checker();
         let checking = spawn("intake-check", move || {
-            for (batch, failure) in read_batches {
-                let checks = batch
-                    .par_iter()
-                    .map_init(Vec::new, |scratch, record| checker.check(record, scratch))
+            let mut validator = validator;
+            let checker = validator.checker();
+            for RowsRead { rows, failure, end } in read_batches {
+                // The unique values' tables are made as large as the file needs at once
+                // (growing them would copy and rehash them over and over).
+                if let Rows::Text(text) = &rows
+                    && let Some(per_row) = text.bytes_per_row()
+                    && let Some(bytes) = text_bytes.take()
+                {
+                    validator.expect_rows(usize::try_from(bytes).unwrap_or(0) / per_row.max(1));
+                }
+                let mut checks: Vec<RowCheck> = (0..rows.len())
+                    .into_par_iter()
+                    .map_init(Scratch::default, |scratch, index| {
+                        let (row, cells) = rows.row(index);
+                        checker.check(row, cells, scratch, typed)
+                    })
                     .collect();
-                if checked_sender.send((batch, checks, failure)).is_err() {
+                validator.finish(&|index| rows.row(index), &mut checks);
+                let checked = Checked {
+                    rows,
+                    checks,
+                    failure,
+                    end,
+                };
+                if checked_sender.send(checked).is_err() || end {
                     return;
                 }
             }
@@ -69,51 +126,45 @@ impl<'v> CheckedBatches<'v> {
         CheckedBatches {
             batches: Some(checked_batches),
             threads: vec![reader, checking],
-            validator,
             failure: None,
         }
     }
 
     /// The next batch, checked, in file order; `None` after the last. A read error comes after
-    /// the records before it.
-    pub fn next_batch(&mut self) -> Result<Option<Vec<CheckedRecord>>, SourceError> {
-        let (batch, checks, failure) = match self.batches.as_ref().map(Receiver::recv) {
-            Some(Ok(received)) => received,
-            None => return self.failure.take().map_or(Ok(None), Err),
-            // The threads end after passing on a short (last) batch, so one of them panicked:
-            // the panic goes on here rather than passing for the end of the file.
-            Some(Err(_)) => {
-                self.batches = None;
-                for thread in self.threads.drain(..) {
-                    if let Err(panic) = thread.join() {
-                        std::panic::resume_unwind(panic);
+    /// the rows before it.
+    pub fn next_batch(&mut self) -> Result<Option<CheckedBatch>, SourceError> {
+        loop {
+            let checked = match self.batches.as_ref().map(Receiver::recv) {
+                Some(Ok(checked)) => checked,
+                None => return self.failure.take().map_or(Ok(None), Err),
+                // The threads end after passing on the last batch, so one of them panicked:
+                // the panic goes on here rather than passing for the end of the file.
+                Some(Err(_)) => {
+                    self.batches = None;
+                    for thread in self.threads.drain(..) {
+                        if let Err(panic) = thread.join() {
+                            std::panic::resume_unwind(panic);
+                        }
                     }
+                    return self.failure.take().map_or(Ok(None), Err);
                 }
-                return self.failure.take().map_or(Ok(None), Err);
+            };
+            if checked.end {
+                // The last batch: nothing more will come.
+                self.failure = checked.failure;
+                self.batches = None;
             }
-        };
-        if failure.is_some() || batch.len() < BATCH_ROWS {
-            // The last batch: nothing more will come.
-            self.failure = failure;
-            self.batches = None;
+            if !checked.rows.is_empty() {
+                return Ok(Some(CheckedBatch {
+                    rows: checked.rows,
+                    checks: checked.checks,
+                }));
+            }
         }
-        if batch.is_empty() {
-            return self.failure.take().map_or(Ok(None), Err);
-        }
-        let mut checked = Vec::with_capacity(batch.len());
-        for (record, check) in batch.into_iter().zip(checks) {
-            let (typed, errors) = self.validator.finish(&record, check);
-            checked.push(CheckedRecord {
-                record,
-                typed,
-                errors,
-            });
-        }
-        Ok(Some(checked))
     }
 }
 
-impl Drop for CheckedBatches<'_> {
+impl Drop for CheckedBatches {
     /// Stops the threads (their next send fails) and waits for them.
     fn drop(&mut self) {
         self.batches = None;
@@ -130,15 +181,4 @@ fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
         .name(name.to_string())
         .spawn(work)
         .expect("the operating system starts a thread")
-}
-
-/// Appends records to `batch` until it is full or the file ends; gives a read error back.
-fn read_batch(records: &mut Records, batch: &mut Vec<Record>) -> Option<SourceError> {
-    while batch.len() < BATCH_ROWS {
-        match records.next()? {
-            Ok(record) => batch.push(record),
-            Err(error) => return Some(error),
-        }
-    }
-    None
 }

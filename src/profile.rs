@@ -200,9 +200,12 @@ impl ColumnState {
             }
             Cell::Float(number) => {
                 self.counts.number += 1;
-                if let Ok(Value::Decimal(decimal)) =
-                    validate::parse_cell(FieldType::Number, None, cell, &TextStyle::default())
-                {
+                if let Ok(Value::Decimal(decimal)) = validate::parse_cell(
+                    FieldType::Number,
+                    None,
+                    cell.into(),
+                    &TextStyle::default(),
+                ) {
                     self.number(decimal, None);
                 }
                 let _ = number;

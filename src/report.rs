@@ -771,16 +771,15 @@ impl ErrorSink {
     /// Takes the errors of one rejected record.
     pub fn add(
         &mut self,
-        record: &crate::source::Record,
+        record: crate::source::RowCells<'_>,
         errors: Vec<RowError>,
     ) -> anyhow::Result<()> {
         if let Some((_, writer)) = &mut self.rejects {
             let mut cells: Vec<String> = (0..self.width)
                 .map(|index| {
                     record
-                        .cells
                         .get(index)
-                        .map(crate::source::Cell::to_text)
+                        .map(|cell| cell.to_text())
                         .unwrap_or_default()
                 })
                 .map(|text| neutralise(&text).into_owned())

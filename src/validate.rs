@@ -13,7 +13,10 @@ use validator::{ValidateEmail, ValidateUrl};
 
 use crate::detect::Mapping;
 use crate::schema::{Field, FieldType, Operand, Schema, Value};
-use crate::source::{Cell, Record};
+use rayon::prelude::*;
+use smallvec::SmallVec;
+
+use crate::source::{Cell, CellRef, Record, RowCells};
 
 /// The fixed vocabulary of error codes (CONTRACT.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -120,13 +123,49 @@ pub struct RowChecker {
     references: Vec<Option<std::sync::Arc<std::collections::HashSet<String>>>>,
 }
 
-/// What a row's own checks found: one value per field (`Null` where none was read), the errors,
-/// and for each unique field (as [`RowChecker`] orders them) the hash of its value, when every
-/// value it needs was read.
+/// What a row's own checks found: one value per field (`Null` where none was read) when the
+/// values are kept, the errors, and for each unique field (as [`RowChecker`] orders them) the
+/// hash of its value, when every value it needs was read.
 pub struct RowCheck {
     values: Vec<Value>,
     errors: Vec<RowError>,
-    keys: Vec<Option<[u64; 2]>>,
+    keys: SmallVec<[Option<[u64; 2]>; 2]>,
+}
+
+impl RowCheck {
+    /// The typed row, when the row passed every check and its values were kept.
+    pub fn typed(&mut self, row: usize) -> Option<TypedRow> {
+        (self.errors.is_empty() && !self.values.is_empty()).then(|| TypedRow {
+            row,
+            values: std::mem::take(&mut self.values),
+        })
+    }
+
+    /// The errors found, taken.
+    pub fn take_errors(&mut self) -> Vec<RowError> {
+        std::mem::take(&mut self.errors)
+    }
+}
+
+/// What a thread reuses from one row to the next.
+#[derive(Default)]
+pub struct Scratch {
+    key: Vec<u8>,
+    values: Vec<Value>,
+    /// Each field's pattern, cloned for this thread: a clone searches with a cache of its own,
+    /// where threads sharing one regex would queue for its caches.
+    patterns: Vec<Option<regex::Regex>>,
+}
+
+impl Scratch {
+    /// This thread's copy of the pattern of field `index`.
+    fn pattern(&mut self, index: usize, field: &Field) -> Option<&regex::Regex> {
+        let pattern = field.pattern.as_ref()?;
+        if self.patterns.len() <= index {
+            self.patterns.resize(index + 1, None);
+        }
+        Some(self.patterns[index].get_or_insert_with(|| pattern.regex.clone()))
+    }
 }
 
 /// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
@@ -288,113 +327,124 @@ impl Validator {
 
     /// Checks one record: the typed row when every check passed, and the errors found.
     pub fn check(&mut self, record: &Record) -> (Option<TypedRow>, Vec<RowError>) {
-        let checked = self.checker.check(record, &mut Vec::new());
-        self.finish(record, checked)
+        let cells = RowCells::Cells(&record.cells);
+        let mut checks = vec![
+            self.checker
+                .check(record.row, cells, &mut Scratch::default(), true),
+        ];
+        self.finish(&|_| (record.row, cells), &mut checks);
+        let [mut checked] = <[RowCheck; 1]>::try_from(checks)
+            .unwrap_or_else(|_| unreachable!("one check in, one out"));
+        (checked.typed(record.row), checked.take_errors())
     }
 
-    /// Completes the checks of a row with those that need the rows before it. Rows must come in
-    /// file order: the first of two equal values is the valid one.
-    pub fn finish(
+    /// Completes the checks of a batch of rows with those that need the rows before them (unique
+    /// values). Batches must come in file order: the first of two equal values is the valid one.
+    /// `row` gives the number and cells of the row checked at an index of `checks`. Each unique
+    /// field is looked up on a thread of its own.
+    pub fn finish<'r>(
         &mut self,
-        record: &Record,
-        checked: RowCheck,
-    ) -> (Option<TypedRow>, Vec<RowError>) {
-        let RowCheck {
-            values,
-            mut errors,
-            keys,
-        } = checked;
-        let checker = &self.checker;
-        for ((index, fields), key) in self.seen.iter_mut().zip(&checker.unique_fields).zip(keys) {
-            let Some(key) = key else { continue };
-            let first_row = match index.first_rows.entry(key) {
-                std::collections::hash_map::Entry::Vacant(vacant) => {
-                    vacant.insert(u32::try_from(record.row).unwrap_or(u32::MAX));
-                    continue;
+        row: &(dyn Fn(usize) -> (usize, RowCells<'r>) + Sync),
+        checks: &mut [RowCheck],
+    ) {
+        let checks_read: &[RowCheck] = checks;
+        let repeats: Vec<Vec<(usize, u32)>> = self
+            .seen
+            .par_iter_mut()
+            .enumerate()
+            .map(|(position, index)| {
+                let mut repeats = Vec::new();
+                for (at, check) in checks_read.iter().enumerate() {
+                    let Some(key) = check.keys[position] else {
+                        continue;
+                    };
+                    match index.first_rows.entry(key) {
+                        std::collections::hash_map::Entry::Vacant(vacant) => {
+                            let (number, _) = row(at);
+                            vacant.insert(u32::try_from(number).unwrap_or(u32::MAX));
+                        }
+                        std::collections::hash_map::Entry::Occupied(occupied) => {
+                            repeats.push((at, *occupied.get()));
+                        }
+                    }
                 }
-                std::collections::hash_map::Entry::Occupied(occupied) => *occupied.get(),
-            };
-            let first_field = fields[0];
-            let field = &checker.schema.fields[first_field];
-            let column = checker.columns[first_field];
-            let names: Vec<&str> = fields
-                .iter()
-                .map(|&field| checker.schema.fields[field].name.as_str())
-                .collect();
-            let value = fields
-                .iter()
-                .map(|&field| values[field].to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            errors.push(RowError {
-                row: record.row,
-                cell: column.map(|column| cell_name(column, record.row)),
-                column: column.map(|column| checker.headers[column].clone()),
-                field: Some(field.name.clone()),
-                value,
-                code: ErrorCode::Unique,
-                message: format!(
-                    "{} must be unique: the same value is on row {first_row}",
-                    names.join(" + ")
-                ),
-            });
-        }
-        if errors.is_empty() {
-            (
-                Some(TypedRow {
-                    row: record.row,
-                    values,
-                }),
-                errors,
-            )
-        } else {
-            (None, errors)
+                repeats
+            })
+            .collect();
+        let checker = &self.checker;
+        let mut scratch = Scratch::default();
+        for (fields, repeats) in checker.unique_fields.iter().zip(repeats) {
+            for (at, first_row) in repeats {
+                let (number, cells) = row(at);
+                // The values were let go (a check that keeps none): read again, for the message.
+                let values = if checks[at].values.is_empty() {
+                    checker.check(number, cells, &mut scratch, true).values
+                } else {
+                    std::mem::take(&mut checks[at].values)
+                };
+                let error = checker.unique_error(number, fields, &values, first_row);
+                checks[at].values = values;
+                checks[at].errors.push(error);
+            }
         }
     }
 }
 
 impl RowChecker {
-    /// Checks what a row can tell about itself; `scratch` is reused for the keys' bytes.
-    pub fn check(&self, record: &Record, scratch: &mut Vec<u8>) -> RowCheck {
+    /// Checks what a row can tell about itself. Its values are kept when `keep` is set (for the
+    /// typed row), otherwise let go once the keys are hashed.
+    pub fn check(
+        &self,
+        row: usize,
+        cells: RowCells<'_>,
+        scratch: &mut Scratch,
+        keep: bool,
+    ) -> RowCheck {
         let mut errors = Vec::new();
-        self.check_shape(record, &mut errors);
-        let mut values = Vec::with_capacity(self.schema.fields.len());
+        self.check_shape(row, cells, &mut errors);
+        let mut values = if keep {
+            Vec::with_capacity(self.schema.fields.len())
+        } else {
+            std::mem::take(&mut scratch.values)
+        };
         for (field_index, field) in self.schema.fields.iter().enumerate() {
             let Some(column_index) = self.columns[field_index] else {
                 values.push(Value::Null);
                 continue;
             };
             // A cell the row does not have is reported once, as missing-cell.
-            let Some(cell) = record.cells.get(column_index) else {
+            let Some(cell) = cells.get(column_index) else {
                 values.push(Value::Null);
                 continue;
             };
             let column = &self.headers[column_index];
-            let checked = check_cell(field, cell, &self.styles[column_index]).and_then(|value| {
-                match &self.references[field_index] {
-                    Some(allowed)
-                        if !value.is_null() && !allowed.contains(&comparable_text(&value)) =>
-                    {
-                        let reference = field
-                            .reference
-                            .as_ref()
-                            .map_or_else(String::new, |reference| {
-                                format!("{}.{}", reference.table, reference.field)
-                            });
-                        Err((
-                            ErrorCode::ForeignKey,
-                            format!("has no match in {reference}"),
-                        ))
+            let pattern = scratch.pattern(field_index, field);
+            let checked =
+                check_cell(field, cell, &self.styles[column_index], pattern).and_then(|value| {
+                    match &self.references[field_index] {
+                        Some(allowed)
+                            if !value.is_null() && !allowed.contains(&comparable_text(&value)) =>
+                        {
+                            let reference = field
+                                .reference
+                                .as_ref()
+                                .map_or_else(String::new, |reference| {
+                                    format!("{}.{}", reference.table, reference.field)
+                                });
+                            Err((
+                                ErrorCode::ForeignKey,
+                                format!("has no match in {reference}"),
+                            ))
+                        }
+                        _ => Ok(value),
                     }
-                    _ => Ok(value),
-                }
-            });
+                });
             match checked {
                 Ok(value) => values.push(value),
                 Err((code, message)) => {
                     errors.push(RowError {
-                        row: record.row,
-                        cell: Some(cell_name(column_index, record.row)),
+                        row,
+                        cell: Some(cell_name(column_index, row)),
                         column: Some(column.clone()),
                         field: Some(field.name.clone()),
                         value: cell.to_text(),
@@ -405,7 +455,7 @@ impl RowChecker {
                 }
             }
         }
-        self.check_rules(record, &values, &mut errors);
+        self.check_rules(row, &values, &mut errors);
         // Only values that were read can be compared; an empty one is not a duplicate.
         let keys = self
             .unique_fields
@@ -414,14 +464,18 @@ impl RowChecker {
                 if fields.iter().any(|&field| values[field].is_null()) {
                     return None;
                 }
-                scratch.clear();
+                scratch.key.clear();
                 for &field in fields {
-                    push_key(scratch, &values[field]);
+                    push_key(&mut scratch.key, &values[field]);
                 }
-                let hash = xxhash_rust::xxh3::xxh3_128(scratch);
+                let hash = xxhash_rust::xxh3::xxh3_128(&scratch.key);
                 Some([hash as u64, (hash >> 64) as u64])
             })
             .collect();
+        if !keep {
+            values.clear();
+            scratch.values = std::mem::take(&mut values);
+        }
         RowCheck {
             values,
             errors,
@@ -429,38 +483,34 @@ impl RowChecker {
         }
     }
 
-    fn check_shape(&self, record: &Record, errors: &mut Vec<RowError>) {
+    fn check_shape(&self, row: usize, cells: RowCells<'_>, errors: &mut Vec<RowError>) {
         let width = self.headers.len();
-        let cells = record.cells.len();
-        if cells < width {
+        let count = cells.len();
+        if count < width {
             errors.push(RowError {
-                row: record.row,
-                cell: Some(cell_name(cells, record.row)),
-                column: Some(self.headers[cells].clone()),
+                row,
+                cell: Some(cell_name(count, row)),
+                column: Some(self.headers[count].clone()),
                 field: None,
                 value: String::new(),
                 code: ErrorCode::MissingCell,
                 message: format!(
-                    "the row has {cells} cells but the header has {width}: the cells from column {:?} on are missing",
-                    self.headers[cells]
+                    "the row has {count} cells but the header has {width}: the cells from column {:?} on are missing",
+                    self.headers[count]
                 ),
             });
-        } else if let Some(extra) = record.cells[width..]
-            .iter()
-            .position(|cell| !cell.is_blank())
+        } else if let Some(position) =
+            (width..count).find(|&index| cells.get(index).is_some_and(|cell| !cell.is_blank()))
         {
-            let position = width + extra;
-            let used = record
-                .cells
-                .iter()
-                .rposition(|cell| !cell.is_blank())
+            let used = (0..count)
+                .rposition(|index| cells.get(index).is_some_and(|cell| !cell.is_blank()))
                 .map_or(0, |last| last + 1);
             errors.push(RowError {
-                row: record.row,
-                cell: Some(cell_name(position, record.row)),
+                row,
+                cell: Some(cell_name(position, row)),
                 column: Some(format!("column {}", position + 1)),
                 field: None,
-                value: record.cells[position].to_text(),
+                value: cells.get(position).map(|cell| cell.to_text()).unwrap_or_default(),
                 code: ErrorCode::ExtraCell,
                 message: format!(
                     "the row has {used} cells but the header has {width}: a value stands where there is no column (a delimiter inside an unquoted value?)"
@@ -470,7 +520,7 @@ impl RowChecker {
     }
 
     /// Rules between fields: checked when every value they compare was read.
-    fn check_rules(&self, record: &Record, values: &[Value], errors: &mut Vec<RowError>) {
+    fn check_rules(&self, row: usize, values: &[Value], errors: &mut Vec<RowError>) {
         for rule in &self.schema.rules {
             let left = &values[rule.left];
             let right = match &rule.right {
@@ -493,8 +543,8 @@ impl RowChecker {
                 Operand::Constant(_) => format!("{right}"),
             };
             errors.push(RowError {
-                row: record.row,
-                cell: column.map(|column| cell_name(column, record.row)),
+                row,
+                cell: column.map(|column| cell_name(column, row)),
                 column: column.map(|column| self.headers[column].clone()),
                 field: Some(field.name.clone()),
                 value: left.to_string(),
@@ -510,6 +560,42 @@ impl RowChecker {
     }
 }
 
+impl RowChecker {
+    /// The error of a row whose value of a unique field (or key) is on `first_row` already.
+    fn unique_error(
+        &self,
+        row: usize,
+        fields: &[usize],
+        values: &[Value],
+        first_row: u32,
+    ) -> RowError {
+        let first_field = fields[0];
+        let field = &self.schema.fields[first_field];
+        let column = self.columns[first_field];
+        let names: Vec<&str> = fields
+            .iter()
+            .map(|&field| self.schema.fields[field].name.as_str())
+            .collect();
+        let value = fields
+            .iter()
+            .map(|&field| values[field].to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        RowError {
+            row,
+            cell: column.map(|column| cell_name(column, row)),
+            column: column.map(|column| self.headers[column].clone()),
+            field: Some(field.name.clone()),
+            value,
+            code: ErrorCode::Unique,
+            message: format!(
+                "{} must be unique: the same value is on row {first_row}",
+                names.join(" + ")
+            ),
+        }
+    }
+}
+
 /// The text under which values are compared as keys: 12.50 and 12.5 are the same number.
 pub fn comparable_text(value: &Value) -> String {
     match value {
@@ -519,10 +605,12 @@ pub fn comparable_text(value: &Value) -> String {
 }
 
 /// Reads one cell as its field's type and checks the field's constraints on it.
+/// `pattern` is the field's own, as a thread's copy (see [`Scratch`]).
 pub fn check_cell(
     field: &Field,
-    cell: &Cell,
+    cell: CellRef<'_>,
     style: &TextStyle,
+    pattern: Option<&regex::Regex>,
 ) -> Result<Value, (ErrorCode, String)> {
     if cell.is_blank() {
         if field.required {
@@ -536,7 +624,7 @@ pub fn check_cell(
         &field.true_values,
         &field.false_values,
     ) {
-        (FieldType::Boolean, Cell::Text(text), true_values, false_values)
+        (FieldType::Boolean, CellRef::Text(text), true_values, false_values)
             if true_values.is_some() || false_values.is_some() =>
         {
             parse_boolean_with(text.trim(), true_values.as_deref(), false_values.as_deref())
@@ -546,11 +634,16 @@ pub fn check_cell(
         _ => parse_cell(field.field_type, field.format.as_deref(), cell, style)
             .map_err(|reason| (ErrorCode::Type, reason))?,
     };
-    check_constraints(field, &value)?;
+    check_constraints(field, &value, pattern)?;
     Ok(value)
 }
 
-fn check_constraints(field: &Field, value: &Value) -> Result<(), (ErrorCode, String)> {
+/// `copy` is a thread's copy of the field's pattern, when it has one.
+fn check_constraints(
+    field: &Field,
+    value: &Value,
+    copy: Option<&regex::Regex>,
+) -> Result<(), (ErrorCode, String)> {
     if let Value::Text(text) = value {
         let length = if text.is_ascii() {
             text.len()
@@ -574,7 +667,7 @@ fn check_constraints(field: &Field, value: &Value) -> Result<(), (ErrorCode, Str
             ));
         }
         if let Some(pattern) = &field.pattern
-            && !pattern.regex.is_match(text)
+            && !copy.unwrap_or(&pattern.regex).is_match(text)
         {
             return Err((
                 ErrorCode::Pattern,
@@ -653,9 +746,13 @@ impl DateOrder {
 pub fn parse_cell(
     field_type: FieldType,
     format: Option<&str>,
-    cell: &Cell,
+    cell: CellRef<'_>,
     style: &TextStyle,
 ) -> Result<Value, String> {
+    let cell = match cell {
+        CellRef::Text(text) => return parse_text(field_type, format, text, style),
+        CellRef::Other(cell) => cell,
+    };
     match (field_type, cell) {
         (_, Cell::Error(error)) => Err(format!("is a spreadsheet error ({error}), not a value")),
         (_, Cell::Text(text)) => parse_text(field_type, format, text, style),
@@ -1389,7 +1486,7 @@ mod tests {
             parse_cell(
                 FieldType::Number,
                 None,
-                &Cell::Float(0.1),
+                (&Cell::Float(0.1)).into(),
                 &TextStyle::default()
             ),
             Ok(Value::Decimal(Decimal::new(1, 1)))
@@ -1398,7 +1495,7 @@ mod tests {
             parse_cell(
                 FieldType::String,
                 None,
-                &Cell::Int(1000000000000),
+                (&Cell::Int(1000000000000)).into(),
                 &TextStyle::default()
             ),
             Ok(Value::Text("1000000000000".into()))
@@ -1407,7 +1504,7 @@ mod tests {
             parse_cell(
                 FieldType::Integer,
                 None,
-                &Cell::Error("#DIV/0!".into()),
+                (&Cell::Error("#DIV/0!".into())).into(),
                 &TextStyle::default()
             ),
             Err("is a spreadsheet error (#DIV/0!), not a value".to_string())
@@ -1425,7 +1522,7 @@ mod tests {
 
         #[test]
         fn any_float_cell_reads_as_a_number(number in proptest::num::f64::ANY) {
-            let read = parse_cell(FieldType::Number, None, &Cell::Float(number), &TextStyle::default());
+            let read = parse_cell(FieldType::Number, None, (&Cell::Float(number)).into(), &TextStyle::default());
             if number.is_finite() && number.abs() < 1e20 && number.abs() > 1e-20 {
                 proptest::prop_assert!(read.is_ok(), "{number}: {read:?}");
             }

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use encoding_rs::{Encoding, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
-use super::{Cell, Opened, ReadOptions, Record, Records, SourceError};
+use super::{
+    Cell, Opened, ReadOptions, ReadRecords, Record, Records, Rows, RowsRead, SourceError, TextRows,
+};
 
 /// Opens delimited text: detects (or takes) the encoding and the dialect, and returns every
 /// record, the header included.
@@ -34,7 +36,11 @@ pub(super) fn open(
         options.delimiter,
         options.quote,
     );
-    let records: Records = Box::new(csv_records(handle, encoding, dialect, file.to_string()));
+    let size = handle.metadata().map(|metadata| metadata.len()).ok();
+    let mut records = Records::new(csv_records(handle, encoding, dialect, file.to_string()));
+    if let Some(size) = size.filter(|_| encoding == UTF_8) {
+        records = records.with_text_bytes(size);
+    }
     Ok(Opened {
         records,
         sheet: None,
@@ -276,67 +282,148 @@ impl<R: Read> Read for NormalisedLines<R> {
     }
 }
 
-impl Iterator for CsvRecords {
-    type Item = Result<Record, SourceError>;
+impl CsvRecords {
+    /// Reads the next record into `self.record` and gives its row number; `None` after the
+    /// last. Blank records are read too (see [`record_text`]).
+    fn advance(&mut self) -> Option<Result<usize, SourceError>> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => return None,
+            Err(error) => {
+                return Some(Err(SourceError::Csv {
+                    file: self.file.clone(),
+                    row: self.last_row + 1,
+                    reason: error.to_string(),
+                }));
+            }
+            Ok(true) => {}
+        }
+        // The csv reader skips empty lines without a trace but in its line count: the lines
+        // this record took, less its own (one, plus line breaks inside quoted fields), were
+        // empty lines above it, and each is a row in a spreadsheet.
+        let start_line = self.record.position().map_or(0, csv::Position::line);
+        let end = self.reader.position();
+        let unterminated = self.lines.at_end.load(Ordering::Relaxed)
+            && end.byte() == self.lines.emitted.load(Ordering::Relaxed)
+            && self.lines.last_byte.load(Ordering::Relaxed) != b'\n';
+        // A terminated record that took one line has no line break inside it: the fields of
+        // the others are searched.
+        let embedded = if unterminated || end.line().saturating_sub(start_line) > 1 {
+            memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64
+        } else {
+            0
+        };
+        let own_lines = embedded + u64::from(!unterminated);
+        let blank_lines = end
+            .line()
+            .saturating_sub(start_line)
+            .saturating_sub(own_lines) as usize;
+        let row = self.last_row + 1 + blank_lines;
+        self.last_row = row;
+        if self.first {
+            self.first = false;
+            strip_bom(&mut self.record);
+        }
+        Some(Ok(row))
+    }
 
-    fn next(&mut self) -> Option<Self::Item> {
+    fn not_utf8(&self, row: usize, column: usize) -> SourceError {
+        SourceError::NotUtf8 {
+            file: self.file.clone(),
+            row,
+            column,
+            encoding: self.encoding.name(),
+        }
+    }
+}
+
+/// The text of a record's fields, one after another, when every field is UTF-8 (otherwise the
+/// 1-based column of the first that is not); `None` for a blank record (only white space),
+/// which is left out as a blank row is.
+fn record_text(record: &csv::ByteRecord) -> Result<Option<&str>, usize> {
+    let bytes = record.as_slice();
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        let column = record
+            .iter()
+            .position(|field| std::str::from_utf8(field).is_err())
+            .unwrap_or(0);
+        return Err(column + 1);
+    };
+    // Valid as a whole, yet a character could straddle two fields: each must start on one.
+    let mut start = 0;
+    for (index, field) in record.iter().enumerate() {
+        if !text.is_char_boundary(start) {
+            return Err(index);
+        }
+        start += field.len();
+    }
+    // The fields are all white space exactly when their text is.
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+/// The fields of `record`, as parts of its [`record_text`].
+fn fields<'t>(record: &'t csv::ByteRecord, text: &'t str) -> impl Iterator<Item = &'t str> {
+    let mut start = 0;
+    record.iter().map(move |field| {
+        let end = start + field.len();
+        // Every field starts and ends on a character: `record_text` checked.
+        let part = text.get(start..end).unwrap_or_default();
+        start = end;
+        part
+    })
+}
+
+impl ReadRecords for CsvRecords {
+    fn next_record(&mut self) -> Option<Result<Record, SourceError>> {
         loop {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => return None,
-                Err(error) => {
-                    return Some(Err(SourceError::Csv {
-                        file: self.file.clone(),
-                        row: self.last_row + 1,
-                        reason: error.to_string(),
-                    }));
-                }
-                Ok(true) => {}
-            }
-            // The csv reader skips empty lines without a trace but in its line count: the lines
-            // this record took, less its own (one, plus line breaks inside quoted fields), were
-            // empty lines above it, and each is a row in a spreadsheet.
-            let start_line = self.record.position().map_or(0, csv::Position::line);
-            let end = self.reader.position();
-            let unterminated = self.lines.at_end.load(Ordering::Relaxed)
-                && end.byte() == self.lines.emitted.load(Ordering::Relaxed)
-                && self.lines.last_byte.load(Ordering::Relaxed) != b'\n';
-            // A terminated record that took one line has no line break inside it: the fields
-            // of the others are searched.
-            let embedded = if unterminated || end.line().saturating_sub(start_line) > 1 {
-                memchr::memchr_iter(b'\n', self.record.as_slice()).count() as u64
-            } else {
-                0
+            let row = match self.advance()? {
+                Ok(row) => row,
+                Err(error) => return Some(Err(error)),
             };
-            let own_lines = embedded + u64::from(!unterminated);
-            let blank_lines = end
-                .line()
-                .saturating_sub(start_line)
-                .saturating_sub(own_lines) as usize;
-            let row = self.last_row + 1 + blank_lines;
-            self.last_row = row;
-            if self.first {
-                self.first = false;
-                strip_bom(&mut self.record);
-            }
-            let mut cells = Vec::with_capacity(self.record.len());
-            for (index, field) in self.record.iter().enumerate() {
-                match std::str::from_utf8(field) {
-                    Ok("") => cells.push(Cell::Empty),
-                    Ok(text) => cells.push(Cell::Text(text.into())),
-                    Err(_) => {
-                        return Some(Err(SourceError::NotUtf8 {
-                            file: self.file.clone(),
-                            row,
-                            column: index + 1,
-                            encoding: self.encoding.name(),
-                        }));
+            let text = match record_text(&self.record) {
+                Ok(Some(text)) => text,
+                Ok(None) => continue,
+                Err(column) => return Some(Err(self.not_utf8(row, column))),
+            };
+            let cells = fields(&self.record, text)
+                .map(|field| {
+                    if field.is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(field.into())
                     }
-                }
-            }
-            if cells.iter().all(Cell::is_blank) {
-                continue;
-            }
+                })
+                .collect();
             return Some(Ok(Record { row, cells }));
+        }
+    }
+
+    /// Rows as text, straight from the csv reader's buffer into one batch: no cell and no
+    /// string a row. A batch stops early at 16 MiB of text, so that long cells cannot make it
+    /// large.
+    fn next_rows(&mut self, limit: usize) -> RowsRead {
+        const MAX_BYTES: usize = 16 * 1024 * 1024;
+        let mut rows = TextRows::with_capacity(limit, limit * 128);
+        let (failure, end) = loop {
+            if rows.len() == limit || rows.bytes() >= MAX_BYTES {
+                break (None, false);
+            }
+            let row = match self.advance() {
+                Some(Ok(row)) => row,
+                Some(Err(error)) => break (Some(error), true),
+                None => break (None, true),
+            };
+            match record_text(&self.record) {
+                Ok(Some(text)) => {
+                    rows.push_text(row, text, self.record.iter().map(<[u8]>::len));
+                }
+                Ok(None) => {}
+                Err(column) => break (Some(self.not_utf8(row, column)), true),
+            }
+        };
+        RowsRead {
+            rows: Rows::Text(rows),
+            failure,
+            end,
         }
     }
 }

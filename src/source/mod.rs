@@ -6,6 +6,7 @@
 //! by calamine and turned into records one row at a time.
 
 mod delimited;
+mod rows;
 mod workbook;
 
 use std::fmt;
@@ -17,6 +18,7 @@ use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use compact_str::CompactString;
 
 pub use delimited::{Dialect, detect_dialect};
+pub use rows::{CellRef, ReadRecords, Records, RowCells, Rows, RowsRead, TextRows};
 
 /// What a file holds in one cell, before any field type is applied.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,9 +231,6 @@ pub struct Table {
     pub records: Records,
 }
 
-/// Records as they are read; a file that turns out broken half-way yields an error.
-pub type Records = Box<dyn Iterator<Item = Result<Record, SourceError>> + Send>;
-
 /// What a reader found before the header is looked for: every record, the header included.
 struct Opened {
     records: Records,
@@ -282,9 +281,9 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
         Sniffed::Binary(what) => return Err(SourceError::NotASpreadsheet { file, what }),
     };
     let sheet = SheetLabel(opened.sheet.clone());
-    let (header, records) = find_header(opened.records, options.header_row, &file, &sheet)?;
-    let mut records = records.peekable();
-    if records.peek().is_none() {
+    let (header, mut records) = find_header(opened.records, options.header_row, &file, &sheet)?;
+    let first = records.next();
+    if first.is_none() {
         let others: Vec<String> = opened
             .sheets
             .iter()
@@ -316,7 +315,10 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
         encoding: opened.encoding,
         header_row: header.row,
         headers: header_names(&header.cells),
-        records: Box::new(records),
+        records: {
+            records.unread(first.into_iter().collect());
+            records
+        },
     })
 }
 
@@ -409,7 +411,8 @@ fn find_header(
     let chosen = choose_header(&top);
     let mut rest = top.split_off(chosen);
     let header = rest.remove(0);
-    Ok((header, Box::new(rest.into_iter().map(Ok).chain(records))))
+    records.unread(rest.into_iter().map(Ok).collect());
+    Ok((header, records))
 }
 
 /// The index of the first row that looks like a header: at least two filled cells, mostly text

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use calamine::{Data, Range, Reader, Sheets, open_workbook_auto};
 
-use super::{Cell, Opened, ReadOptions, Record, SheetLabel, SourceError};
+use super::{Cell, Opened, ReadOptions, ReadRecords, Record, Records, SheetLabel, SourceError};
 
 /// Opens a workbook at the sheet asked for (by name or 1-based position; the first by default).
 pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Opened, SourceError> {
@@ -38,7 +38,7 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
         .worksheet_range(&sheet)
         .map_err(|error| workbook_error(Some(&sheet), error))?;
     Ok(Opened {
-        records: Box::new(SheetRecords {
+        records: Records::new(SheetRecords {
             first_row: range.start().map_or(0, |(row, _)| row as usize),
             first_column: range.start().map_or(0, |(_, column)| column as usize),
             range,
@@ -61,10 +61,8 @@ struct SheetRecords {
     next: usize,
 }
 
-impl Iterator for SheetRecords {
-    type Item = Result<Record, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl ReadRecords for SheetRecords {
+    fn next_record(&mut self) -> Option<Result<Record, SourceError>> {
         loop {
             let row = self.range.rows().nth(self.next)?;
             let index = self.next;
