@@ -17,7 +17,7 @@ use crate::detect::{self, Mapping};
 use crate::learned;
 use crate::llm;
 use crate::load::{self, Plan, Planner};
-use crate::parallel::{CheckedBatches, CheckedRow};
+use crate::parallel::{CheckedBatch, CheckedBatches, CheckedRow};
 use crate::profile::{self, ColumnProfile, Profiler};
 use crate::report::{
     self, Candidate, Document, ErrorSink, InspectDocument, MappingEntry, Output, PlanCounts,
@@ -454,10 +454,25 @@ impl Checked {
     fn add(&mut self, checked: CheckedRow<'_>) -> anyhow::Result<Option<TypedRow>> {
         self.rows += 1;
         if !checked.errors.is_empty() {
-            self.rejected += 1;
-            self.sink.add(checked.cells, checked.errors)?;
+            self.reject(checked)?;
+            return Ok(None);
         }
         Ok(checked.typed)
+    }
+
+    /// Counts a batch whose valid rows are not wanted (validation alone): only the rows with
+    /// errors are looked at.
+    fn add_batch(&mut self, batch: &mut CheckedBatch) -> anyhow::Result<()> {
+        self.rows += batch.len();
+        for checked in batch.rejected() {
+            self.reject(checked)?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, checked: CheckedRow<'_>) -> anyhow::Result<()> {
+        self.rejected += 1;
+        self.sink.add(checked.cells, checked.errors)
     }
 
     /// Closes the report files and puts what stage 2 found into the document.
@@ -597,9 +612,7 @@ async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
         let progress = report::Progress::rows("read");
         let mut batches = CheckedBatches::new(records, validator, false);
         while let Some(mut batch) = batches.next_batch()? {
-            for row in batch.rows() {
-                checked.add(row)?;
-            }
+            checked.add_batch(&mut batch)?;
             progress.set(checked.rows);
         }
         progress.finish();

@@ -74,6 +74,26 @@ impl CheckedBatch {
     }
 }
 
+impl CheckedBatch {
+    /// The rows with errors, in file order, their errors taken out.
+    pub fn rejected(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
+        let rows = &self.rows;
+        self.checks
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, check)| check.has_errors())
+            .map(move |(index, check)| {
+                let (row, cells) = rows.row(index);
+                CheckedRow {
+                    row,
+                    cells,
+                    typed: None,
+                    errors: check.take_errors(),
+                }
+            })
+    }
+}
+
 impl CheckedBatches {
     /// Checks `records` with `validator`. With `typed`, each valid row's typed values are kept
     /// (to be written); without, they are let go as soon as they are checked.
@@ -104,13 +124,27 @@ impl CheckedBatches {
                 {
                     validator.expect_rows(usize::try_from(bytes).unwrap_or(0) / per_row.max(1));
                 }
-                let mut checks: Vec<RowCheck> = (0..rows.len())
+                // A few pieces a thread, each with one scratch: a scratch made anew for each
+                // split rayon makes would clone the patterns, and their caches, over and over.
+                let piece = rows
+                    .len()
+                    .div_ceil(rayon::current_num_threads() * 2)
+                    .max(256);
+                let pieces: Vec<Vec<RowCheck>> = (0..rows.len())
+                    .step_by(piece)
+                    .collect::<Vec<_>>()
                     .into_par_iter()
-                    .map_init(Scratch::default, |scratch, index| {
-                        let (row, cells) = rows.row(index);
-                        checker.check(row, cells, scratch, typed)
+                    .map(|start| {
+                        let mut scratch = Scratch::default();
+                        (start..rows.len().min(start + piece))
+                            .map(|index| {
+                                let (row, cells) = rows.row(index);
+                                checker.check(row, cells, &mut scratch, typed)
+                            })
+                            .collect()
                     })
                     .collect();
+                let mut checks: Vec<RowCheck> = pieces.into_iter().flatten().collect();
                 validator.finish(&|index| rows.row(index), &mut checks);
                 let checked = Checked {
                     rows,

@@ -162,6 +162,7 @@ pub enum Rows {
 }
 
 impl Rows {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Rows::Cells(records) => records.len(),
@@ -174,6 +175,7 @@ impl Rows {
     }
 
     /// The row number and cells of the row at `index` of the batch.
+    #[inline]
     pub fn row(&self, index: usize) -> (usize, RowCells<'_>) {
         match self {
             Rows::Cells(records) => {
@@ -206,6 +208,7 @@ impl TextRows {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -246,6 +249,7 @@ impl TextRows {
         self.rows.push((row, self.ends.len()));
     }
 
+    #[inline]
     pub fn row(&self, index: usize) -> (usize, RowCells<'_>) {
         let (row, fields_end) = self.rows[index];
         let fields_start = index.checked_sub(1).map_or(0, |before| self.rows[before].1);
@@ -277,6 +281,7 @@ pub enum RowCells<'a> {
 }
 
 impl<'a> RowCells<'a> {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             RowCells::Cells(cells) => cells.len(),
@@ -288,6 +293,7 @@ impl<'a> RowCells<'a> {
         self.len() == 0
     }
 
+    #[inline]
     pub fn get(&self, index: usize) -> Option<CellRef<'a>> {
         match *self {
             RowCells::Cells(cells) => cells.get(index).map(CellRef::from),
@@ -328,6 +334,7 @@ pub enum CellRef<'a> {
 }
 
 impl<'a> From<&'a Cell> for CellRef<'a> {
+    #[inline]
     fn from(cell: &'a Cell) -> CellRef<'a> {
         match cell {
             Cell::Empty => CellRef::Text(""),
