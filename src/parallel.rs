@@ -1,9 +1,10 @@
-//! Stage 2 over a whole file on every core, as a pipeline of three threads: one reads batches of
+//! Stage 2 over a whole file on every core, as a pipeline of four threads: one reads batches of
 //! rows (delimited text as one buffer a batch, see [`crate::source::TextRows`]), one has each
 //! batch checked row by row on rayon's threads (a row's own checks need nothing from other
-//! rows) and then completes it with what needs the rows before it (unique values, each unique
-//! field on a thread of its own), and the caller's thread takes the batches in file order. The
-//! results are the same whatever the threads did; memory holds a few batches at most.
+//! rows), one completes each batch with what needs the rows before it (unique values, each
+//! unique field on a thread of its own) while the next is checked, and the caller's thread takes
+//! the batches in file order. The results are the same whatever the threads did; memory holds a
+//! few batches at most.
 
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
@@ -112,46 +113,46 @@ impl CheckedBatches {
                 }
             }
         });
+        let (unique_sender, unique_batches) = sync_channel::<Checked>(1);
+        let checker = validator.checker();
         let checking = spawn("intake-check", move || {
-            let mut validator = validator;
-            let checker = validator.checker();
             for RowsRead { rows, failure, end } in read_batches {
-                // The unique values' tables are made as large as the file needs at once
-                // (growing them would copy and rehash them over and over).
-                if let Rows::Text(text) = &rows
-                    && let Some(per_row) = text.bytes_per_row()
-                    && let Some(bytes) = text_bytes.take()
-                {
-                    validator.expect_rows(usize::try_from(bytes).unwrap_or(0) / per_row.max(1));
-                }
-                // A few pieces a thread, each with one scratch: a scratch made anew for each
-                // split rayon makes would clone the patterns, and their caches, over and over.
-                let piece = rows
-                    .len()
-                    .div_ceil(rayon::current_num_threads() * 2)
-                    .max(256);
-                let pieces: Vec<Vec<RowCheck>> = (0..rows.len())
-                    .step_by(piece)
-                    .collect::<Vec<_>>()
+                // Rows are split in runs of at least 1,024, each run with one scratch: a scratch
+                // made anew for fewer rows would clone the patterns, and their caches, too often.
+                let checks: Vec<RowCheck> = (0..rows.len())
                     .into_par_iter()
-                    .map(|start| {
-                        let mut scratch = Scratch::default();
-                        (start..rows.len().min(start + piece))
-                            .map(|index| {
-                                let (row, cells) = rows.row(index);
-                                checker.check(row, cells, &mut scratch, typed)
-                            })
-                            .collect()
+                    .with_min_len(1024)
+                    .map_init(Scratch::default, |scratch, index| {
+                        let (row, cells) = rows.row(index);
+                        checker.check(row, cells, scratch, typed)
                     })
                     .collect();
-                let mut checks: Vec<RowCheck> = pieces.into_iter().flatten().collect();
-                validator.finish(&|index| rows.row(index), &mut checks);
                 let checked = Checked {
                     rows,
                     checks,
                     failure,
                     end,
                 };
+                if unique_sender.send(checked).is_err() || end {
+                    return;
+                }
+            }
+        });
+        // The unique checks of a batch run while the next batch is checked.
+        let unique = spawn("intake-unique", move || {
+            let mut validator = validator;
+            for mut checked in unique_batches {
+                // The unique values' tables are made as large as the file needs at once
+                // (growing them would copy and rehash them over and over).
+                if let Rows::Text(text) = &checked.rows
+                    && let Some(per_row) = text.bytes_per_row()
+                    && let Some(bytes) = text_bytes.take()
+                {
+                    validator.expect_rows(usize::try_from(bytes).unwrap_or(0) / per_row.max(1));
+                }
+                let rows = &checked.rows;
+                validator.finish(&|index| rows.row(index), &mut checked.checks);
+                let end = checked.end;
                 if checked_sender.send(checked).is_err() || end {
                     return;
                 }
@@ -159,7 +160,7 @@ impl CheckedBatches {
         });
         CheckedBatches {
             batches: Some(checked_batches),
-            threads: vec![reader, checking],
+            threads: vec![reader, checking, unique],
             failure: None,
         }
     }

@@ -117,6 +117,8 @@ pub struct RowChecker {
     columns: Vec<Option<usize>>,
     /// The key's fields first (when there is a key), then each other unique field.
     unique_fields: Vec<Vec<usize>>,
+    /// For each of `unique_fields`, whether it is one integer field (its key is the integer).
+    integers: Vec<bool>,
     /// For each column of the file, how its text writes numbers and dates.
     styles: Vec<TextStyle>,
     /// For each field with a reference, the values the referenced column holds.
@@ -186,12 +188,96 @@ pub fn cell_name(column_index: usize, row: usize) -> String {
     format!("{}{row}", String::from_utf8_lossy(&letters))
 }
 
-/// Values seen in one unique field (or the fields of the key), each kept as a 128-bit hash of its
-/// comparable form: a fixed 24 bytes a row whatever the value's length. Two different values
-/// share a hash with a probability of about n²/2¹²⁹ (1 in 10²² for a million rows).
-struct UniqueIndex {
-    /// Hash (as two words, so that an entry packs in 24 bytes) → first row.
-    first_rows: HashMap<[u64; 2], u32, BuildHashIdentity>,
+/// Values seen in one unique field (or the fields of the key) → the first row of each.
+enum UniqueIndex {
+    /// A single integer field (most keys): the integers themselves, exact, 16 bytes a row. Near
+    /// values take near places in the table (see [`spread`]), so that a file of ascending ids
+    /// walks through memory instead of jumping about it.
+    Integers(HashMap<i64, u32, BuildSpread>),
+    /// Anything else, each value kept as a 128-bit hash of its comparable form: a fixed 24 bytes
+    /// a row whatever the value's length. Two different values share a hash with a probability
+    /// of about n²/2¹²⁹ (1 in 10²² for a million rows). The hash is two words, so that an entry
+    /// packs in 24 bytes.
+    Hashes(HashMap<[u64; 2], u32, BuildHashIdentity>),
+}
+
+impl UniqueIndex {
+    /// Records `row` as the first with `key` and gives `None`, or gives the first row when the
+    /// key was seen before. An integer index takes the integer from the key's first word.
+    fn first_row(&mut self, key: [u64; 2], row: usize) -> Option<u32> {
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        match self {
+            UniqueIndex::Integers(seen) => match seen.entry(key[0] as i64) {
+                std::collections::hash_map::Entry::Vacant(vacant) => {
+                    vacant.insert(row);
+                    None
+                }
+                std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
+            },
+            UniqueIndex::Hashes(seen) => match seen.entry(key) {
+                std::collections::hash_map::Entry::Vacant(vacant) => {
+                    vacant.insert(row);
+                    None
+                }
+                std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
+            },
+        }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            UniqueIndex::Integers(seen) => seen.reserve(rows),
+            UniqueIndex::Hashes(seen) => seen.reserve(rows),
+        }
+    }
+}
+
+/// Integers as they are, scattered only in blocks of 65,536 (see [`spread`]).
+#[derive(Default, Clone, Copy)]
+struct BuildSpread;
+
+struct Spread(u64);
+
+impl std::hash::BuildHasher for BuildSpread {
+    type Hasher = Spread;
+    fn build_hasher(&self) -> Spread {
+        Spread(0)
+    }
+}
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        spread(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+    fn write_i64(&mut self, value: i64) {
+        self.0 = value as u64;
+    }
+}
+
+/// The hash of an integer for the table of unique integers. The table places a value by the
+/// low bits of its hash: those are the integer's low 16 bits combined (XOR) with a mix of the
+/// bits above them, so that consecutive integers take places near each other (each aligned run
+/// of 16 the same 16 places) while blocks of 65,536 land apart, and integers that differ only
+/// high up (multiples of a large power of two) do not pile up in one place. The top seven bits,
+/// which the table compares first, come from the whole integer.
+fn spread(value: u64) -> u64 {
+    const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut high = value >> 16;
+    // The finaliser of MurmurHash3: every bit of `high` moves every bit of the result.
+    high ^= high >> 33;
+    high = high.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    high ^= high >> 33;
+    high = high.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    high ^= high >> 33;
+    let tag = value.wrapping_mul(GOLDEN);
+    ((high ^ (value & 0xFFFF)) & 0x01FF_FFFF_FFFF_FFFF) | (tag & 0xFE00_0000_0000_0000)
 }
 
 /// The keys are already hashes: the map folds their words together with XOR, nothing more.
@@ -287,10 +373,20 @@ impl Validator {
                     .collect(),
             );
         }
-        let seen = unique_fields
+        let integers: Vec<bool> = unique_fields
             .iter()
-            .map(|_| UniqueIndex {
-                first_rows: HashMap::default(),
+            .map(|fields| {
+                matches!(fields.as_slice(), [field] if schema.fields[*field].field_type == FieldType::Integer)
+            })
+            .collect();
+        let seen = integers
+            .iter()
+            .map(|&integer| {
+                if integer {
+                    UniqueIndex::Integers(HashMap::default())
+                } else {
+                    UniqueIndex::Hashes(HashMap::default())
+                }
             })
             .collect();
         Validator {
@@ -299,6 +395,7 @@ impl Validator {
                 headers: headers.to_vec(),
                 columns,
                 unique_fields,
+                integers,
                 styles,
                 references: vec![None; schema.fields.len()],
             }),
@@ -321,7 +418,7 @@ impl Validator {
     /// Makes room for the unique values of about `rows` rows at once, rather than growing.
     pub fn expect_rows(&mut self, rows: usize) {
         for index in &mut self.seen {
-            index.first_rows.reserve(rows);
+            index.reserve(rows);
         }
     }
 
@@ -363,13 +460,8 @@ impl Validator {
                     let Some(key) = check.keys[position] else {
                         continue;
                     };
-                    match index.first_rows.entry(key) {
-                        std::collections::hash_map::Entry::Vacant(vacant) => {
-                            vacant.insert(u32::try_from(check.row).unwrap_or(u32::MAX));
-                        }
-                        std::collections::hash_map::Entry::Occupied(occupied) => {
-                            repeats.push((at, *occupied.get()));
-                        }
+                    if let Some(first_row) = index.first_row(key, check.row) {
+                        repeats.push((at, first_row));
                     }
                 }
                 repeats
@@ -463,9 +555,14 @@ impl RowChecker {
         let keys = self
             .unique_fields
             .iter()
-            .map(|fields| {
+            .zip(&self.integers)
+            .map(|(fields, &integer)| {
                 if fields.iter().any(|&field| values[field].is_null()) {
                     return None;
+                }
+                // An integer field's values are integers: the key is the integer itself.
+                if integer && let Value::Integer(number) = values[fields[0]] {
+                    return Some([number as u64, 0]);
                 }
                 scratch.key.clear();
                 for &field in fields {
@@ -621,7 +718,16 @@ pub fn check_cell(
     // this runs once a cell, and each hand-over of a `Value` through a `Result` shows.
     let value = match cell {
         CellRef::Text(text) => {
-            let trimmed = text.trim();
+            // Most cells start and end with neither a space nor any other character to trim.
+            let bytes = text.as_bytes();
+            let trimmed = match (bytes.first(), bytes.last()) {
+                (Some(first), Some(last))
+                    if first.is_ascii_graphic() && last.is_ascii_graphic() =>
+                {
+                    text
+                }
+                _ => text.trim(),
+            };
             if trimmed.is_empty() {
                 return blank(field);
             }
@@ -1461,6 +1567,33 @@ mod tests {
             read("2024/01/31", order(Some(DateOrder::Mdy))),
             "2024-01-31"
         );
+    }
+
+    #[test]
+    fn integers_keep_their_order_in_the_unique_table_but_do_not_pile_up() {
+        // Consecutive integers: each aligned run of 16 in the same 16 places, all different.
+        const PLACE: u64 = 0x01FF_FFFF_FFFF_FFFF;
+        for value in 0..70_000u64 {
+            assert_eq!((spread(value) ^ spread(value & !15)) & PLACE & !15, 0);
+        }
+        let block: std::collections::HashSet<u64> =
+            (0..65_536u64).map(|value| spread(value) & PLACE).collect();
+        assert_eq!(block.len(), 65_536);
+        let tags: std::collections::HashSet<u64> =
+            (0..1_000).map(|value| spread(value) >> 57).collect();
+        assert!(tags.len() > 100, "{} tags", tags.len());
+        // Integers that differ only high up land in different places of a 2²¹-slot table.
+        for step in [1u64 << 16, 1 << 20, 1 << 21, 1 << 32, 1_000_000_000_000] {
+            let places: std::collections::HashSet<u64> = (0..1_000)
+                .map(|value| spread(value * step) & ((1 << 21) - 1))
+                .collect();
+            assert!(places.len() > 950, "step {step}: {} places", places.len());
+        }
+        // Each integer is its own key: the index tells them apart exactly.
+        let mut index = UniqueIndex::Integers(HashMap::default());
+        assert_eq!(index.first_row([5, 0], 2), None);
+        assert_eq!(index.first_row([(-5i64) as u64, 0], 3), None);
+        assert_eq!(index.first_row([5, 0], 4), Some(2));
     }
 
     #[test]
