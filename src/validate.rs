@@ -1136,22 +1136,38 @@ fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
 /// `-?digits(.digits)?`, nothing else: read by `Decimal` itself.
 fn plain_decimal(text: &str) -> Option<Decimal> {
     let bytes = text.as_bytes();
-    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let negative = bytes.first() == Some(&b'-');
+    let digits = if negative { &bytes[1..] } else { bytes };
     if digits.is_empty() || digits.len() > 28 {
         return None;
     }
-    let mut point = false;
+    let mut point = None;
+    // Up to 18 digits fit a u64: the decimal is made from them directly.
+    let mut mantissa: u64 = 0;
     for (index, &byte) in digits.iter().enumerate() {
         if byte == b'.' {
-            if point || index == 0 || index == digits.len() - 1 {
+            if point.is_some() || index == 0 || index == digits.len() - 1 {
                 return None;
             }
-            point = true;
-        } else if !byte.is_ascii_digit() {
+            point = Some(index);
+        } else if byte.is_ascii_digit() {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(byte - b'0'));
+        } else {
             return None;
         }
     }
-    Decimal::from_str_exact(text).ok()
+    let count = digits.len() - usize::from(point.is_some());
+    if count > 18 {
+        return Decimal::from_str_exact(text).ok();
+    }
+    let scale = point.map_or(0, |point| digits.len() - point - 1) as u32;
+    Some(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        0,
+        negative,
+        scale,
+    ))
 }
 
 /// `1.5e3`, `-2E-4`: scientific notation, as some exports write large or small numbers.
@@ -1614,6 +1630,17 @@ mod tests {
     }
 
     #[test]
+    fn plain_decimals_keep_sign_scale_and_zeros() {
+        for text in ["-0", "-0.00", "0.0", "007.50", "971.96", "-12", "123456789012345678", "-1234567890123456789.5", "999999999999999999"] {
+            assert_eq!(
+                plain_decimal(text).map(|number| number.serialize()),
+                Decimal::from_str_exact(text).ok().map(|number| number.serialize()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn plain_emails_are_what_validator_accepts() {
         let addresses = [
             "buyer1@example.com",
@@ -1777,6 +1804,16 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn plain_decimals_are_read_as_rust_decimal_reads_them(text in "-?[0-9]{1,20}(\\.[0-9]{1,12})?") {
+            // Longer text is left to the general reader.
+            let exact = Decimal::from_str_exact(&text)
+                .ok()
+                .filter(|_| text.trim_start_matches('-').len() <= 28)
+                .map(|number| number.serialize());
+            proptest::prop_assert_eq!(plain_decimal(&text).map(|number| number.serialize()), exact, "{}", text);
+        }
+
         #[test]
         fn plain_emails_are_emails_to_validator(text in "[a-z0-9.@_'+ü-]{0,30}(@[a-z0-9.-]{0,20})?") {
             proptest::prop_assert!(!plain_email(&text) || text.as_str().validate_email(), "{text}");
