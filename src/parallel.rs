@@ -6,12 +6,12 @@
 //! the batches in file order. The results are the same whatever the threads did; memory holds a
 //! few batches at most.
 
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
-use crate::source::{Records, RowCells, Rows, RowsRead, SourceError};
+use crate::source::{Records, RowCells, Rows, RowsRead, SourceError, TextRows};
 use crate::validate::{RowCheck, RowError, Scratch, TypedRow, Validator};
 
 /// Rows a batch holds: enough to keep every thread busy, few enough to stay in the cache.
@@ -28,15 +28,40 @@ struct Checked {
 /// The rows of a file, checked a batch at a time.
 pub struct CheckedBatches {
     batches: Option<Receiver<Checked>>,
+    spares: Spares,
     threads: Vec<JoinHandle<()>>,
     /// A read error, given after the rows before it.
     failure: Option<SourceError>,
 }
 
-/// A batch of rows as [`CheckedBatches::next_batch`] gives it.
+/// A batch of rows as [`CheckedBatches::next_batch`] gives it. Dropped, its buffers go back to
+/// the threads that fill them (memory that is written again costs less than new memory, which
+/// the system hands out a page fault at a time).
 pub struct CheckedBatch {
     rows: Rows,
     checks: Vec<RowCheck>,
+    spares: Spares,
+}
+
+/// Where emptied buffers go back to: the reader's, the checker's.
+#[derive(Clone)]
+struct Spares {
+    rows: Sender<TextRows>,
+    checks: Sender<Vec<RowCheck>>,
+}
+
+impl Drop for CheckedBatch {
+    fn drop(&mut self) {
+        // A closed channel: the threads are done; the buffers are freed.
+        if let Rows::Text(rows) = &mut self.rows {
+            let mut rows = std::mem::take(rows);
+            rows.clear();
+            let _ = self.spares.rows.send(rows);
+        }
+        let mut checks = std::mem::take(&mut self.checks);
+        checks.clear();
+        let _ = self.spares.checks.send(checks);
+    }
 }
 
 /// One row of a checked batch: its number and cells, its typed row when it is valid (and the
@@ -102,10 +127,13 @@ impl CheckedBatches {
         let mut text_bytes = records.text_bytes();
         let (read_sender, read_batches) = sync_channel::<RowsRead>(1);
         let (checked_sender, checked_batches) = sync_channel::<Checked>(1);
+        let (spare_rows, spare_rows_back) = channel::<TextRows>();
+        let (spare_checks, spare_checks_back) = channel::<Vec<RowCheck>>();
         let reader = spawn("intake-read", move || {
             let mut records = records;
             loop {
-                let read = records.next_rows(BATCH_ROWS);
+                let spare = spare_rows_back.try_recv().unwrap_or_default();
+                let read = records.next_rows(BATCH_ROWS, spare);
                 let end = read.end;
                 // A closed channel: whoever takes the batches stopped early; nothing to do.
                 if read_sender.send(read).is_err() || end {
@@ -119,14 +147,15 @@ impl CheckedBatches {
             for RowsRead { rows, failure, end } in read_batches {
                 // Rows are split in runs of at least 1,024, each run with one scratch: a scratch
                 // made anew for fewer rows would clone the patterns, and their caches, too often.
-                let checks: Vec<RowCheck> = (0..rows.len())
+                let mut checks = spare_checks_back.try_recv().unwrap_or_default();
+                (0..rows.len())
                     .into_par_iter()
                     .with_min_len(1024)
                     .map_init(Scratch::default, |scratch, index| {
                         let (row, cells) = rows.row(index);
                         checker.check(row, cells, scratch, typed)
                     })
-                    .collect();
+                    .collect_into_vec(&mut checks);
                 let checked = Checked {
                     rows,
                     checks,
@@ -160,6 +189,10 @@ impl CheckedBatches {
         });
         CheckedBatches {
             batches: Some(checked_batches),
+            spares: Spares {
+                rows: spare_rows,
+                checks: spare_checks,
+            },
             threads: vec![reader, checking, unique],
             failure: None,
         }
@@ -193,6 +226,7 @@ impl CheckedBatches {
                 return Ok(Some(CheckedBatch {
                     rows: checked.rows,
                     checks: checked.checks,
+                    spares: self.spares.clone(),
                 }));
             }
         }

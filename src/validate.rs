@@ -1151,7 +1151,9 @@ fn plain_decimal(text: &str) -> Option<Decimal> {
             }
             point = Some(index);
         } else if byte.is_ascii_digit() {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(byte - b'0'));
+            mantissa = mantissa
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(byte - b'0'));
         } else {
             return None;
         }
@@ -1604,9 +1606,13 @@ mod tests {
         // Consecutive integers: each aligned run of 16 in 16 neighbouring places.
         const PLACE: u64 = 0x01FF_FFFF_FFFF_FFFF;
         for value in 0..70_000u64 {
-            assert_eq!(spread(value) & PLACE, (spread(value & !15) & PLACE) + (value & 15));
+            assert_eq!(
+                spread(value) & PLACE,
+                (spread(value & !15) & PLACE) + (value & 15)
+            );
         }
-        let tags: std::collections::HashSet<u64> = (0..1_000).map(|value| spread(value) >> 57).collect();
+        let tags: std::collections::HashSet<u64> =
+            (0..1_000).map(|value| spread(value) >> 57).collect();
         assert!(tags.len() > 100, "{} tags", tags.len());
         // The 62,500 runs of a million ascending ids spread over the 131,072 groups of 16 places
         // of a 2²¹-slot table as random places would (about 49,700 groups taken, not a few).
@@ -1631,10 +1637,22 @@ mod tests {
 
     #[test]
     fn plain_decimals_keep_sign_scale_and_zeros() {
-        for text in ["-0", "-0.00", "0.0", "007.50", "971.96", "-12", "123456789012345678", "-1234567890123456789.5", "999999999999999999"] {
+        for text in [
+            "-0",
+            "-0.00",
+            "0.0",
+            "007.50",
+            "971.96",
+            "-12",
+            "123456789012345678",
+            "-1234567890123456789.5",
+            "999999999999999999",
+        ] {
             assert_eq!(
                 plain_decimal(text).map(|number| number.serialize()),
-                Decimal::from_str_exact(text).ok().map(|number| number.serialize()),
+                Decimal::from_str_exact(text)
+                    .ok()
+                    .map(|number| number.serialize()),
                 "{text}"
             );
         }

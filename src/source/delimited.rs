@@ -400,9 +400,11 @@ impl ReadRecords for CsvRecords {
     /// Rows as text, straight from the csv reader's buffer into one batch: no cell and no
     /// string a row. A batch stops early at 16 MiB of text, so that long cells cannot make it
     /// large.
-    fn next_rows(&mut self, limit: usize) -> RowsRead {
+    fn next_rows(&mut self, limit: usize, spare: TextRows) -> RowsRead {
         const MAX_BYTES: usize = 16 * 1024 * 1024;
-        let mut rows = TextRows::with_capacity(limit, limit * 128);
+        let mut rows = spare;
+        rows.clear();
+        rows.reserve(limit, limit * 128);
         let (failure, end) = loop {
             if rows.len() == limit || rows.bytes() >= MAX_BYTES {
                 break (None, false);

@@ -11,8 +11,10 @@ pub trait ReadRecords: Send {
     /// The next record, blank rows left out; `None` after the last.
     fn next_record(&mut self) -> Option<Result<Record, SourceError>>;
 
-    /// Up to `limit` records at once. The default reads them one by one.
-    fn next_rows(&mut self, limit: usize) -> RowsRead {
+    /// Up to `limit` records at once; `spare` is an emptied batch whose buffers a reader of text
+    /// may fill again rather than allocate its own. The default reads records one by one.
+    fn next_rows(&mut self, limit: usize, spare: TextRows) -> RowsRead {
+        drop(spare);
         let mut records = Vec::with_capacity(limit.min(1024));
         while records.len() < limit {
             match self.next_record() {
@@ -96,8 +98,9 @@ impl Records {
     }
 
     /// Up to `limit` records in file order. Records read ahead come first, in batches of their
-    /// own; after a read error or the last record, `end` is set.
-    pub fn next_rows(&mut self, limit: usize) -> RowsRead {
+    /// own; after a read error or the last record, `end` is set. `spare`: see
+    /// [`ReadRecords::next_rows`].
+    pub fn next_rows(&mut self, limit: usize, spare: TextRows) -> RowsRead {
         if !self.ahead.is_empty() {
             let mut records = Vec::with_capacity(limit.min(self.ahead.len()));
             while records.len() < limit {
@@ -123,7 +126,7 @@ impl Records {
         }
         match &mut self.rest {
             Some(rest) => {
-                let read = rest.next_rows(limit);
+                let read = rest.next_rows(limit, spare);
                 if read.end {
                     self.rest = None;
                 }
@@ -200,12 +203,11 @@ pub struct TextRows {
 }
 
 impl TextRows {
-    pub fn with_capacity(rows: usize, bytes: usize) -> TextRows {
-        TextRows {
-            text: String::with_capacity(bytes),
-            ends: Vec::with_capacity(rows * 8),
-            rows: Vec::with_capacity(rows),
-        }
+    /// Makes room for about `rows` more rows of `bytes` bytes of text in all.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.text.reserve(bytes);
+        self.ends.reserve(rows * 8);
+        self.rows.reserve(rows);
     }
 
     #[inline]
@@ -215,6 +217,13 @@ impl TextRows {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// Empties the batch, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+        self.rows.clear();
     }
 
     /// Bytes of text held.
@@ -408,11 +417,11 @@ mod tests {
         let mut records = Records::empty();
         records.unread(vec![Ok(record(3)), Ok(record(4))]);
         records.unread(vec![Ok(record(2))]);
-        let first = records.next_rows(2);
+        let first = records.next_rows(2, TextRows::default());
         assert_eq!(first.rows.len(), 2);
         assert!(!first.end);
         assert_eq!(records.next().map(|read| read.ok()), Some(Some(record(4))));
-        let last = records.next_rows(2);
+        let last = records.next_rows(2, TextRows::default());
         assert!(last.rows.is_empty() && last.end && last.failure.is_none());
     }
 }
