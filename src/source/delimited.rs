@@ -445,6 +445,23 @@ fn strip_bom(record: &mut csv::ByteRecord) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn record_text_finds_the_column_that_is_not_utf8() {
+        let record = |fields: &[&[u8]]| csv::ByteRecord::from(fields.to_vec());
+        assert_eq!(
+            record_text(&record(&[b"a", "\u{e9}t\u{e9}".as_bytes()])),
+            Ok(Some("a\u{e9}t\u{e9}"))
+        );
+        // Only white space (a no-break space too): a blank row.
+        assert_eq!(
+            record_text(&record(&[b" ", "\u{a0}".as_bytes(), b""])),
+            Ok(None)
+        );
+        assert_eq!(record_text(&record(&[b"ok", b"\xff", b"x"])), Err(2));
+        // The halves of one character in two fields: valid together, neither field alone.
+        assert_eq!(record_text(&record(&[b"x", b"a\xc3", b"\xa9b"])), Err(2));
+    }
+
     fn check_dialect(sample: &str, delimiter: u8, quote: u8) {
         let found = detect_dialect(sample.as_bytes(), false, None, None);
         assert_eq!(

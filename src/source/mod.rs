@@ -623,6 +623,52 @@ mod property_tests {
             read_all(text.as_bytes(), "csv");
         }
 
+        /// Batches of text give the same rows, numbers and cells as records read one at a
+        /// time, and the same error after the same rows, past the rows read ahead.
+        #[test]
+        fn batches_read_what_records_read(
+            lines in proptest::collection::vec("[ab1\u{e9},;\" \u{a0}]{0,12}", 50..120),
+            crlf in any::<bool>(),
+            bad_byte in proptest::option::of(0usize..2_000),
+        ) {
+            let mut bytes = lines.join(if crlf { "\r\n" } else { "\n" }).into_bytes();
+            if let Some(at) = bad_byte.filter(|&at| at < bytes.len()) {
+                bytes[at] = 0xff;
+            }
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("input.csv");
+            std::fs::write(&path, &bytes).expect("write");
+            type Read = (Vec<(usize, Vec<String>)>, Option<String>);
+            let read = |batches: bool| -> Option<Read> {
+                let table = open(&path, &ReadOptions::default()).ok()?;
+                let mut records = table.records;
+                let mut rows = Vec::new();
+                if !batches {
+                    for record in records {
+                        match record {
+                            Ok(record) => rows.push((record.row, record.cells.iter().map(Cell::to_text).collect())),
+                            Err(error) => return Some((rows, Some(error.to_string()))),
+                        }
+                    }
+                    return Some((rows, None));
+                }
+                loop {
+                    let read = records.next_rows(3, TextRows::default());
+                    for index in 0..read.rows.len() {
+                        let (row, cells) = read.rows.row(index);
+                        rows.push((row, cells.iter().map(|cell| cell.to_text()).collect()));
+                    }
+                    if let Some(error) = read.failure {
+                        return Some((rows, Some(error.to_string())));
+                    }
+                    if read.end {
+                        return Some((rows, None));
+                    }
+                }
+            };
+            prop_assert_eq!(read(true), read(false));
+        }
+
         #[test]
         fn zip_like_bytes(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
             let mut bytes = b"PK\x03\x04".to_vec();
