@@ -254,10 +254,7 @@ fn profile_rows(
     let mut failure = None;
     while sample.len() < limit {
         match records.next() {
-            Some(Ok(record)) => {
-                profiler.add(&record);
-                sample.push(record);
-            }
+            Some(Ok(record)) => sample.push(record),
             Some(Err(error)) => {
                 failure = Some(error);
                 break;
@@ -265,6 +262,7 @@ fn profile_rows(
             None => break,
         }
     }
+    profiler.add_all(&sample);
     records.unread(sample.into_iter().map(Ok).chain(failure.map(Err)).collect());
     table.records = records;
     profiler.finish(&table.headers, conventions)

@@ -10,6 +10,7 @@ use polars::prelude::{
     AnyValue, ChunkedBuilder, Int32Type, IntoSeries, PlSmallStr, PrimitiveChunkedBuilder,
     StringChunkedBuilder,
 };
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use validator::ValidateEmail;
@@ -154,18 +155,29 @@ impl Profiler {
     pub fn add(&mut self, record: &Record) {
         self.rows += 1;
         for (index, state) in self.columns.iter_mut().enumerate() {
-            match record.cells.get(index) {
-                Some(cell) if !cell.is_blank() => state.observe(cell),
-                _ => state.values.append_null(),
-            }
+            state.take(record.cells.get(index));
         }
+    }
+
+    /// Adds many records at once, each column on a thread of its own: the same profiles as
+    /// adding them one by one.
+    pub fn add_all(&mut self, records: &[Record]) {
+        self.rows += records.len();
+        self.columns
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(index, state)| {
+                for record in records {
+                    state.take(record.cells.get(index));
+                }
+            });
     }
 
     /// The profiles, with each column's reading conventions decided (the overrides win).
     pub fn finish(self, headers: &[String], overrides: Overrides) -> Vec<ColumnProfile> {
         let rows = self.rows;
         self.columns
-            .into_iter()
+            .into_par_iter()
             .zip(headers)
             .enumerate()
             .map(|(index, (state, column))| state.finish(index, column, rows, overrides))
@@ -174,6 +186,14 @@ impl Profiler {
 }
 
 impl ColumnState {
+    /// Takes the column's cell of a row (none when the row is shorter).
+    fn take(&mut self, cell: Option<&Cell>) {
+        match cell {
+            Some(cell) if !cell.is_blank() => self.observe(cell),
+            _ => self.values.append_null(),
+        }
+    }
+
     fn observe(&mut self, cell: &Cell) {
         self.non_empty += 1;
         // Text cells, nearly all cells of a CSV, are used as they are, without a copy.
