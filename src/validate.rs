@@ -15,7 +15,7 @@ use crate::detect::Mapping;
 use crate::schema::{Field, FieldType, Operand, Schema, Value};
 use smallvec::SmallVec;
 
-use crate::source::{Cell, CellRef, Record, RowCells};
+use crate::source::{Cell, CellRef, RowCells};
 
 /// The fixed vocabulary of error codes (CONTRACT.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -427,19 +427,6 @@ impl Validator {
         std::sync::Arc::clone(&self.checker)
     }
 
-    /// Checks one record: the typed row when every check passed, and the errors found.
-    pub fn check(&mut self, record: &Record) -> (Option<TypedRow>, Vec<RowError>) {
-        let cells = RowCells::Cells(&record.cells);
-        let mut checks = vec![
-            self.checker
-                .check(record.row, cells, &mut Scratch::default(), true),
-        ];
-        self.finish(&|_| (record.row, cells), &mut checks);
-        let [mut checked] = <[RowCheck; 1]>::try_from(checks)
-            .unwrap_or_else(|_| unreachable!("one check in, one out"));
-        (checked.typed(record.row), checked.take_errors())
-    }
-
     /// Completes the checks of a batch of rows with those that need the rows before them (unique
     /// values). Batches must come in file order: the first of two equal values is the valid one.
     /// `row` gives the number and cells of the row checked at an index of `checks`. Each unique
@@ -566,26 +553,23 @@ impl RowChecker {
         }
         self.check_rules(row, &values, &mut errors);
         // Only values that were read can be compared; an empty one is not a duplicate.
-        let keys = self
-            .unique_fields
-            .iter()
-            .zip(&self.integers)
-            .map(|(fields, &integer)| {
-                if fields.iter().any(|&field| values[field].is_null()) {
-                    return None;
-                }
+        let mut keys = SmallVec::new();
+        for (fields, &integer) in self.unique_fields.iter().zip(&self.integers) {
+            let key = if fields.iter().any(|&field| values[field].is_null()) {
+                None
+            } else if integer && let Value::Integer(number) = values[fields[0]] {
                 // An integer field's values are integers: the key is the integer itself.
-                if integer && let Value::Integer(number) = values[fields[0]] {
-                    return Some([number as u64, 0]);
-                }
+                Some([number as u64, 0])
+            } else {
                 scratch.key.clear();
                 for &field in fields {
                     push_key(&mut scratch.key, &values[field]);
                 }
                 let hash = xxhash_rust::xxh3::xxh3_128(&scratch.key);
                 Some([hash as u64, (hash >> 64) as u64])
-            })
-            .collect();
+            };
+            keys.push(key);
+        }
         if !keep {
             values.clear();
             scratch.values = std::mem::take(&mut values);
