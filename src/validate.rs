@@ -118,6 +118,9 @@ pub struct RowChecker {
     unique_fields: Vec<Vec<usize>>,
     /// For each of `unique_fields`, whether it is one integer field (its key is the integer).
     integers: Vec<bool>,
+    /// For each schema field, whether its value is read after its own checks (by a unique
+    /// check, a rule or a reference) when rows' values are not kept.
+    wanted: Vec<bool>,
     /// For each column of the file, how its text writes numbers and dates.
     styles: Vec<TextStyle>,
     /// For each field with a reference, the values the referenced column holds.
@@ -379,6 +382,19 @@ impl Validator {
                 matches!(fields.as_slice(), [field] if schema.fields[*field].field_type == FieldType::Integer)
             })
             .collect();
+        let mut wanted = vec![false; schema.fields.len()];
+        for &field in unique_fields.iter().flatten() {
+            wanted[field] = true;
+        }
+        for rule in &schema.rules {
+            wanted[rule.left] = true;
+            if let Operand::Field(field) = rule.right {
+                wanted[field] = true;
+            }
+        }
+        for (index, field) in schema.fields.iter().enumerate() {
+            wanted[index] |= field.reference.is_some();
+        }
         let seen = integers
             .iter()
             .map(|&integer| {
@@ -396,6 +412,7 @@ impl Validator {
                 columns,
                 unique_fields,
                 integers,
+                wanted,
                 styles,
                 references: vec![None; schema.fields.len()],
             }),
@@ -516,7 +533,8 @@ impl RowChecker {
             };
             let column = &self.headers[column_index];
             let pattern = scratch.pattern(field_index, field);
-            let fault = match check_cell(field, cell, &self.styles[column_index], pattern) {
+            let wanted = keep || self.wanted[field_index];
+            let fault = match check_cell(field, cell, &self.styles[column_index], pattern, wanted) {
                 Ok(value) => match &self.references[field_index] {
                     Some(allowed)
                         if !value.is_null() && !allowed.contains(&comparable_text(&value)) =>
@@ -704,12 +722,14 @@ pub fn comparable_text(value: &Value) -> String {
 }
 
 /// Reads one cell as its field's type and checks the field's constraints on it.
-/// `pattern` is the field's own, as a thread's copy (see [`Scratch`]).
+/// `pattern` is the field's own, as a thread's copy (see [`Scratch`]). Unless the value is
+/// `wanted`, text that passes its checks gives `Null`: no copy is made of what nobody reads.
 pub fn check_cell(
     field: &Field,
     cell: CellRef<'_>,
     style: &TextStyle,
     pattern: Option<&regex::Regex>,
+    wanted: bool,
 ) -> Result<Value, Fault> {
     let type_error = |reason: String| Box::new((ErrorCode::Type, reason));
     // Text (every cell of a delimited file) is read here, each type straight into its value:
@@ -730,7 +750,18 @@ pub fn check_cell(
                 return blank(field);
             }
             match field.field_type {
-                FieldType::String => Value::Text(text.into()),
+                FieldType::String => {
+                    check_text(field, text, pattern)?;
+                    let bounded = field.minimum.is_some()
+                        || field.maximum.is_some()
+                        || field.allowed.is_some();
+                    if !wanted && !bounded {
+                        return Ok(Value::Null);
+                    }
+                    let value = Value::Text(text.into());
+                    check_bounds(field, &value)?;
+                    return Ok(value);
+                }
                 FieldType::Integer => {
                     Value::Integer(parse_integer(trimmed, style).map_err(type_error)?)
                 }
@@ -793,6 +824,14 @@ fn check_constraints(
     copy: Option<&regex::Regex>,
 ) -> Result<(), Fault> {
     if let Value::Text(text) = value {
+        check_text(field, text, copy)?;
+    }
+    check_bounds(field, value)
+}
+
+/// The constraints on text: length, pattern, format.
+fn check_text(field: &Field, text: &str, copy: Option<&regex::Regex>) -> Result<(), Fault> {
+    if field.min_length.is_some() || field.max_length.is_some() {
         let length = if text.is_ascii() {
             text.len()
         } else {
@@ -814,30 +853,35 @@ fn check_constraints(
                 format!("must be at most {max_length} characters long (it has {length})"),
             )));
         }
-        if let Some(pattern) = &field.pattern
-            && !copy.unwrap_or(&pattern.regex).is_match(text)
-        {
+    }
+    if let Some(pattern) = &field.pattern
+        && !copy.unwrap_or(&pattern.regex).is_match(text)
+    {
+        return Err(Box::new((
+            ErrorCode::Pattern,
+            format!("does not match the pattern {}", pattern.source),
+        )));
+    }
+    match field.format.as_deref() {
+        Some("email") if !plain_email(text) && !text.validate_email() => {
             return Err(Box::new((
-                ErrorCode::Pattern,
-                format!("does not match the pattern {}", pattern.source),
+                ErrorCode::Format,
+                "is not a valid e-mail address".to_string(),
             )));
         }
-        match field.format.as_deref() {
-            Some("email") if !plain_email(text) && !text.as_str().validate_email() => {
-                return Err(Box::new((
-                    ErrorCode::Format,
-                    "is not a valid e-mail address".to_string(),
-                )));
-            }
-            Some("uri") if !text.as_str().validate_url() => {
-                return Err(Box::new((
-                    ErrorCode::Format,
-                    "is not a valid URI (such as https://example.com/page)".to_string(),
-                )));
-            }
-            _ => {}
+        Some("uri") if !text.validate_url() => {
+            return Err(Box::new((
+                ErrorCode::Format,
+                "is not a valid URI (such as https://example.com/page)".to_string(),
+            )));
         }
+        _ => {}
     }
+    Ok(())
+}
+
+/// The constraints on any value: bounds and allowed values.
+fn check_bounds(field: &Field, value: &Value) -> Result<(), Fault> {
     if let Some(minimum) = &field.minimum
         && value.compare(minimum) == Some(std::cmp::Ordering::Less)
     {
