@@ -192,10 +192,14 @@ pub fn cell_name(column_index: usize, row: usize) -> String {
 
 /// Values seen in one unique field (or the fields of the key) → the first row of each.
 enum UniqueIndex {
-    /// A single integer field (most keys): the integers themselves, exact, 16 bytes a row. Near
-    /// values take near places in the table (see [`spread`]), so that a file of ascending ids
-    /// walks through memory instead of jumping about it.
-    Integers(HashMap<i64, u32, BuildSpread>),
+    /// A single integer field (most keys): the integers themselves, exact. Those near the first
+    /// one seen (ascending or descending ids, the usual keys) each have a place of their own in
+    /// an array ([`Dense`], 4 bytes a place); the others are in a table (16 bytes a row), where
+    /// near values take near places (see [`spread`]).
+    Integers {
+        dense: Dense,
+        others: HashMap<i64, u32, BuildSpread>,
+    },
     /// Anything else, each value kept as a 128-bit hash of its comparable form: a fixed 24 bytes
     /// a row whatever the value's length. Two different values share a hash with a probability
     /// of about n²/2¹²⁹ (1 in 10²² for a million rows). The hash is two words, so that an entry
@@ -204,18 +208,40 @@ enum UniqueIndex {
 }
 
 impl UniqueIndex {
+    fn integers() -> UniqueIndex {
+        UniqueIndex::Integers {
+            dense: Dense::default(),
+            others: HashMap::default(),
+        }
+    }
+
     /// Records `row` as the first with `key` and gives `None`, or gives the first row when the
     /// key was seen before. An integer index takes the integer from the key's first word.
     fn first_row(&mut self, key: [u64; 2], row: usize) -> Option<u32> {
-        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        // Data rows start at 2 (below a header): 0 is free to mean "not seen".
+        let row = u32::try_from(row).unwrap_or(u32::MAX).max(1);
         match self {
-            UniqueIndex::Integers(seen) => match seen.entry(key[0] as i64) {
-                std::collections::hash_map::Entry::Vacant(vacant) => {
-                    vacant.insert(row);
-                    None
+            UniqueIndex::Integers { dense, others } => {
+                let value = key[0] as i64;
+                if let Some(place) = dense.place(value) {
+                    if *place != 0 {
+                        return Some(*place);
+                    }
+                    // Seen before the array reached so far (it grows with the file's size).
+                    if let Some(&first) = others.get(&value) {
+                        return Some(first);
+                    }
+                    *place = row;
+                    return None;
                 }
-                std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
-            },
+                match others.entry(value) {
+                    std::collections::hash_map::Entry::Vacant(vacant) => {
+                        vacant.insert(row);
+                        None
+                    }
+                    std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
+                }
+            }
             UniqueIndex::Hashes(seen) => match seen.entry(key) {
                 std::collections::hash_map::Entry::Vacant(vacant) => {
                     vacant.insert(row);
@@ -226,11 +252,54 @@ impl UniqueIndex {
         }
     }
 
+    /// Makes room for about `rows` more rows: integers get as many places again on either side
+    /// of the first one (the table of the others grows if it must); hashes a table that size.
     fn reserve(&mut self, rows: usize) {
         match self {
-            UniqueIndex::Integers(seen) => seen.reserve(rows),
+            UniqueIndex::Integers { dense, .. } => {
+                dense.limit = dense.limit.max(rows.saturating_mul(2));
+            }
             UniqueIndex::Hashes(seen) => seen.reserve(rows),
         }
+    }
+}
+
+/// First rows of the integers from `low` on, by place: 0 where an integer was not seen.
+struct Dense {
+    /// The integer at place 0: half the limit below the first integer seen, so that ids going
+    /// down have room too. `None` until then.
+    low: Option<i64>,
+    first_rows: Vec<u32>,
+    /// Places at most (4 bytes each, taken as integers come); integers beyond go to the table.
+    limit: usize,
+}
+
+impl Default for Dense {
+    fn default() -> Dense {
+        Dense {
+            low: None,
+            first_rows: Vec::new(),
+            limit: 1 << 20,
+        }
+    }
+}
+
+impl Dense {
+    /// The place of `value`, when it has one.
+    fn place(&mut self, value: i64) -> Option<&mut u32> {
+        let half = i64::try_from(self.limit / 2).unwrap_or(i64::MAX);
+        let low = *self.low.get_or_insert(value.saturating_sub(half));
+        let place = usize::try_from(value.checked_sub(low)?).ok()?;
+        if place >= self.limit {
+            return None;
+        }
+        if place >= self.first_rows.len() {
+            let grown = (place + 1)
+                .max(self.first_rows.len().saturating_mul(2))
+                .min(self.limit);
+            self.first_rows.resize(grown, 0);
+        }
+        self.first_rows.get_mut(place)
     }
 }
 
@@ -399,7 +468,7 @@ impl Validator {
             .iter()
             .map(|&integer| {
                 if integer {
-                    UniqueIndex::Integers(HashMap::default())
+                    UniqueIndex::integers()
                 } else {
                     UniqueIndex::Hashes(HashMap::default())
                 }
@@ -1656,11 +1725,40 @@ mod tests {
                 .collect();
             assert!(places.len() > 950, "step {step}: {} places", places.len());
         }
-        // Each integer is its own key: the index tells them apart exactly.
-        let mut index = UniqueIndex::Integers(HashMap::default());
-        assert_eq!(index.first_row([5, 0], 2), None);
-        assert_eq!(index.first_row([(-5i64) as u64, 0], 3), None);
-        assert_eq!(index.first_row([5, 0], 4), Some(2));
+        // Each integer is its own key: the index tells them apart exactly, whether it has a
+        // place near the first one seen or is in the table of the others.
+        let mut index = UniqueIndex::integers();
+        let key = |value: i64| [value as u64, 0];
+        assert_eq!(index.first_row(key(5), 2), None);
+        assert_eq!(index.first_row(key(-5), 3), None);
+        assert_eq!(index.first_row(key(5), 4), Some(2));
+        for (value, row) in [
+            (i64::MIN, 5),
+            (i64::MAX, 6),
+            (5 + (1 << 20), 7),
+            (5 - (1 << 20), 8),
+        ] {
+            assert_eq!(index.first_row(key(value), row), None, "{value}");
+        }
+        for (value, first) in [
+            (i64::MIN, 5),
+            (i64::MAX, 6),
+            (5 + (1 << 20), 7),
+            (5 - (1 << 20), 8),
+            (-5, 3),
+        ] {
+            assert_eq!(index.first_row(key(value), 100), Some(first), "{value}");
+        }
+        let UniqueIndex::Integers { dense, others } = &index else {
+            unreachable!("an index of integers")
+        };
+        assert_eq!((dense.first_rows.len(), others.len()), ((1 << 19) + 1, 4));
+        // Made room for more rows, it gives places further out; a value already in the table
+        // stays found there.
+        index.reserve(1 << 21);
+        assert_eq!(index.first_row(key(5 + (1 << 20)), 101), Some(7));
+        assert_eq!(index.first_row(key(5 + (1 << 21)), 102), None);
+        assert_eq!(index.first_row(key(5 + (1 << 21)), 103), Some(102));
     }
 
     #[test]
