@@ -1119,9 +1119,16 @@ pub fn parse_text(
 
 /// Takes off what surrounds the digits of a number as people write it: a sign or accounting
 /// parentheses, a currency symbol or code before or after. Gives the sign and the rest.
-pub fn strip_number_decoration(text: &str) -> Option<(bool, String)> {
+pub fn strip_number_decoration(text: &str) -> Option<(bool, &str)> {
     const CURRENCIES: [&str; 10] = ["$", "€", "£", "¥", "₹", "USD", "EUR", "GBP", "CHF", "CAD"];
     let mut rest = text.trim();
+    // Most numbers start and end with a digit: nothing to take off (every sign, parenthesis
+    // and currency starts or ends with something else).
+    let bytes = rest.as_bytes();
+    if bytes.first().is_some_and(u8::is_ascii_digit) && bytes.last().is_some_and(u8::is_ascii_digit)
+    {
+        return Some((false, rest));
+    }
     let mut negative = false;
     if let Some(inner) = rest
         .strip_prefix('(')
@@ -1155,7 +1162,7 @@ pub fn strip_number_decoration(text: &str) -> Option<(bool, String)> {
         character.is_ascii_digit() || character == '.' || character == ','
     });
     (starts_with_digit && rest.ends_with(|character: char| character.is_ascii_digit()))
-        .then(|| (negative, rest.to_string()))
+        .then_some((negative, rest))
 }
 
 /// Reads a number in the column's style: its decimal separator, any thousands grouping (the
@@ -1195,7 +1202,7 @@ fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
     let (negative, core) = strip_number_decoration(text).ok_or_else(expected)?;
     let (whole, fraction) = match core.rsplit_once(decimal) {
         Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (core.as_str(), None),
+        None => (core, None),
     };
     if whole.contains(decimal)
         || fraction.is_some_and(|fraction| !fraction.bytes().all(|byte| byte.is_ascii_digit()))
