@@ -298,7 +298,7 @@ impl ColumnState {
             }
             return;
         }
-        if text.contains('@') && text.validate_email() {
+        if text.contains('@') && (validate::plain_email(text) || text.validate_email()) {
             self.counts.email += 1;
         } else if looks_like_url(text) {
             self.counts.url += 1;
@@ -582,16 +582,21 @@ pub fn number_evidence(text: &str) -> Option<NumberEvidence> {
     let (_, core) = validate::strip_number_decoration(text)?;
     let digits_only =
         |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
-    let spaced: Vec<&str> = core.split([' ', '\u{a0}', '\u{202f}', '\'']).collect();
-    let grouped_by_space = spaced.len() > 1;
-    if grouped_by_space
-        && !spaced[1..]
+    const SPACES: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
+    // Most numbers have no space in them: the text is used as it is, without a copy.
+    let grouped_by_space = core.contains(SPACES);
+    let core: std::borrow::Cow<'_, str> = if grouped_by_space {
+        let spaced: Vec<&str> = core.split(SPACES).collect();
+        if !spaced[1..]
             .iter()
             .all(|group| group.len() == 3 || group.contains([',', '.']))
-    {
-        return None;
-    }
-    let core: String = spaced.concat();
+        {
+            return None;
+        }
+        spaced.concat().into()
+    } else {
+        core.into()
+    };
     let thousands_space = grouped_by_space.then_some(' ');
     let commas = core.matches(',').count();
     let points = core.matches('.').count();

@@ -989,7 +989,7 @@ fn check_bounds(field: &Field, value: &Value) -> Result<(), Fault> {
 /// letters, digits and inner hyphens, each 1 to 63 long. Anything else is for validator to judge
 /// (international domains, IP literals). validator matches with regular expressions shared by
 /// every thread, whose caches the threads queue for; this answers most addresses without them.
-fn plain_email(text: &str) -> bool {
+pub fn plain_email(text: &str) -> bool {
     const USER_SYMBOLS: &[u8] = b".!#$%&'*+/=?^_`{|}~-";
     let Some((user, domain)) = text.rsplit_once('@') else {
         return false;
