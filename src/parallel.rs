@@ -14,10 +14,15 @@ use rayon::prelude::*;
 use crate::source::{Records, RowCells, Rows, RowsRead, SourceError, TextRows};
 use crate::validate::{RowCheck, RowError, Scratch, TypedRow, Validator};
 
-/// Rows a batch holds: enough that handing batches from thread to thread costs little (16,384
-/// measured 3 % faster than 8,192 on the benchmark file, 32,768 no faster), few enough to stay
-/// in the cache.
+/// Rows a batch holds when only the errors are wanted: enough that handing batches from thread
+/// to thread costs little (16,384 measured 3 % faster than 8,192 on the benchmark file, 32,768
+/// no faster), few enough to stay in the cache.
 const BATCH_ROWS: usize = 16_384;
+
+/// Rows a batch holds when the typed rows are kept (an import): the runs of rows it plans and
+/// writes follow the batches, and runs of 16,384 made the benchmark's PostgreSQL upsert 15 %
+/// slower than runs of 8,192, with more memory.
+const TYPED_BATCH_ROWS: usize = 8_192;
 
 /// A batch with each row's checks, the read error after it and whether it is the last.
 struct Checked {
@@ -127,6 +132,7 @@ impl CheckedBatches {
     /// (to be written); without, they are let go as soon as they are checked.
     pub fn new(records: Records, validator: Validator, typed: bool) -> CheckedBatches {
         let mut text_bytes = records.text_bytes();
+        let batch_rows = if typed { TYPED_BATCH_ROWS } else { BATCH_ROWS };
         let (read_sender, read_batches) = sync_channel::<RowsRead>(1);
         let (checked_sender, checked_batches) = sync_channel::<Checked>(1);
         let (spare_rows, spare_rows_back) = channel::<TextRows>();
@@ -135,7 +141,7 @@ impl CheckedBatches {
             let mut records = records;
             loop {
                 let spare = spare_rows_back.try_recv().unwrap_or_default();
-                let read = records.next_rows(BATCH_ROWS, spare);
+                let read = records.next_rows(batch_rows, spare);
                 let end = read.end;
                 // A closed channel: whoever takes the batches stopped early; nothing to do.
                 if read_sender.send(read).is_err() || end {
