@@ -198,13 +198,13 @@ enum UniqueIndex {
     /// near values take near places (see [`spread`]).
     Integers {
         dense: Dense,
-        others: HashMap<i64, u32, BuildSpread>,
+        others: HashMap<i64, u32, BuildFolded<true>>,
     },
     /// Anything else, each value kept as 96 bits of the 128-bit hash of its comparable form: a
     /// fixed 16 bytes a row whatever the value's length (three 32-bit words and the row, so that
     /// four entries share a cache line). Two different values share those bits with a
     /// probability of about n²/2⁹⁷ (1 in 10¹⁷ for a million rows, 1 in 10¹¹ for a billion).
-    Hashes(HashMap<[u32; 3], u32, BuildHashIdentity>),
+    Hashes(HashMap<[u32; 3], u32, BuildFolded<false>>),
 }
 
 impl UniqueIndex {
@@ -308,22 +308,24 @@ impl Dense {
     }
 }
 
-/// Integers as they are, scattered only in blocks of 65,536 (see [`spread`]).
+/// The hasher of the tables of unique values, whose keys are hashes already (or integers): it
+/// folds a key's words together with XOR, nothing more, and with `SPREAD` places the result as
+/// [`spread`] does (the table of integers).
 #[derive(Default, Clone, Copy)]
-struct BuildSpread;
+struct BuildFolded<const SPREAD: bool>;
 
-struct Spread(u64);
+struct Folded<const SPREAD: bool>(u64);
 
-impl std::hash::BuildHasher for BuildSpread {
-    type Hasher = Spread;
-    fn build_hasher(&self) -> Spread {
-        Spread(0)
+impl<const SPREAD: bool> std::hash::BuildHasher for BuildFolded<SPREAD> {
+    type Hasher = Folded<SPREAD>;
+    fn build_hasher(&self) -> Folded<SPREAD> {
+        Folded(0)
     }
 }
 
-impl std::hash::Hasher for Spread {
+impl<const SPREAD: bool> std::hash::Hasher for Folded<SPREAD> {
     fn finish(&self) -> u64 {
-        spread(self.0)
+        if SPREAD { spread(self.0) } else { self.0 }
     }
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
@@ -331,9 +333,6 @@ impl std::hash::Hasher for Spread {
             word[..chunk.len()].copy_from_slice(chunk);
             self.0 ^= u64::from_le_bytes(word);
         }
-    }
-    fn write_i64(&mut self, value: i64) {
-        self.0 = value as u64;
     }
 }
 
@@ -355,32 +354,6 @@ fn spread(value: u64) -> u64 {
     high ^= high >> 33;
     let tag = value.wrapping_mul(GOLDEN);
     (((high << 4) | (value & 15)) & 0x01FF_FFFF_FFFF_FFFF) | (tag & 0xFE00_0000_0000_0000)
-}
-
-/// The keys are already hashes: the map folds their words together with XOR, nothing more.
-#[derive(Default, Clone, Copy)]
-struct BuildHashIdentity;
-
-struct HashIdentity(u64);
-
-impl std::hash::BuildHasher for BuildHashIdentity {
-    type Hasher = HashIdentity;
-    fn build_hasher(&self) -> HashIdentity {
-        HashIdentity(0)
-    }
-}
-
-impl std::hash::Hasher for HashIdentity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 ^= u64::from_le_bytes(word);
-        }
-    }
 }
 
 /// Appends a value's key form to `buffer`: a tag for its kind, then bytes that are equal exactly
