@@ -234,21 +234,9 @@ impl UniqueIndex {
                     *place = row;
                     return None;
                 }
-                match others.entry(value) {
-                    std::collections::hash_map::Entry::Vacant(vacant) => {
-                        vacant.insert(row);
-                        None
-                    }
-                    std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
-                }
+                first_in(others, value, row)
             }
-            UniqueIndex::Hashes(seen) => match seen.entry(short_hash(key)) {
-                std::collections::hash_map::Entry::Vacant(vacant) => {
-                    vacant.insert(row);
-                    None
-                }
-                std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
-            },
+            UniqueIndex::Hashes(seen) => first_in(seen, short_hash(key), row),
         }
     }
 
@@ -261,6 +249,22 @@ impl UniqueIndex {
             }
             UniqueIndex::Hashes(seen) => seen.reserve(rows),
         }
+    }
+}
+
+/// Records `row` as the first with `key` in `seen` and gives `None`, or gives the first row
+/// when the key is there already.
+fn first_in<K: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
+    seen: &mut HashMap<K, u32, S>,
+    key: K,
+    row: u32,
+) -> Option<u32> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Vacant(vacant) => {
+            vacant.insert(row);
+            None
+        }
+        std::collections::hash_map::Entry::Occupied(occupied) => Some(*occupied.get()),
     }
 }
 
@@ -578,7 +582,6 @@ impl RowChecker {
                 values.push(Value::Null);
                 continue;
             };
-            let column = &self.headers[column_index];
             let pattern = scratch.pattern(field_index, field);
             let wanted = keep || self.wanted[field_index];
             let fault = match check_cell(field, cell, &self.styles[column_index], pattern, wanted) {
@@ -608,7 +611,7 @@ impl RowChecker {
             errors.push(RowError {
                 row,
                 cell: Some(cell_name(column_index, row)),
-                column: Some(column.clone()),
+                column: Some(self.headers[column_index].clone()),
                 field: Some(field.name.clone()),
                 value: cell.to_text(),
                 code,

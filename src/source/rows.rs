@@ -237,15 +237,6 @@ impl TextRows {
         (self.text.len() + self.ends.len()).checked_div(self.rows.len())
     }
 
-    /// Appends a row: its number and its fields.
-    pub fn push<'f>(&mut self, row: usize, fields: impl IntoIterator<Item = &'f str>) {
-        for field in fields {
-            self.text.push_str(field);
-            self.ends.push(self.text.len());
-        }
-        self.rows.push((row, self.ends.len()));
-    }
-
     /// Appends a row given as the text of its fields one after another and the length of each
     /// (in bytes, each ending on a character).
     pub fn push_text(&mut self, row: usize, text: &str, lengths: impl Iterator<Item = usize>) {
@@ -317,22 +308,6 @@ impl<'a> RowCells<'a> {
     pub fn iter(self) -> impl Iterator<Item = CellRef<'a>> {
         (0..self.len()).filter_map(move |index| self.get(index))
     }
-
-    /// The cells as a record of their own.
-    pub fn to_record(&self, row: usize) -> Record {
-        let cells = match *self {
-            RowCells::Cells(cells) => cells.to_vec(),
-            RowCells::Text { .. } => self
-                .iter()
-                .map(|cell| match cell {
-                    CellRef::Text("") => Cell::Empty,
-                    CellRef::Text(text) => Cell::Text(text.into()),
-                    CellRef::Other(cell) => cell.clone(),
-                })
-                .collect(),
-        };
-        Record { row, cells }
-    }
 }
 
 /// One cell, borrowed: text (an empty cell is empty text), or a typed spreadsheet cell.
@@ -378,9 +353,9 @@ mod tests {
     #[test]
     fn text_rows_give_back_each_field() {
         let mut rows = TextRows::default();
-        rows.push(2, ["a", "", "ccc"]);
-        rows.push(4, Vec::<&str>::new());
-        rows.push(5, ["dd", "é"]);
+        rows.push_text(2, "accc", [1, 0, 3].into_iter());
+        rows.push_text(4, "", std::iter::empty());
+        rows.push_text(5, "dd\u{e9}", [2, 2].into_iter());
         let rows = Rows::Text(rows);
         let read: Vec<(usize, Vec<String>)> = (0..rows.len())
             .map(|index| {
@@ -395,14 +370,6 @@ mod tests {
                 (4, vec![]),
                 (5, vec!["dd".to_string(), "é".to_string()]),
             ]
-        );
-        let (row, cells) = rows.row(2);
-        assert_eq!(
-            cells.to_record(row),
-            Record {
-                row: 5,
-                cells: vec![Cell::Text("dd".into()), Cell::Text("é".into())]
-            }
         );
         assert!(rows.row(0).1.get(3).is_none());
         assert!(rows.row(0).1.get(1).is_some_and(|cell| cell.is_blank()));
