@@ -629,18 +629,32 @@ mod property_tests {
         fn batches_read_what_records_read(
             lines in proptest::collection::vec("[ab1\u{e9},;\" \u{a0}]{0,12}", 50..120),
             crlf in any::<bool>(),
-            bad_byte in proptest::option::of(0usize..2_000),
+            bad_byte in proptest::option::of((0usize..2_000, proptest::sample::select(vec![0xffu8, 0xc3, 0xa9]))),
+            split in proptest::option::of(0usize..60),
+            utf8 in any::<bool>(),
         ) {
             let mut bytes = lines.join(if crlf { "\r\n" } else { "\n" }).into_bytes();
-            if let Some(at) = bad_byte.filter(|&at| at < bytes.len()) {
-                bytes[at] = 0xff;
+            if let Some((at, byte)) = bad_byte.filter(|&(at, _)| at < bytes.len()) {
+                bytes[at] = byte;
+            }
+            // The halves of one character on either side of a delimiter: each field is not
+            // UTF-8 though the bytes of the row are.
+            if let Some(at) = split.and_then(|nth| {
+                bytes.windows(2).enumerate().filter(|(_, pair)| pair == b"\xc3\xa9").map(|(at, _)| at).nth(nth)
+            }) {
+                bytes.insert(at + 1, b',');
             }
             let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join("input.csv");
             std::fs::write(&path, &bytes).expect("write");
             type Read = (Vec<(usize, Vec<String>)>, Option<String>);
             let read = |batches: bool| -> Option<Read> {
-                let table = open(&path, &ReadOptions::default()).ok()?;
+                // UTF-8 when told (bytes that are not are errors), otherwise as detected.
+                let options = ReadOptions {
+                    encoding: utf8.then(|| "utf-8".to_string()),
+                    ..ReadOptions::default()
+                };
+                let table = open(&path, &options).ok()?;
                 let mut records = table.records;
                 let mut rows = Vec::new();
                 if !batches {

@@ -226,9 +226,19 @@ impl TextRows {
         self.rows.clear();
     }
 
-    /// Bytes of text held.
-    pub fn bytes(&self) -> usize {
-        self.text.len()
+    /// A batch from its text, the end of each field in it, and each row's number and the end
+    /// of its fields in `ends`.
+    pub(super) fn from_parts(
+        text: String,
+        ends: Vec<usize>,
+        rows: Vec<(usize, usize)>,
+    ) -> TextRows {
+        TextRows { text, ends, rows }
+    }
+
+    /// The parts of [`TextRows::from_parts`], to be filled again.
+    pub(super) fn into_parts(self) -> (String, Vec<usize>, Vec<(usize, usize)>) {
+        (self.text, self.ends, self.rows)
     }
 
     /// About how many bytes of the file each row took: its fields, a delimiter after each but
