@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use compact_str::CompactString;
@@ -146,6 +147,50 @@ impl FieldType {
 pub struct Pattern {
     pub source: String,
     pub regex: Regex,
+    /// The same expression as a DFA built in full, when it is small (most patterns: codes,
+    /// SKUs, postcodes): a value is matched by one table step a byte, with no cache to fill
+    /// and none to share between threads. `None` for what a DFA cannot hold in its limits
+    /// (large Unicode classes repeated, Unicode word boundaries): `regex` runs those.
+    dfa: Option<Arc<regex_automata::dfa::dense::DFA<Vec<u32>>>>,
+}
+
+impl Pattern {
+    /// `source` as the user wrote it, to match whole values.
+    pub fn new(source: &str) -> Result<Pattern, regex::Error> {
+        use regex_automata::dfa::{StartKind, dense};
+        // The user's pattern alone first, so that an error speaks of what they wrote.
+        Regex::new(source)?;
+        let anchored = format!("^(?:{source})$");
+        let regex = Regex::new(&anchored)?;
+        let dfa = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Anchored)
+                    .dfa_size_limit(Some(1 << 20))
+                    .determinize_size_limit(Some(4 << 20)),
+            )
+            .build(&anchored)
+            .ok()
+            .map(Arc::new);
+        Ok(Pattern {
+            source: source.to_string(),
+            regex,
+            dfa,
+        })
+    }
+
+    /// Whether `text` matches as a whole. `copy` is a thread's own copy of `regex` (each copy
+    /// has its own cache), used when there is no DFA.
+    pub fn matches(&self, text: &str, copy: Option<&Regex>) -> bool {
+        use regex_automata::dfa::Automaton;
+        use regex_automata::{Anchored, Input};
+        if let Some(dfa) = &self.dfa
+            && let Ok(found) = dfa.try_search_fwd(&Input::new(text).anchored(Anchored::Yes))
+        {
+            return found.is_some();
+        }
+        copy.unwrap_or(&self.regex).is_match(text)
+    }
 }
 
 /// What a field holds once read: exact decimals, calendar dates, never a float.
@@ -160,15 +205,52 @@ pub enum Value {
     DateTime(NaiveDateTime),
 }
 
+/// 10⁰ to 10¹⁸: the powers of ten under 2⁶³.
+const POWERS_OF_TEN: [i128; 19] = {
+    let mut powers = [1i128; 19];
+    let mut index = 1;
+    while index < powers.len() {
+        powers[index] = powers[index - 1] * 10;
+        index += 1;
+    }
+    powers
+};
+
+/// Orders two decimals as `Decimal::cmp` does, most pairs (a value against a bound) without its
+/// general path: the signed mantissas brought to one scale and compared as integers, when the
+/// one to scale is under 2⁶³ and the scales differ by at most 18 (otherwise `Decimal::cmp`
+/// decides).
+fn compare_decimals(left: &Decimal, right: &Decimal) -> Ordering {
+    let (left_scale, right_scale) = (left.scale(), right.scale());
+    // Both factors under 2⁶³: the product fits 128 bits.
+    let scaled = |mantissa: i128, by: u32| {
+        let factor = *POWERS_OF_TEN.get(by as usize)?;
+        (mantissa.unsigned_abs() < 1 << 63).then(|| mantissa * factor)
+    };
+    let pair = if left_scale < right_scale {
+        scaled(left.mantissa(), right_scale - left_scale).map(|left| (left, right.mantissa()))
+    } else {
+        scaled(right.mantissa(), left_scale - right_scale).map(|right| (left.mantissa(), right))
+    };
+    match pair {
+        Some((left, right)) => left.cmp(&right),
+        None => left.cmp(right),
+    }
+}
+
 impl Value {
     /// Orders two values of the same kind; `None` across kinds.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
             (Value::Text(left), Value::Text(right)) => Some(left.cmp(right)),
             (Value::Integer(left), Value::Integer(right)) => Some(left.cmp(right)),
-            (Value::Decimal(left), Value::Decimal(right)) => Some(left.cmp(right)),
-            (Value::Integer(left), Value::Decimal(right)) => Some(Decimal::from(*left).cmp(right)),
-            (Value::Decimal(left), Value::Integer(right)) => Some(left.cmp(&Decimal::from(*right))),
+            (Value::Decimal(left), Value::Decimal(right)) => Some(compare_decimals(left, right)),
+            (Value::Integer(left), Value::Decimal(right)) => {
+                Some(compare_decimals(&Decimal::from(*left), right))
+            }
+            (Value::Decimal(left), Value::Integer(right)) => {
+                Some(compare_decimals(left, &Decimal::from(*right)))
+            }
             (Value::Boolean(left), Value::Boolean(right)) => Some(left.cmp(right)),
             (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
             (Value::DateTime(left), Value::DateTime(right)) => Some(left.cmp(right)),
@@ -711,22 +793,15 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         .pattern
         .as_ref()
         .map(|source| {
-            // The user's pattern alone first, so the message speaks of what they wrote.
-            Regex::new(source)
-                .and_then(|_| Regex::new(&format!("^(?:{source})$")))
-                .map(|regex| Pattern {
-                    source: source.clone(),
-                    regex,
-                })
-                .map_err(|error| {
-                    let text = error.to_string();
-                    let reason = text
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim_start_matches("error: ");
-                    field_error(format!("pattern {source:?} does not compile: {reason}"))
-                })
+            Pattern::new(source).map_err(|error| {
+                let text = error.to_string();
+                let reason = text
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("error: ");
+                field_error(format!("pattern {source:?} does not compile: {reason}"))
+            })
         })
         .transpose()?;
     let allowed = raw
@@ -1033,5 +1108,100 @@ mod tests {
         assert!(schema.fields[0].unique && schema.fields[0].required);
         assert_eq!(schema.fields[1].format.as_deref(), Some("email"));
         assert!(schema.fields[1].required);
+    }
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn decimal() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            (any::<i64>(), 0u32..=28).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+            (
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<bool>(),
+                0u32..=28
+            )
+                .prop_map(|(low, middle, high, negative, scale)| Decimal::from_parts(
+                    low, middle, high, negative, scale
+                )),
+            (-3i64..=3, 0u32..=3).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
+        ]
+    }
+
+    #[test]
+    fn decimals_compare_by_value() {
+        let cases = [
+            ("0", "-0.00"),
+            ("971.96", "100000"),
+            ("-1.5", "-1.50"),
+            ("0.1", "0.09"),
+        ];
+        for (left, right) in cases {
+            let (left, right) = (
+                Decimal::from_str_exact(left).expect("left"),
+                Decimal::from_str_exact(right).expect("right"),
+            );
+            assert_eq!(
+                compare_decimals(&left, &right),
+                left.cmp(&right),
+                "{left} {right}"
+            );
+        }
+    }
+
+    /// Patterns with a DFA and without: each value matches by it as by the regex alone.
+    const PATTERNS: [&str; 9] = [
+        "SKU-[0-9]{7}",
+        "[A-Z]{2}[0-9]{3,5}",
+        "(a|ab)(c|bcd)",
+        "\\w+@\\w+",
+        "[[:alpha:]]+",
+        "\u{e9}+x?",
+        "\\d{2}-\\d{2}",
+        "\\bab\\b.*",
+        "a|",
+    ];
+
+    #[test]
+    fn small_patterns_have_a_dfa() {
+        assert!(
+            Pattern::new("SKU-[0-9]{7}")
+                .expect("compiles")
+                .dfa
+                .is_some()
+        );
+        // A Unicode word boundary is beyond a DFA: the regex alone answers.
+        assert!(Pattern::new("\\bab\\b.*").expect("compiles").dfa.is_none());
+        let pattern = Pattern::new("SKU-[0-9]{7}").expect("compiles");
+        for (text, expected) in [
+            ("SKU-0000001", true),
+            ("SKU-000000", false),
+            ("xSKU-0000001", false),
+            ("SKU-0000001 ", false),
+            ("", false),
+        ] {
+            assert_eq!(pattern.matches(text, None), expected, "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn patterns_match_as_their_regex_does(
+            index in 0..PATTERNS.len(),
+            text in "[aAbcdxSKU0-9\u{e9}\u{661}@ _-]{0,12}",
+        ) {
+            let pattern = Pattern::new(PATTERNS[index]).expect("compiles");
+            prop_assert_eq!(pattern.matches(&text, None), pattern.regex.is_match(&text), "{} {}", PATTERNS[index], text);
+        }
+
+        #[test]
+        fn decimals_compare_as_rust_decimal_does(left in decimal(), right in decimal()) {
+            prop_assert_eq!(compare_decimals(&left, &right), left.cmp(&right));
+        }
     }
 }
