@@ -74,6 +74,9 @@ fn csv_records(
         .build();
     CsvRecords {
         core,
+        delimiter: dialect.delimiter,
+        quote: dialect.quote,
+        lines_split: dialect.delimiter.is_ascii() && dialect.quote.is_ascii(),
         input: NormalisedLines::new(input),
         buffer: vec![0; 256 * 1024],
         at: 0,
@@ -81,6 +84,7 @@ fn csv_records(
         parsed: 0,
         line: 1,
         done: false,
+        last: LastRecord::Parsed,
         fields: vec![0; 1024],
         ends: vec![0; 64],
         field_bytes: 0,
@@ -198,11 +202,18 @@ fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> usize {
 }
 
 /// Streams CSV records, numbering them as a spreadsheet shows rows: an empty line counts as a row,
-/// a line break inside a quoted field does not. Parses with csv_core straight from its own input
-/// buffer into one record's buffers; [`ReadRecords::next_rows`] copies records from there into a
-/// batch and checks the batch's UTF-8 once.
+/// a line break inside a quoted field does not. A line without a quote character (most lines)
+/// is a record as it stands, its fields between the delimiters: it is taken from the reader's
+/// own input buffer as it is. Any other record (quoted fields, the first record, a last line
+/// without a line break, a line longer than the buffer) is parsed by csv_core into the record
+/// buffers. [`ReadRecords::next_rows`] copies records into a batch and checks its UTF-8 once.
 struct CsvRecords {
     core: csv_core::Reader,
+    delimiter: u8,
+    quote: u8,
+    /// Both ASCII: a line without the quote splits at the delimiter, and a field between two
+    /// delimiters is UTF-8 exactly when the line is.
+    lines_split: bool,
     input: NormalisedLines<Box<dyn Read + Send>>,
     /// Bytes read from `input`; `buffer[at..filled]` are not parsed yet.
     buffer: Vec<u8>,
@@ -210,12 +221,14 @@ struct CsvRecords {
     filled: usize,
     /// Bytes parsed so far (after line ends were normalised).
     parsed: u64,
-    /// The line the next record starts on, as csv_core counts lines.
+    /// The line the next record starts on, counted as csv_core counts lines.
     line: u64,
     /// Nothing more to read: the last record was read, or a read error was given.
     done: bool,
-    /// The last record read: its fields one after another in `fields[..field_bytes]`, and the
-    /// end of each in `ends[..field_count]`.
+    /// Where the last record read is.
+    last: LastRecord,
+    /// A record parsed by csv_core: its fields one after another in `fields[..field_bytes]`,
+    /// and the end of each in `ends[..field_count]`.
     fields: Vec<u8>,
     ends: Vec<usize>,
     field_bytes: usize,
@@ -224,6 +237,15 @@ struct CsvRecords {
     encoding: &'static Encoding,
     last_row: usize,
     first: bool,
+}
+
+/// Where [`CsvRecords::advance`] left the record it read.
+#[derive(Clone, Copy)]
+enum LastRecord {
+    /// `buffer[start..end]`, a line without its line break: fields between delimiters.
+    Line(usize, usize),
+    /// In `fields` and `ends`, as csv_core wrote it.
+    Parsed,
 }
 
 /// Turns CRLF and lone CR line ends into LF as the bytes stream by, so that line counts mean the
@@ -299,31 +321,91 @@ impl<R: Read> Read for NormalisedLines<R> {
 }
 
 impl CsvRecords {
-    /// Reads the next record into `self.fields` and `self.ends` and gives its row number;
-    /// `None` after the last. Blank records are read too (see [`record_text`]).
+    /// Reads the next record and gives its row number; `None` after the last. Blank records
+    /// are read too (see [`CsvRecords::last_is_blank`]).
     fn advance(&mut self) -> Option<Result<usize, SourceError>> {
-        use csv_core::ReadRecordResult;
         if self.done {
             return None;
         }
+        // Empty lines are rows of their own that hold no record.
+        let mut empty_lines = 0;
+        loop {
+            let pending = &self.buffer[self.at..self.filled];
+            let Some(length) = memchr::memchr(b'\n', pending) else {
+                // No whole line is buffered: more is read first, unless the input is over or
+                // the line fills the buffer (csv_core takes those).
+                if !self.input.at_end && (self.at > 0 || self.filled < self.buffer.len()) {
+                    self.buffer.copy_within(self.at..self.filled, 0);
+                    self.filled -= self.at;
+                    self.at = 0;
+                    if let Err(error) = self.fill() {
+                        return Some(Err(error));
+                    }
+                    continue;
+                }
+                break;
+            };
+            let line = &pending[..length];
+            if self.first || !self.lines_split || memchr::memchr(self.quote, line).is_some() {
+                break;
+            }
+            let start = self.at;
+            self.at += length + 1;
+            self.parsed += length as u64 + 1;
+            self.line += 1;
+            if length == 0 {
+                empty_lines += 1;
+                continue;
+            }
+            self.last = LastRecord::Line(start, start + length);
+            self.last_row += 1 + empty_lines;
+            return Some(Ok(self.last_row));
+        }
+        let row = self.parse()?;
+        Some(row.map(|row| {
+            self.last_row = row + empty_lines;
+            self.last_row
+        }))
+    }
+
+    /// Reads more of the input after `buffer[..filled]`.
+    fn fill(&mut self) -> Result<(), SourceError> {
+        // Reading into no room would look like the end of the input.
+        if self.filled == self.buffer.len() {
+            return Ok(());
+        }
+        loop {
+            match self.input.read(&mut self.buffer[self.filled..]) {
+                Ok(read) => {
+                    self.filled += read;
+                    return Ok(());
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => {
+                    self.done = true;
+                    return Err(SourceError::Csv {
+                        file: self.file.clone(),
+                        row: self.last_row + 1,
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Parses the next record with csv_core into `fields` and `ends` and gives its row number
+    /// (from `last_row`); `None` after the last.
+    fn parse(&mut self) -> Option<Result<usize, SourceError>> {
+        use csv_core::ReadRecordResult;
         let start_line = self.line;
+        self.core.set_line(start_line);
         let (mut written, mut ended) = (0, 0);
         loop {
             if self.at == self.filled && !self.input.at_end {
-                match self.input.read(&mut self.buffer) {
-                    Ok(read) => {
-                        self.at = 0;
-                        self.filled = read;
-                    }
-                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(error) => {
-                        self.done = true;
-                        return Some(Err(SourceError::Csv {
-                            file: self.file.clone(),
-                            row: self.last_row + 1,
-                            reason: error.to_string(),
-                        }));
-                    }
+                self.at = 0;
+                self.filled = 0;
+                if let Err(error) = self.fill() {
+                    return Some(Err(error));
                 }
             }
             let (result, read, wrote, ends) = self.core.read_record(
@@ -352,6 +434,7 @@ impl CsvRecords {
                 }
             }
         }
+        self.last = LastRecord::Parsed;
         self.field_bytes = written;
         self.field_count = ended;
         // csv_core skips empty lines without a trace but in its line count: the lines this
@@ -372,21 +455,66 @@ impl CsvRecords {
         let blank_lines = end_line
             .saturating_sub(start_line)
             .saturating_sub(own_lines) as usize;
-        let row = self.last_row + 1 + blank_lines;
-        self.last_row = row;
         if self.first {
             self.first = false;
             self.strip_bom();
         }
-        Some(Ok(row))
+        Some(Ok(self.last_row + 1 + blank_lines))
     }
 
-    /// The fields of the last record read, one after another, and the end of each.
-    fn record(&self) -> (&[u8], &[usize]) {
-        (
-            &self.fields[..self.field_bytes],
-            &self.ends[..self.field_count],
-        )
+    /// The fields of the last record read.
+    fn last_fields(&self) -> impl Iterator<Item = &[u8]> {
+        let (line, parsed) = match self.last {
+            LastRecord::Line(start, end) => (Some(&self.buffer[start..end]), None),
+            LastRecord::Parsed => (None, Some(&self.ends[..self.field_count])),
+        };
+        let delimiter = self.delimiter;
+        let mut start = 0;
+        let parsed = parsed.into_iter().flatten().map(move |&end| {
+            let field = &self.fields[start..end];
+            start = end;
+            field
+        });
+        line.into_iter()
+            .flat_map(move |line| line.split(move |&byte| byte == delimiter))
+            .chain(parsed)
+    }
+
+    /// Whether the last record holds only white space, which is left out as a blank row is.
+    /// Bytes that are not UTF-8 are not blank: their error is found when they are checked.
+    fn last_is_blank(&self) -> bool {
+        if let LastRecord::Line(start, _) = self.last {
+            let first = self.buffer[start];
+            if first.is_ascii() && first != self.delimiter && !char::from(first).is_whitespace() {
+                return false;
+            }
+        }
+        self.last_fields()
+            .all(|field| std::str::from_utf8(field).is_ok_and(|text| text.trim().is_empty()))
+    }
+
+    /// Appends the last record to a batch's text (each field followed by one ASCII byte) and
+    /// the end of each field.
+    fn append_last(&self, text: &mut Vec<u8>, ends: &mut Vec<usize>) {
+        match self.last {
+            LastRecord::Line(start, end) => {
+                // The line as it is: its delimiters and line break separate the fields.
+                let line = &self.buffer[start..end];
+                let base = text.len();
+                text.extend_from_slice(&self.buffer[start..=end]);
+                ends.extend(memchr::memchr_iter(self.delimiter, line).map(|at| base + at));
+                ends.push(base + line.len());
+            }
+            LastRecord::Parsed => {
+                let mut start = 0;
+                for &end in &self.ends[..self.field_count] {
+                    text.extend_from_slice(&self.fields[start..end]);
+                    ends.push(text.len());
+                    text.push(b'\n');
+                    start = end;
+                }
+            }
+        }
     }
 
     /// Drops a byte-order mark left at the start of the first field.
@@ -412,40 +540,13 @@ impl CsvRecords {
     }
 }
 
-/// The text of a record's fields (given one after another, with the end of each), when every
-/// field is UTF-8 (otherwise the 1-based column of the first that is not); `None` for a blank
-/// record (only white space), which is left out as a blank row is.
-fn record_text<'b>(bytes: &'b [u8], ends: &[usize]) -> Result<Option<&'b str>, usize> {
-    let field = |index: usize| {
-        let start = index.checked_sub(1).map_or(0, |before| ends[before]);
-        &bytes[start..ends[index]]
-    };
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        let column = (0..ends.len())
-            .position(|index| std::str::from_utf8(field(index)).is_err())
-            .unwrap_or(0);
-        return Err(column + 1);
-    };
-    // Valid as a whole, yet a character could straddle two fields: each must start on one.
-    let mut start = 0;
-    for (index, &end) in ends.iter().enumerate() {
-        if !text.is_char_boundary(start) {
-            return Err(index);
-        }
-        start = end;
-    }
-    // The fields are all white space exactly when their text is.
-    Ok((!text.trim().is_empty()).then_some(text))
-}
-
-/// Whether a record's bytes are only white space, as [`record_text`] judges (bytes that are not
-/// UTF-8 are not blank: their error is found when the batch is checked).
-fn is_blank(bytes: &[u8]) -> bool {
-    match bytes.first() {
-        None => true,
-        Some(&first) if first.is_ascii() && !char::from(first).is_whitespace() => false,
-        Some(_) => std::str::from_utf8(bytes).is_ok_and(|text| text.trim().is_empty()),
-    }
+/// The 1-based column of the first field that is not UTF-8 on its own. A character split
+/// between two fields makes the first of them the one.
+fn first_not_utf8<'f>(fields: impl Iterator<Item = &'f [u8]>) -> Option<usize> {
+    fields
+        .enumerate()
+        .find(|(_, field)| std::str::from_utf8(field).is_err())
+        .map(|(index, _)| index + 1)
 }
 
 impl ReadRecords for CsvRecords {
@@ -455,33 +556,26 @@ impl ReadRecords for CsvRecords {
                 Ok(row) => row,
                 Err(error) => return Some(Err(error)),
             };
-            let (bytes, ends) = self.record();
-            let text = match record_text(bytes, ends) {
-                Ok(Some(text)) => text,
-                Ok(None) => continue,
-                Err(column) => return Some(Err(self.not_utf8(row, column))),
-            };
-            let mut start = 0;
-            let cells = ends
-                .iter()
-                .map(|&end| {
-                    // Every field starts and ends on a character: `record_text` checked.
-                    let field = text.get(start..end).unwrap_or_default();
-                    start = end;
-                    if field.is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(field.into())
-                    }
+            if let Some(column) = first_not_utf8(self.last_fields()) {
+                return Some(Err(self.not_utf8(row, column)));
+            }
+            if self.last_is_blank() {
+                continue;
+            }
+            let cells = self
+                .last_fields()
+                .map(|field| match std::str::from_utf8(field) {
+                    Ok("") | Err(_) => Cell::Empty,
+                    Ok(text) => Cell::Text(text.into()),
                 })
                 .collect();
             return Some(Ok(Record { row, cells }));
         }
     }
 
-    /// Rows as text, copied from the parser's record buffer into one batch: no cell and no
-    /// string a row, and the batch's UTF-8 checked at once. A batch stops early at 16 MiB of
-    /// text, so that long cells cannot make it large.
+    /// Rows as text, copied from the input buffer (or the parser's record buffer) into one
+    /// batch: no cell and no string a row, and the batch's UTF-8 checked at once. A batch stops
+    /// early at 16 MiB of text, so that long cells cannot make it large.
     fn next_rows(&mut self, limit: usize, spare: TextRows) -> RowsRead {
         const MAX_BYTES: usize = 16 * 1024 * 1024;
         let (text, mut ends, mut rows) = spare.into_parts();
@@ -507,32 +601,28 @@ impl ReadRecords for CsvRecords {
                     break;
                 }
             };
-            let (record, record_ends) = self.record();
-            if is_blank(record) {
+            if self.last_is_blank() {
                 continue;
             }
-            let start = bytes.len();
-            bytes.extend_from_slice(record);
-            ends.extend(record_ends.iter().map(|&field_end| start + field_end));
+            self.append_last(&mut bytes, &mut ends);
             rows.push((row, ends.len()));
         }
-        // One check of the batch's UTF-8; only when it fails are its records checked one by
-        // one, for the first that is not (its error replaces any read error after it).
-        let valid = bytes.is_ascii()
-            || std::str::from_utf8(&bytes)
-                .is_ok_and(|text| ends.iter().all(|&end| text.is_char_boundary(end)));
-        if !valid {
+        // The fields are separated by ASCII bytes, so the batch is UTF-8 exactly when each field
+        // is. Only when it is not are the rows checked one by one, for the first that is not
+        // (its error replaces any read error after it).
+        if !bytes.is_ascii() && std::str::from_utf8(&bytes).is_err() {
             let mut fields_start: usize = 0;
             for (index, &(row, fields_end)) in rows.iter().enumerate() {
-                let text_start = fields_start.checked_sub(1).map_or(0, |before| ends[before]);
-                let record_ends: Vec<usize> = ends[fields_start..fields_end]
-                    .iter()
-                    .map(|&field_end| field_end - text_start)
-                    .collect();
-                let text_end = record_ends
-                    .last()
-                    .map_or(text_start, |last| text_start + last);
-                if let Err(column) = record_text(&bytes[text_start..text_end], &record_ends) {
+                let text_start = fields_start
+                    .checked_sub(1)
+                    .map_or(0, |before| ends[before] + 1);
+                let mut start = text_start;
+                let fields = ends[fields_start..fields_end].iter().map(|&field_end| {
+                    let field = &bytes[start..field_end];
+                    start = field_end + 1;
+                    field
+                });
+                if let Some(column) = first_not_utf8(fields) {
                     failure = Some(self.not_utf8(row, column));
                     end = true;
                     self.done = true;
@@ -544,7 +634,7 @@ impl ReadRecords for CsvRecords {
                 fields_start = fields_end;
             }
         }
-        // Valid now: every record before the first that is not is valid on its own.
+        // Valid now: every row before the first that is not is valid.
         let text = String::from_utf8(bytes)
             .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
         RowsRead {
@@ -560,42 +650,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn record_text_finds_the_column_that_is_not_utf8() {
-        let record = |fields: &[&[u8]]| {
-            let bytes: Vec<u8> = fields.concat();
-            let ends: Vec<usize> = fields
-                .iter()
-                .scan(0, |end, field| {
-                    *end += field.len();
-                    Some(*end)
+    fn first_not_utf8_names_the_column() {
+        let check = |fields: &[&[u8]]| first_not_utf8(fields.iter().copied());
+        assert_eq!(check(&[b"a", "\u{e9}t\u{e9}".as_bytes()]), None);
+        assert_eq!(check(&[b"ok", b"\xff", b"x"]), Some(2));
+        // The halves of one character in two fields: the first of them.
+        assert_eq!(check(&[b"x", b"a\xc3", b"\xa9b"]), Some(2));
+    }
+
+    /// Rows of white space are left out, whether a line or a parsed record; the first bytes
+    /// that are not UTF-8 are an error with their row and column.
+    #[test]
+    fn blank_rows_and_bad_bytes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("input.csv");
+        let options = super::super::ReadOptions {
+            encoding: Some("utf-8".to_string()),
+            ..super::super::ReadOptions::default()
+        };
+        // Each record's row and cells, or the row and column of the first bytes that are not
+        // UTF-8.
+        type Read = Result<Vec<(usize, Vec<String>)>, (usize, usize)>;
+        let read = |bytes: &[u8]| -> Read {
+            std::fs::write(&path, bytes).expect("write");
+            let unreadable = |error| match error {
+                SourceError::NotUtf8 { row, column, .. } => (row, column),
+                other => panic!("{other}"),
+            };
+            let table = super::super::open(&path, &options).map_err(unreadable)?;
+            table
+                .records
+                .map(|record| {
+                    let record = record.map_err(unreadable)?;
+                    Ok((record.row, record.cells.iter().map(Cell::to_text).collect()))
                 })
-                .collect();
-            (bytes, ends)
+                .collect()
         };
-        let text = |fields: &[&[u8]]| {
-            let (bytes, ends) = record(fields);
-            record_text(&bytes, &ends).map(|text| text.map(str::to_string))
-        };
+        let text = |cells: &[&str]| cells.iter().map(|cell| cell.to_string()).collect();
+        let lines = b"h1,h2\n   , \xc2\xa0\n\"\",\"\"\n\x0b,\t\n,\nx,\"y\"\n\nv,w\nz,1?\nq,r\n";
         assert_eq!(
-            text(&[b"a", "\u{e9}t\u{e9}".as_bytes()]),
-            Ok(Some("a\u{e9}t\u{e9}".to_string()))
+            read(lines),
+            Ok(vec![
+                (6, text(&["x", "y"])),
+                (8, text(&["v", "w"])),
+                (9, text(&["z", "1?"])),
+                (10, text(&["q", "r"])),
+            ])
         );
-        // Only white space (a no-break space too): a blank row.
-        assert_eq!(text(&[b" ", "\u{a0}".as_bytes(), b""]), Ok(None));
-        assert_eq!(text(&[b"ok", b"\xff", b"x"]), Err(2));
-        // The halves of one character in two fields: valid together, neither field alone.
-        assert_eq!(text(&[b"x", b"a\xc3", b"\xa9b"]), Err(2));
-        for fields in [
-            &[b" " as &[u8], "\u{a0}".as_bytes(), b""] as &[&[u8]],
-            &[b"\x0b", b"\t"],
-            &[b"", b""],
-            &[b" x"],
-            &[b"\xff "],
-            &[b"\xc3", b"\xa9"],
-        ] {
-            let (bytes, _) = record(fields);
-            assert_eq!(is_blank(&bytes), text(fields) == Ok(None), "{fields:?}");
-        }
+        let mut broken = lines.to_vec();
+        let at = broken.iter().position(|&byte| byte == b'?').expect("a ?");
+        broken[at] = 0xff;
+        assert_eq!(read(&broken), Err((9, 2)));
     }
 
     fn check_dialect(sample: &str, delimiter: u8, quote: u8) {
