@@ -330,8 +330,17 @@ impl CsvRecords {
         // Empty lines are rows of their own that hold no record.
         let mut empty_lines = 0;
         loop {
+            if self.first || !self.lines_split {
+                break;
+            }
+            // The first line break or quote, in one search: a quote first is a record for
+            // csv_core.
             let pending = &self.buffer[self.at..self.filled];
-            let Some(length) = memchr::memchr(b'\n', pending) else {
+            let found = memchr::memchr2(b'\n', self.quote, pending);
+            if found.is_some_and(|at| pending[at] != b'\n') {
+                break;
+            }
+            let Some(length) = found else {
                 // No whole line is buffered: more is read first, unless the input is over or
                 // the line fills the buffer (csv_core takes those).
                 if !self.input.at_end && (self.at > 0 || self.filled < self.buffer.len()) {
@@ -345,10 +354,6 @@ impl CsvRecords {
                 }
                 break;
             };
-            let line = &pending[..length];
-            if self.first || !self.lines_split || memchr::memchr(self.quote, line).is_some() {
-                break;
-            }
             let start = self.at;
             self.at += length + 1;
             self.parsed += length as u64 + 1;
