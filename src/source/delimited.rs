@@ -57,7 +57,7 @@ fn csv_records(
 ) -> CsvRecords {
     let input: Box<dyn Read + Send> = if encoding == UTF_8 {
         // No transcoding: an invalid byte is reported with its row, never replaced silently.
-        // No buffer either: the csv reader's own large buffer is filled straight from the file.
+        // No buffer either: the reader's own large buffer is filled straight from the file.
         Box::new(handle)
     } else {
         Box::new(
