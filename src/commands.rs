@@ -361,6 +361,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         header_row: table.header_row,
         rows: None,
         valid_rows: None,
+        normalised: None,
         mapping: mapping
             .columns
             .iter()
@@ -429,6 +430,8 @@ async fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {
 struct Checked {
     rows: usize,
     rejected: usize,
+    /// Cells whose surrounding spaces were taken off.
+    trimmed: usize,
     sink: ErrorSink,
 }
 
@@ -437,6 +440,7 @@ impl Checked {
         Ok(Checked {
             rows: 0,
             rejected: 0,
+            trimmed: 0,
             sink: ErrorSink::new(
                 settings.show_errors,
                 settings.map.output == Output::Json,
@@ -451,6 +455,7 @@ impl Checked {
     /// valid.
     fn add(&mut self, checked: CheckedRow<'_>) -> anyhow::Result<Option<TypedRow>> {
         self.rows += 1;
+        self.trimmed += checked.trimmed as usize;
         if !checked.errors.is_empty() {
             self.reject(checked)?;
             return Ok(None);
@@ -462,6 +467,7 @@ impl Checked {
     /// errors are looked at.
     fn add_batch(&mut self, batch: &mut CheckedBatch) -> anyhow::Result<()> {
         self.rows += batch.len();
+        self.trimmed += batch.trimmed();
         for checked in batch.rejected() {
             self.reject(checked)?;
         }
@@ -478,6 +484,9 @@ impl Checked {
         let (mut summary, written) = self.sink.finish()?;
         document.rows = Some(self.rows);
         document.valid_rows = Some(self.rows - self.rejected);
+        document.normalised = Some(report::Normalised {
+            trimmed: self.trimmed,
+        });
         document.errors = Some(summary.all.take().unwrap_or_default());
         let total = summary.total;
         document.summary = Some(summary);

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, FieldType, Schema};
+use crate::vocabulary::{ConceptKind, ConceptMatch, Form, Reading, VOCABULARY};
 
 /// How a column was matched to its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -90,7 +91,9 @@ pub enum DetectError {
 pub const FUZZY_THRESHOLD: f64 = 0.8;
 const EXACT_SCORE: f64 = 1.0;
 const ALIAS_SCORE: f64 = 0.95;
-const LEXICON_SCORE: f64 = 0.9;
+/// The field's own name or alias once the words of the table's entity, qualifiers or units
+/// are set aside ("Product Colour" for `colour` in products, "Price (USD)" for `price`).
+const NAME_IN_CONTEXT_SCORE: f64 = 0.92;
 /// A fuzzy match never outranks a known name.
 const FUZZY_CEILING: f64 = 0.85;
 /// Matching by values alone: a column of e-mail addresses for the one e-mail field left.
@@ -138,96 +141,216 @@ pub fn normalise(header: &str) -> String {
     words.trim_end().to_string()
 }
 
-/// The names one field is known by, normalised, each with the score a header equal to it gets.
-struct KnownNames {
-    names: Vec<(String, f64, Method)>,
+/// What stage 1 knows of one field: its own names, the concepts they reach in the table's
+/// context, and the unit its name carries.
+struct FieldNames {
+    /// `normalise`d: the name first, then the aliases.
+    normalised: Vec<String>,
+    /// Read as words (accents folded, units set aside): the name first, then the aliases.
+    words: Vec<String>,
+    concepts: Vec<usize>,
+    units: Vec<String>,
+    /// Names to compare typos with: its own and its concepts'.
+    similar: Vec<String>,
 }
 
-/// The shipped lexicon of business vocabulary (src/lexicon.toml): groups of names for the same
-/// kind of column, used for every schema.
-#[derive(serde::Deserialize)]
-struct Lexicon {
-    group: Vec<LexiconGroup>,
+/// What stage 1 reads in one header.
+struct HeaderNames {
+    normalised: String,
+    reading: Reading,
+    /// Its forms with the table's entity words, qualifiers or a last "number" set aside.
+    forms: Vec<(String, Form)>,
+    concepts: Vec<ConceptMatch>,
+    /// The concepts its words reach as they stand.
+    whole: Vec<usize>,
 }
 
-#[derive(serde::Deserialize)]
-struct LexiconGroup {
-    names: Vec<String>,
-}
-
-static LEXICON: std::sync::LazyLock<Vec<Vec<String>>> = std::sync::LazyLock::new(|| {
-    let lexicon: Lexicon =
-        toml::from_str(include_str!("lexicon.toml")).unwrap_or(Lexicon { group: Vec::new() });
-    lexicon
-        .group
-        .into_iter()
-        .map(|group| group.names.iter().map(|name| normalise(name)).collect())
-        .collect()
-});
-
-/// Each field's names: its own (exact), the schema's aliases, then the lexicon's names for the
-/// same kind of column, less any name that another field of the schema claims as its own.
-fn known_names(schema: &Schema) -> Vec<KnownNames> {
-    let own: Vec<Vec<String>> = schema
+/// The entity of the schema's table and every field's names.
+fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
+    let vocabulary = &*VOCABULARY;
+    let entity = vocabulary.table_entity(&schema.table);
+    let fields = schema
         .fields
         .iter()
         .map(|field| {
-            std::iter::once(&field.name)
-                .chain(&field.aliases)
-                .map(|name| normalise(name))
-                .collect()
-        })
-        .collect();
-    own.iter()
-        .enumerate()
-        .map(|(index, names)| {
-            let mut known: Vec<(String, f64, Method)> = Vec::new();
-            for (position, name) in names.iter().enumerate() {
-                let (score, method) = if position == 0 {
-                    (EXACT_SCORE, Method::Exact)
-                } else {
-                    (ALIAS_SCORE, Method::Alias)
-                };
-                if !name.is_empty() && !known.iter().any(|(known_name, _, _)| known_name == name) {
-                    known.push((name.clone(), score, method));
-                }
-            }
-            let claimed_elsewhere = |name: &String| {
-                own.iter()
-                    .enumerate()
-                    .any(|(other, names)| other != index && names.contains(name))
-            };
-            for group in LEXICON
-                .iter()
-                .filter(|group| group.iter().any(|name| names.contains(name)))
-            {
-                for name in group {
-                    if !known.iter().any(|(known_name, _, _)| known_name == name)
-                        && !claimed_elsewhere(name)
-                    {
-                        known.push((name.clone(), LEXICON_SCORE, Method::Alias));
+            let names: Vec<&String> = std::iter::once(&field.name).chain(&field.aliases).collect();
+            let readings: Vec<Reading> = names.iter().map(|name| vocabulary.read(name)).collect();
+            let mut concepts: Vec<usize> = Vec::new();
+            for reading in &readings {
+                for found in vocabulary.concepts(reading, entity) {
+                    if !found.weak && !concepts.contains(&found.concept) {
+                        concepts.push(found.concept);
                     }
                 }
             }
-            KnownNames { names: known }
+            let words: Vec<String> = readings.iter().map(Reading::joined).collect();
+            let mut similar = words.clone();
+            for &concept in &concepts {
+                similar.extend(vocabulary.concepts[concept].names.iter().cloned());
+            }
+            similar.retain(|name| name.chars().count() >= 4);
+            similar.sort();
+            similar.dedup();
+            FieldNames {
+                normalised: names.iter().map(|name| normalise(name)).collect(),
+                units: readings[0].units.clone(),
+                words,
+                concepts,
+                similar,
+            }
         })
-        .collect()
+        .collect();
+    (entity, fields)
 }
 
-/// The best score of one normalised header against one field's names, and how it was reached.
-fn score(header: &str, known: &KnownNames) -> (f64, Method) {
-    if let Some((_, score, method)) = known.names.iter().find(|(name, _, _)| name == header) {
-        return (*score, *method);
+fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
+    let vocabulary = &*VOCABULARY;
+    let reading = vocabulary.read(header);
+    let forms = vocabulary
+        .forms(&reading, entity)
+        .into_iter()
+        .map(|(words, _, form)| (words.join(" "), form))
+        .collect();
+    HeaderNames {
+        normalised: normalise(header),
+        concepts: vocabulary.concepts(&reading, entity),
+        whole: vocabulary
+            .whole_concepts(&reading, entity)
+            .into_iter()
+            .map(|found| found.concept)
+            .collect(),
+        forms,
+        reading,
+    }
+}
+
+/// How one header scores against one field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct PairScore {
+    value: f64,
+    method: Method,
+    /// The concept both reach, when that is how.
+    concept: Option<usize>,
+    /// Reached by a name that counts only with the values' support (`CC` for a country).
+    weak: bool,
+}
+
+/// The best score of one header against one field's names, and how it was reached: its own name
+/// (exact), an alias, its name or alias once the table's entity words, qualifiers or units are
+/// set aside, a concept both reach, or the similarity of a typo.
+fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> PairScore {
+    let plain = |value: f64, method: Method| PairScore {
+        value,
+        method,
+        concept: None,
+        weak: false,
+    };
+    let joined = header.reading.joined();
+    // Units that say another thing ("Weight (lb)" for `weight_kg`) rule a match out.
+    let units_clash = !header.reading.units.is_empty()
+        && !field.units.is_empty()
+        && !header
+            .reading
+            .units
+            .iter()
+            .any(|unit| field.units.contains(unit));
+    if !units_clash {
+        for (position, (normalised, words)) in field.normalised.iter().zip(&field.words).enumerate()
+        {
+            // The same name, up to case, punctuation and accents, is the name itself; read the
+            // same way (an abbreviation, a unit in brackets) it is an alias.
+            let same = !normalised.is_empty()
+                && (*normalised == header.normalised
+                    || crate::vocabulary::fold(normalised)
+                        == crate::vocabulary::fold(&header.normalised));
+            if same && position == 0 {
+                return plain(EXACT_SCORE, Method::Exact);
+            }
+            if same || (!words.is_empty() && *words == joined) {
+                return plain(ALIAS_SCORE, Method::Alias);
+            }
+        }
+        let form_fits = |form: Form| match form {
+            Form::Any => true,
+            Form::Flag => field_type == FieldType::Boolean,
+            Form::Code => field_type == FieldType::String,
+        };
+        // Not when the header as it stands names another thing ("PO Number" is a reference).
+        let other_thing = !header.whole.is_empty()
+            && !header
+                .whole
+                .iter()
+                .any(|concept| field.concepts.contains(concept));
+        if !other_thing
+            && header
+                .forms
+                .iter()
+                .any(|(form, kind)| form_fits(*kind) && field.words.contains(form))
+        {
+            return plain(NAME_IN_CONTEXT_SCORE, Method::Alias);
+        }
+        if let Some(found) = header
+            .concepts
+            .iter()
+            .find(|found| field.concepts.contains(&found.concept))
+        {
+            return PairScore {
+                value: found.score,
+                method: Method::Alias,
+                concept: Some(found.concept),
+                weak: found.weak,
+            };
+        }
     }
     // Edit similarity catches typos; very short names are left out, where one letter is a
     // different word (qty, sku, vat).
-    let similarity = known
-        .names
+    let similarity = header
+        .forms
         .iter()
-        .filter(|(name, _, _)| name.chars().count() >= 4 && header.chars().count() >= 4)
-        .map(|(name, _, _)| strsim::normalized_damerau_levenshtein(header, name))
+        .map(|(form, _)| form)
+        .filter(|form| form.chars().count() >= 4)
+        .flat_map(|form| {
+            field
+                .similar
+                .iter()
+                .map(move |name| strsim::normalized_damerau_levenshtein(form, name))
+        })
         .fold(0.0, f64::max);
-    (similarity.min(FUZZY_CEILING), Method::Fuzzy)
+    // A header that names another known thing ("Sale price", "Short description") or carries
+    // another unit is that thing, however close its spelling: shown, never taken.
+    let ceiling = if units_clash || !header.concepts.is_empty() {
+        FUZZY_THRESHOLD - 0.01
+    } else {
+        FUZZY_CEILING
+    };
+    plain(similarity.min(ceiling), Method::Fuzzy)
+}
+
+/// Whether a column's values fit what a concept holds: `Some(true)` when nearly all do,
+/// `Some(false)` when most do not, `None` when values say nothing of it.
+fn values_fit_kind(kind: ConceptKind, profile: Option<&ColumnProfile>) -> Option<bool> {
+    let profile = profile.filter(|profile| profile.kind != Kind::Empty)?;
+    let shares = &profile.shares;
+    let share = match kind {
+        ConceptKind::Country => shares.country,
+        ConceptKind::Currency => shares.currency,
+        ConceptKind::Email => shares.email,
+        ConceptKind::Url => shares.url,
+        ConceptKind::Phone => shares.phone,
+        ConceptKind::Boolean => shares.boolean,
+        ConceptKind::Date => shares.date.max(shares.datetime),
+        ConceptKind::Datetime => shares.datetime,
+        ConceptKind::Money | ConceptKind::Number => shares.number,
+        ConceptKind::Integer => shares.integer,
+        ConceptKind::Text | ConceptKind::Code => return None,
+    };
+    if share >= KIND_SHARE {
+        Some(true)
+    } else if share < VETO_SHARE {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Whether a column's values fit a field, from its profile: `Some(false)` when most values are
@@ -275,7 +398,7 @@ pub fn detect(
     profiles: &[ColumnProfile],
     overrides: &[Override],
 ) -> Result<Mapping, DetectError> {
-    let known = known_names(schema);
+    let (entity, known) = field_names(schema);
     let mut columns: Vec<ColumnMatch> = headers
         .iter()
         .enumerate()
@@ -299,26 +422,13 @@ pub fn detect(
         &mut column_fixed,
     )?;
 
-    // Every pair's score; a pair whose values do not fit is out unless the header is the name.
-    let normalised: Vec<String> = headers.iter().map(|header| normalise(header)).collect();
-    let mut pairs: Vec<Vec<(f64, Method, bool)>> = Vec::with_capacity(headers.len());
-    for (column_index, header) in normalised.iter().enumerate() {
-        let profile = profiles.get(column_index);
-        pairs.push(
-            schema
-                .fields
-                .iter()
-                .zip(&known)
-                .map(|(field, names)| {
-                    let (value, method) = score(header, names);
-                    let fit = values_fit(field, profile);
-                    let acceptable =
-                        value >= FUZZY_THRESHOLD && (fit != Some(false) || method == Method::Exact);
-                    (value, method, acceptable)
-                })
-                .collect(),
-        );
-    }
+    let pairs: Vec<Vec<(f64, Method, bool)>> = headers
+        .iter()
+        .enumerate()
+        .map(|(column_index, header)| {
+            pair_scores(schema, &known, entity, header, profiles.get(column_index))
+        })
+        .collect();
     let open_columns: Vec<usize> = (0..headers.len())
         .filter(|&column| !column_fixed[column])
         .collect();
@@ -375,6 +485,61 @@ pub fn detect(
         columns,
         missing_fields,
     })
+}
+
+/// One header's score against every field, and whether each may be taken: not when the values
+/// do not fit the field or the concept (unless the header is the field's own name), not a
+/// yes/no question for another type of field, not a weak name without the values' support, and
+/// not by a concept when the header is another field's own name or alias.
+fn pair_scores(
+    schema: &Schema,
+    known: &[FieldNames],
+    entity: Option<usize>,
+    header: &str,
+    profile: Option<&ColumnProfile>,
+) -> Vec<(f64, Method, bool)> {
+    let header = header_names(header, entity);
+    let scores: Vec<PairScore> = schema
+        .fields
+        .iter()
+        .zip(known)
+        .map(|(field, names)| score(&header, names, field.field_type))
+        .collect();
+    let named = scores
+        .iter()
+        .any(|pair| pair.method == Method::Exact || pair.value >= ALIAS_SCORE);
+    // A column of yes/no values (or a header asking a question) is a flag, never a number.
+    let flag_column =
+        header.reading.question || profile.is_some_and(|profile| profile.kind == Kind::Boolean);
+    schema
+        .fields
+        .iter()
+        .zip(scores)
+        .map(|(field, pair)| {
+            let exact = pair.method == Method::Exact;
+            let concept_kind = pair
+                .concept
+                .map(|concept| VOCABULARY.concepts[concept].kind);
+            let acceptable = pair.value >= FUZZY_THRESHOLD
+                && (exact
+                    || (values_fit(field, profile) != Some(false)
+                        && concept_kind
+                            .is_none_or(|kind| values_fit_kind(kind, profile) != Some(false))
+                        && !(pair.weak
+                            && concept_kind
+                                .is_none_or(|kind| values_fit_kind(kind, profile) != Some(true)))
+                        && !(flag_column
+                            && header.reading.question
+                            && field.field_type != FieldType::Boolean)
+                        && !(flag_column
+                            && matches!(
+                                field.field_type,
+                                FieldType::Integer | FieldType::Number
+                            ))
+                        && !(named && pair.value < ALIAS_SCORE)));
+            (pair.value, pair.method, acceptable)
+        })
+        .collect()
 }
 
 /// The one-to-one assignment of columns to fields with the largest total weight; pairs of weight
@@ -453,13 +618,15 @@ fn match_by_values(
 
 /// The columns closest to one field, best first: what to suggest when a field has no column.
 pub fn closest_columns(schema: &Schema, headers: &[String], field: usize) -> Vec<(String, f64)> {
-    let known = known_names(schema);
+    let (entity, known) = field_names(schema);
+    let field_type = schema.fields[field].field_type;
     let mut scored: Vec<(String, f64)> = headers
         .iter()
         .map(|header| {
+            let names = header_names(header, entity);
             (
                 header.clone(),
-                round(score(&normalise(header), &known[field]).0),
+                round(score(&names, &known[field], field_type).value),
             )
         })
         .filter(|(_, value)| *value >= CANDIDATE_FLOOR)

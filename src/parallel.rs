@@ -78,6 +78,8 @@ pub struct CheckedRow<'a> {
     pub cells: RowCells<'a>,
     pub typed: Option<TypedRow>,
     pub errors: Vec<RowError>,
+    /// How many of its cells had spaces around their value, taken off.
+    pub trimmed: u32,
 }
 
 impl CheckedBatch {
@@ -87,6 +89,14 @@ impl CheckedBatch {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// How many cells of the batch had spaces around their value, taken off.
+    pub fn trimmed(&self) -> usize {
+        self.checks
+            .iter()
+            .map(|check| check.trimmed() as usize)
+            .sum()
     }
 
     /// The rows in file order, their typed rows and errors taken out.
@@ -100,6 +110,7 @@ impl CheckedBatch {
                 CheckedRow {
                     row,
                     cells,
+                    trimmed: check.trimmed(),
                     typed: check.typed(row),
                     errors: check.take_errors(),
                 }
@@ -120,6 +131,7 @@ impl CheckedBatch {
                 CheckedRow {
                     row,
                     cells,
+                    trimmed: check.trimmed(),
                     typed: None,
                     errors: check.take_errors(),
                 }

@@ -75,6 +75,12 @@ pub struct Shares {
     pub datetime: f64,
     pub email: f64,
     pub url: f64,
+    /// ISO 3166-1 two-letter country codes (`US`, `de`).
+    pub country: f64,
+    /// ISO 4217 three-letter currency codes (`EUR`, `usd`).
+    pub currency: f64,
+    /// Telephone numbers: 6 to 15 digits with at least one of `+ ( ) - . /` or a space.
+    pub phone: f64,
 }
 
 /// A kind is a column's kind when at least this share of its non-empty values read as it.
@@ -102,6 +108,9 @@ struct Counts {
     datetime: usize,
     email: usize,
     url: usize,
+    country: usize,
+    currency: usize,
+    phone: usize,
 }
 
 struct ColumnState {
@@ -249,6 +258,18 @@ impl ColumnState {
         if validate::parse_boolean_word(text).is_some() {
             self.counts.boolean += 1;
         }
+        if looks_like_phone(text) {
+            self.counts.phone += 1;
+        }
+        match text.len() {
+            2 if COUNTRY_CODES.contains(&text.to_ascii_uppercase().as_str()) => {
+                self.counts.country += 1;
+            }
+            3 if CURRENCY_CODES.contains(&text.to_ascii_uppercase().as_str()) => {
+                self.counts.currency += 1;
+            }
+            _ => {}
+        }
         if let Some(evidence) = number_evidence(text) {
             self.counts.number += 1;
             self.number_text(text);
@@ -372,6 +393,9 @@ impl ColumnState {
             datetime: share(self.counts.datetime),
             email: share(self.counts.email),
             url: share(self.counts.url),
+            country: share(self.counts.country),
+            currency: share(self.counts.currency),
+            phone: share(self.counts.phone),
         };
         let kind = if self.non_empty == 0 {
             Kind::Empty
@@ -734,6 +758,56 @@ pub fn date_evidence(text: &str) -> Option<DateEvidence> {
         }),
     }
 }
+
+/// A telephone number as people write one: 6 to 15 digits, grouped or prefixed by at least one of
+/// `+ ( ) - . /` or a space, and nothing else (a bare run of digits is a number, not evidence).
+fn looks_like_phone(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    (6..=15).contains(&digits)
+        && text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || b"+()-./ ".contains(&byte))
+        && text.bytes().any(|byte| b"+()-./ ".contains(&byte))
+        && !text.contains("..")
+        && date_evidence(text).is_none()
+        && !text.bytes().filter(|byte| *byte == b'.').count().eq(&1)
+}
+
+/// ISO 3166-1 alpha-2, the officially assigned codes (and `UK`, `EU`, which exports use).
+const COUNTRY_CODES: &[&str] = &[
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ",
+    "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS",
+    "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+    "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE",
+    "EG", "EH", "ER", "ES", "ET", "EU", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE",
+    "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
+    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE",
+    "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB",
+    "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH",
+    "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ",
+    "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF",
+    "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU",
+    "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR",
+    "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN",
+    "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UK", "UM", "US", "UY", "UZ", "VA", "VC", "VE",
+    "VG", "VI", "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
+];
+
+/// ISO 4217 codes of the currencies in use.
+const CURRENCY_CODES: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",
+    "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ",
+    "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD",
+    "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR",
+    "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN",
+    "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR",
+    "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+    "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS",
+    "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
+];
 
 #[cfg(test)]
 mod tests {

@@ -243,6 +243,9 @@ pub struct Document {
     pub valid_rows: Option<usize>,
     pub mapping: Vec<MappingEntry>,
     pub missing_fields: Vec<String>,
+    /// What intake changed in cells before checking them (validate and import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalised: Option<Normalised>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<ErrorList>,
     /// Counts and the first errors, for the terminal.
@@ -277,6 +280,13 @@ pub struct Document {
     /// Where `map --save` recorded the mapping.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
+}
+
+/// What was normalised in the cells read: the values were checked and written so.
+#[derive(Debug, Serialize, Default)]
+pub struct Normalised {
+    /// Cells with spaces, tabs or non-breaking spaces around their value, taken off.
+    pub trimmed: usize,
 }
 
 /// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
@@ -399,6 +409,13 @@ fn write_errors(
         rows - valid,
         plural(summary.total, "error")
     )?;
+    if let Some(normalised) = document.normalised.as_ref().filter(|n| n.trimmed > 0) {
+        writeln!(
+            out,
+            "{} had spaces around the value, taken off before the checks and the write (the reports show the cells as they are).",
+            plural(normalised.trimmed, "cell")
+        )?;
+    }
     if summary.total == 0 {
         return Ok(());
     }

@@ -105,6 +105,9 @@ pub struct Field {
     pub true_values: Option<Vec<String>>,
     pub false_values: Option<Vec<String>>,
     pub reference: Option<Reference>,
+    /// Whether spaces around a cell are taken off before its checks and its write (the default);
+    /// `trim = false` keeps them as part of the value.
+    pub trim: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -427,6 +430,7 @@ struct MappingField {
     true_values: Option<Vec<String>>,
     false_values: Option<Vec<String>>,
     reference: Option<MappingReference>,
+    trim: Option<bool>,
 }
 
 fn default_type() -> String {
@@ -475,6 +479,7 @@ pub(crate) fn parse_mapping(text: &str, stem: &str, file: &str) -> Result<Schema
                 table: reference.table,
                 field: reference.field,
             }),
+            trim: field.trim.unwrap_or(true),
         })
         .collect();
     let rules = mapping
@@ -527,6 +532,8 @@ struct TableSchemaField {
     true_values: Option<Vec<String>>,
     #[serde(rename = "falseValues")]
     false_values: Option<Vec<String>>,
+    /// intake's extension: `"trim": false` keeps the spaces around a cell.
+    trim: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -584,6 +591,7 @@ fn parse_table_schema(text: &str, stem: &str, file: &str) -> Result<Schema, Sche
                 true_values: field.true_values,
                 false_values: field.false_values,
                 reference: None,
+                trim: field.trim.unwrap_or(true),
             }
         })
         .collect::<Vec<_>>();
@@ -647,6 +655,7 @@ struct RawField {
     true_values: Option<Vec<String>>,
     false_values: Option<Vec<String>>,
     reference: Option<Reference>,
+    trim: bool,
 }
 
 fn build(
@@ -829,6 +838,7 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         true_values: raw.true_values.clone(),
         false_values: raw.false_values.clone(),
         reference: raw.reference.clone(),
+        trim: raw.trim,
         name: raw.name,
     })
 }
@@ -935,6 +945,7 @@ pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaE
                     table: table.clone(),
                     field: field.clone(),
                 }),
+            trim: true,
         });
     }
     let key = table

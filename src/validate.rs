@@ -135,6 +135,8 @@ pub struct RowCheck {
     values: Vec<Value>,
     errors: Vec<RowError>,
     keys: SmallVec<[Option<[u64; 2]>; 2]>,
+    /// How many of the row's cells had spaces around their value, taken off.
+    trimmed: u32,
 }
 
 impl RowCheck {
@@ -148,6 +150,11 @@ impl RowCheck {
 
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// How many of the row's cells had spaces around their value, which were taken off.
+    pub fn trimmed(&self) -> u32 {
+        self.trimmed
     }
 
     /// The errors found, taken.
@@ -566,6 +573,7 @@ impl RowChecker {
         keep: bool,
     ) -> RowCheck {
         let mut errors = Vec::new();
+        let mut trimmed = 0;
         self.check_shape(row, cells, &mut errors);
         let mut values = if keep {
             Vec::with_capacity(self.schema.fields.len())
@@ -585,26 +593,13 @@ impl RowChecker {
             let pattern = scratch.pattern(field_index, field);
             let wanted = keep || self.wanted[field_index];
             let fault = match check_cell(field, cell, &self.styles[column_index], pattern, wanted) {
-                Ok(value) => match &self.references[field_index] {
-                    Some(allowed)
-                        if !value.is_null() && !allowed.contains(&comparable_text(&value)) =>
-                    {
-                        let reference = field
-                            .reference
-                            .as_ref()
-                            .map_or_else(String::new, |reference| {
-                                format!("{}.{}", reference.table, reference.field)
-                            });
-                        Box::new((
-                            ErrorCode::ForeignKey,
-                            format!("has no match in {reference}"),
-                        ))
+                Ok(value) => {
+                    trimmed += u32::from(field.trim && padded(cell));
+                    match self.reference_fault(field_index, value, &mut values) {
+                        Some(fault) => fault,
+                        None => continue,
                     }
-                    _ => {
-                        values.push(value);
-                        continue;
-                    }
-                },
+                }
                 Err(fault) => fault,
             };
             let (code, message) = *fault;
@@ -647,6 +642,36 @@ impl RowChecker {
             values,
             errors,
             keys,
+            trimmed,
+        }
+    }
+
+    /// The fault of a value that its field's reference does not hold; a value that passes is
+    /// pushed onto `values`.
+    fn reference_fault(
+        &self,
+        field_index: usize,
+        value: Value,
+        values: &mut Vec<Value>,
+    ) -> Option<Fault> {
+        let field = &self.schema.fields[field_index];
+        match &self.references[field_index] {
+            Some(allowed) if !value.is_null() && !allowed.contains(&comparable_text(&value)) => {
+                let reference = field
+                    .reference
+                    .as_ref()
+                    .map_or_else(String::new, |reference| {
+                        format!("{}.{}", reference.table, reference.field)
+                    });
+                Some(Box::new((
+                    ErrorCode::ForeignKey,
+                    format!("has no match in {reference}"),
+                )))
+            }
+            _ => {
+                values.push(value);
+                None
+            }
         }
     }
 
@@ -802,6 +827,8 @@ pub fn check_cell(
             }
             match field.field_type {
                 FieldType::String => {
+                    // Spaces around a cell are not part of its value, unless the field keeps them.
+                    let text = if field.trim { trimmed } else { text };
                     check_text(field, text, pattern)?;
                     let bounded = field.minimum.is_some()
                         || field.maximum.is_some()
@@ -844,12 +871,37 @@ pub fn check_cell(
             if other.is_blank() {
                 return blank(field);
             }
+            if let (FieldType::String, false, Cell::Text(text)) =
+                (field.field_type, field.trim, other)
+            {
+                let value = Value::Text(text.as_str().into());
+                check_constraints(field, &value, pattern)?;
+                return Ok(value);
+            }
             parse_cell(field.field_type, field.format.as_deref(), cell, style)
                 .map_err(type_error)?
         }
     };
     check_constraints(field, &value, pattern)?;
     Ok(value)
+}
+
+/// Whether a cell that is not blank has spaces (or tabs, non-breaking spaces) around its value.
+#[inline]
+fn padded(cell: CellRef<'_>) -> bool {
+    let text = match cell {
+        CellRef::Text(text) => text,
+        CellRef::Other(Cell::Text(text)) => text.as_str(),
+        CellRef::Other(_) => return false,
+    };
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => false,
+        (Some(_), Some(_)) => {
+            let trimmed = text.trim();
+            !trimmed.is_empty() && trimmed.len() != text.len()
+        }
+        _ => false,
+    }
 }
 
 /// What is wrong with a cell: its code and message, boxed so that a cell's `Result` is no larger
@@ -1116,7 +1168,7 @@ pub fn parse_text(
 ) -> Result<Value, String> {
     let trimmed = text.trim();
     match field_type {
-        FieldType::String => Ok(Value::Text(text.into())),
+        FieldType::String => Ok(Value::Text(trimmed.into())),
         FieldType::Integer => parse_integer(trimmed, style).map(Value::Integer),
         FieldType::Number => parse_decimal(trimmed, style).map(Value::Decimal),
         FieldType::Boolean => parse_boolean(trimmed).map(Value::Boolean),

@@ -1,0 +1,773 @@
+//! The business vocabulary stage 1 matches headers with (src/vocabulary.toml): how a header is
+//! read as words (accents folded, camelCase, snake_case and compounds split, abbreviations
+//! expanded, units and bracketed notes set aside), the entities a table can be about, and the
+//! concepts a column can hold, each with its names in seven languages. Pure: the vocabulary is
+//! compiled into the binary and read once.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+/// What a concept's values look like, for the evidence the column's values give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConceptKind {
+    Text,
+    Code,
+    Money,
+    Number,
+    Integer,
+    Boolean,
+    Date,
+    Datetime,
+    Email,
+    Url,
+    Phone,
+    Country,
+    Currency,
+}
+
+/// One thing a column can hold, such as a product's code or an invoice's due date.
+#[derive(Debug)]
+pub struct Concept {
+    pub id: String,
+    pub kind: ConceptKind,
+    entity: Option<usize>,
+    /// Units the concept takes (a weight's kg or lb), canonical.
+    units: Vec<String>,
+    /// Its names, read as words, for the similarity of typos.
+    pub names: Vec<String>,
+}
+
+/// How a name of a concept was reached by a header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConceptMatch {
+    pub concept: usize,
+    pub score: f64,
+    /// A name that counts only when the values fit the concept (`CC` for a country).
+    pub weak: bool,
+}
+
+/// A header (or a field's name) read as words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// The words, in order, without what was in brackets or a trailing unit.
+    pub words: Vec<String>,
+    /// Units it carries, canonical (`kg`, `lb`, `usd`).
+    pub units: Vec<String>,
+    /// Ends with a question mark: a yes/no column ("In stock?").
+    pub question: bool,
+}
+
+impl Reading {
+    pub fn joined(&self) -> String {
+        self.words.join(" ")
+    }
+}
+
+/// Which names a concept answers to, and in what context.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    /// Names the thing in any table ("product name", "invoice date", or a concept of any table).
+    Specific,
+    /// Names it only in a table about the concept's entity ("name" in products).
+    Generic,
+    /// Counts only with the values' support.
+    Weak,
+}
+
+pub struct Vocabulary {
+    pub concepts: Vec<Concept>,
+    entities: Vec<Entity>,
+    synonyms: HashMap<String, Vec<String>>,
+    qualifiers: HashSet<String>,
+    /// Unit word → its canonical form.
+    units: HashMap<String, String>,
+    /// Every word of the vocabulary, for splitting compounds.
+    known: HashSet<String>,
+    /// A name's words joined by spaces → the concepts it names.
+    index: HashMap<String, Vec<(usize, Role)>>,
+}
+
+struct Entity {
+    tables: HashSet<String>,
+    words: HashSet<String>,
+}
+
+#[derive(Deserialize)]
+struct VocabularyFile {
+    entity: Vec<EntityFile>,
+    synonyms: HashMap<String, String>,
+    qualifiers: QualifiersFile,
+    units: HashMap<String, Vec<String>>,
+    concept: Vec<ConceptFile>,
+}
+
+#[derive(Deserialize)]
+struct EntityFile {
+    id: String,
+    tables: Vec<String>,
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct QualifiersFile {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptFile {
+    id: String,
+    entity: Option<String>,
+    kind: ConceptKind,
+    #[serde(default)]
+    units: Vec<String>,
+    names: Vec<String>,
+    #[serde(default)]
+    weak: Vec<String>,
+    #[serde(default)]
+    de: Vec<String>,
+    #[serde(default)]
+    fr: Vec<String>,
+    #[serde(default)]
+    es: Vec<String>,
+    #[serde(default)]
+    it: Vec<String>,
+    #[serde(default)]
+    nl: Vec<String>,
+    #[serde(default)]
+    pt: Vec<String>,
+}
+
+/// The shipped vocabulary. A broken file is a build defect, caught by the unit tests.
+pub static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+    Vocabulary::parse(include_str!("vocabulary.toml")).unwrap_or_else(|_| Vocabulary::empty())
+});
+
+/// Words that make a header a yes/no question without naming anything ("Is Paid", "PAID_FLAG").
+const FLAG_WORDS: [&str; 4] = ["is", "has", "flag", "can"];
+
+/// Score of a header that reaches a concept by one of its names.
+pub const CONCEPT_SCORE: f64 = 0.9;
+/// By a name once qualifiers ("billing", "default") or flag words ("is") are set aside.
+pub const QUALIFIED_SCORE: f64 = 0.88;
+/// By a weak name with the values' support.
+pub const WEAK_SCORE: f64 = 0.86;
+
+impl Vocabulary {
+    fn empty() -> Vocabulary {
+        Vocabulary {
+            concepts: Vec::new(),
+            entities: Vec::new(),
+            synonyms: HashMap::new(),
+            qualifiers: HashSet::new(),
+            units: HashMap::new(),
+            known: HashSet::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Vocabulary, toml::de::Error> {
+        let file: VocabularyFile = toml::from_str(text)?;
+        let mut vocabulary = Vocabulary::empty();
+        let plain = |text: &str| -> Vec<String> {
+            let mut words = Vec::new();
+            for (segment, _) in segments(text) {
+                push_words(&segment, &mut words);
+            }
+            words
+        };
+        for (word, replacement) in &file.synonyms {
+            vocabulary.synonyms.insert(fold(word), plain(replacement));
+        }
+        vocabulary.qualifiers = file
+            .qualifiers
+            .words
+            .iter()
+            .map(|word| fold(word))
+            .collect();
+        for words in file.units.values() {
+            for word in words {
+                vocabulary
+                    .units
+                    .insert(fold(word), canonical_unit(&fold(word)));
+            }
+        }
+        // The known words: every word a name, an entity, a synonym or a qualifier uses.
+        let mut known: HashSet<String> = HashSet::new();
+        for entity in &file.entity {
+            known.extend(entity.words.iter().map(|word| fold(word)));
+        }
+        for (word, replacement) in &file.synonyms {
+            known.insert(fold(word));
+            known.extend(plain(replacement));
+        }
+        known.extend(vocabulary.qualifiers.iter().cloned());
+        for concept in &file.concept {
+            for name in concept.all_names() {
+                known.extend(plain(name));
+            }
+        }
+        known.retain(|word| word.chars().count() >= 2);
+        vocabulary.known = known;
+        vocabulary.entities = file
+            .entity
+            .iter()
+            .map(|entity| Entity {
+                tables: entity.tables.iter().map(|table| fold(table)).collect(),
+                words: entity.words.iter().map(|word| fold(word)).collect(),
+            })
+            .collect();
+        let entity_ids: Vec<&str> = file
+            .entity
+            .iter()
+            .map(|entity| entity.id.as_str())
+            .collect();
+        for concept in &file.concept {
+            let entity = concept
+                .entity
+                .as_deref()
+                .and_then(|id| entity_ids.iter().position(|known| *known == id));
+            let index = vocabulary.concepts.len();
+            vocabulary.concepts.push(Concept {
+                id: concept.id.clone(),
+                kind: concept.kind,
+                entity,
+                units: concept
+                    .units
+                    .iter()
+                    .map(|unit| canonical_unit(&fold(unit)))
+                    .collect(),
+                names: Vec::new(),
+            });
+            for name in concept.all_names() {
+                let words = vocabulary.read(name).words;
+                if words.is_empty() {
+                    continue;
+                }
+                vocabulary.concepts[index].names.push(words.join(" "));
+                let Some(entity) = entity else {
+                    vocabulary.add_name(&words, index, Role::Specific);
+                    continue;
+                };
+                let entity_words = &vocabulary.entities[entity].words;
+                let without: Vec<String> = words
+                    .iter()
+                    .filter(|word| !entity_words.contains(*word))
+                    .cloned()
+                    .collect();
+                if without.len() == words.len() {
+                    vocabulary.add_name(&words, index, Role::Generic);
+                } else {
+                    vocabulary.add_name(&words, index, Role::Specific);
+                    if !without.is_empty() {
+                        vocabulary.add_name(&without, index, Role::Generic);
+                    }
+                }
+            }
+            for name in &concept.weak {
+                let words = vocabulary.read(name).words;
+                vocabulary.add_name(&words, index, Role::Weak);
+            }
+        }
+        Ok(vocabulary)
+    }
+
+    fn add_name(&mut self, words: &[String], concept: usize, role: Role) {
+        let entry = self.index.entry(words.join(" ")).or_default();
+        match entry.iter_mut().find(|(known, _)| *known == concept) {
+            // A name that is specific somewhere stays specific.
+            Some((_, known_role)) if *known_role != Role::Specific => *known_role = role,
+            Some(_) => {}
+            None => entry.push((concept, role)),
+        }
+    }
+
+    /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).
+    pub fn table_entity(&self, table: &str) -> Option<usize> {
+        let words = self.read(table).words;
+        words.iter().rev().find_map(|word| {
+            self.entities
+                .iter()
+                .position(|entity| entity.tables.contains(word))
+        })
+    }
+
+    /// Reads a header or a name as words: see the module's comment.
+    pub fn read(&self, text: &str) -> Reading {
+        let mut reading = Reading {
+            question: text.trim_end().ends_with('?'),
+            ..Reading::default()
+        };
+        for (segment, bracketed) in segments(text) {
+            let mut words = Vec::new();
+            push_words(&segment, &mut words);
+            if bracketed {
+                // A note in brackets ("(kg)", "(0/1)", "(HTML)") is not part of the name; a unit
+                // in it is kept as evidence.
+                reading.units.extend(
+                    words
+                        .iter()
+                        .filter_map(|word| self.units.get(word))
+                        .cloned(),
+                );
+                continue;
+            }
+            for word in words {
+                self.push_read(&word, &mut reading.words);
+            }
+        }
+        // A trailing unit word ("weight_kg", "Price USD") is a unit, when something is left.
+        while reading.words.len() > 1
+            && let Some(unit) = reading
+                .words
+                .last()
+                .filter(|word| word.len() >= 2 && !AMBIGUOUS_UNITS.contains(&word.as_str()))
+                .and_then(|word| self.units.get(word))
+        {
+            reading.units.push(unit.clone());
+            reading.words.pop();
+        }
+        reading
+    }
+
+    /// One word, with its synonyms applied and a compound of two known words split.
+    fn push_read(&self, word: &str, out: &mut Vec<String>) {
+        if let Some(replacement) = self.synonyms.get(word) {
+            out.extend(replacement.iter().cloned());
+            return;
+        }
+        // Known words are split too when they are compounds of two (a name written
+        // `Artikelnummer` and a header written `Artikel-Nr.` must read the same).
+        if word.chars().count() < 6 {
+            out.push(word.to_string());
+            return;
+        }
+        match self.split_compound(word) {
+            Some((first, second)) => {
+                for part in [first, second] {
+                    match self.synonyms.get(&part) {
+                        Some(replacement) => out.extend(replacement.iter().cloned()),
+                        None => out.push(part),
+                    }
+                }
+            }
+            None => out.push(word.to_string()),
+        }
+    }
+
+    /// `artikelnummer` → `artikel` + `nummer`, `rechnungsdatum` → `rechnung` + `datum` (a
+    /// linking s), `stockqty` → `stock` + `qty`: both parts known words of three letters or more.
+    fn split_compound(&self, word: &str) -> Option<(String, String)> {
+        let characters: Vec<char> = word.chars().collect();
+        let is_known = |part: &str| self.known.contains(part) || self.synonyms.contains_key(part);
+        // The longest known second part first: "kundennummer" is kunden + nummer.
+        for split in 3..=characters.len().saturating_sub(2) {
+            let first: String = characters[..split].iter().collect();
+            let second: String = characters[split..].iter().collect();
+            // A second part of two letters only as an abbreviation (Kundennr).
+            let long_enough = characters.len() - split >= 3 || self.synonyms.contains_key(&second);
+            if !long_enough || !is_known(&second) {
+                continue;
+            }
+            if is_known(&first) {
+                return Some((first, second));
+            }
+            if let Some(stem) = first.strip_suffix('s')
+                && stem.chars().count() >= 3
+                && is_known(stem)
+            {
+                return Some((stem.to_string(), second));
+            }
+        }
+        None
+    }
+
+    /// The concepts a header (or a field's name) reaches in a table about `entity`, best first.
+    pub fn concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        self.concepts_of_forms(reading, self.forms(reading, entity), entity)
+    }
+
+    /// The concepts a header reaches by its words as they stand (no word set aside).
+    pub fn whole_concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        let whole = vec![(reading.words.clone(), CONCEPT_SCORE, Form::Any)];
+        self.concepts_of_forms(reading, whole, entity)
+    }
+
+    fn concepts_of_forms(
+        &self,
+        reading: &Reading,
+        forms: Vec<(Vec<String>, f64, Form)>,
+        entity: Option<usize>,
+    ) -> Vec<ConceptMatch> {
+        let mut found: Vec<ConceptMatch> = Vec::new();
+        for (words, score, form) in forms {
+            let Some(names) = self.index.get(&words.join(" ")) else {
+                continue;
+            };
+            for &(concept_index, role) in names {
+                let concept = &self.concepts[concept_index];
+                let in_context = match (concept.entity, entity) {
+                    (Some(own), Some(table)) => own == table,
+                    _ => true,
+                };
+                let fits_form = match form {
+                    Form::Any => true,
+                    Form::Flag => concept.kind == ConceptKind::Boolean,
+                    Form::Code => concept.kind == ConceptKind::Code,
+                };
+                if (role != Role::Specific && !in_context) || !fits_form {
+                    continue;
+                }
+                if let (Some(unit), false) = (reading.units.first(), concept.units.is_empty())
+                    && !concept.units.contains(unit)
+                {
+                    continue;
+                }
+                let (score, weak) = if role == Role::Weak {
+                    (WEAK_SCORE, true)
+                } else {
+                    (score, false)
+                };
+                match found
+                    .iter_mut()
+                    .find(|known| known.concept == concept_index)
+                {
+                    Some(known) if known.score < score => {
+                        known.score = score;
+                        known.weak = weak;
+                    }
+                    Some(_) => {}
+                    None => found.push(ConceptMatch {
+                        concept: concept_index,
+                        score,
+                        weak,
+                    }),
+                }
+            }
+        }
+        found.sort_by(|left, right| right.score.total_cmp(&left.score));
+        found
+    }
+
+    /// The forms of a reading to look up, each with the score a name found by it gets and what
+    /// it may stand for: as it is, without the words of the table's entity, without qualifiers
+    /// and numbers, without flag words (a yes/no concept only), without a last "number", "code"
+    /// or "id" (a code only: `SKU#` is the SKU).
+    pub fn forms(&self, reading: &Reading, entity: Option<usize>) -> Vec<(Vec<String>, f64, Form)> {
+        let words = &reading.words;
+        let entity_words = entity.map(|entity| &self.entities[entity].words);
+        let is_entity = |word: &String| entity_words.is_some_and(|set| set.contains(word));
+        let is_qualifier = |word: &String| {
+            self.qualifiers.contains(word) || word.bytes().all(|b| b.is_ascii_digit())
+        };
+        let is_flag = |word: &String| FLAG_WORDS.contains(&word.as_str());
+        let keep = |drop: &dyn Fn(&String) -> bool| -> Vec<String> {
+            words.iter().filter(|word| !drop(word)).cloned().collect()
+        };
+        let mut forms: Vec<(Vec<String>, f64, Form)> = Vec::new();
+        // What is left must still name something: "PO Number" less its qualifier is no bare
+        // "number", nor "Work number" (those stay whole).
+        let bare = |form: &[String]| {
+            form.len() < words.len()
+                && form
+                    .iter()
+                    .all(|word| ["number", "code", "id", "name"].contains(&word.as_str()))
+        };
+        let mut add = |form: Vec<String>, score: f64, kind: Form| {
+            let reduced_to_nothing = score < CONCEPT_SCORE && bare(&form);
+            if !form.is_empty()
+                && !reduced_to_nothing
+                && !forms.iter().any(|(known, _, _)| *known == form)
+            {
+                forms.push((form, score, kind));
+            }
+        };
+        add(words.clone(), CONCEPT_SCORE, Form::Any);
+        add(keep(&is_entity), CONCEPT_SCORE, Form::Any);
+        add(keep(&is_qualifier), QUALIFIED_SCORE, Form::Any);
+        let plain = keep(&|word| is_entity(word) || is_qualifier(word));
+        add(plain.clone(), QUALIFIED_SCORE, Form::Any);
+        add(keep(&is_flag), QUALIFIED_SCORE, Form::Flag);
+        add(
+            keep(&|word| is_flag(word) || is_entity(word) || is_qualifier(word)),
+            QUALIFIED_SCORE,
+            Form::Flag,
+        );
+        for form in [words.clone(), plain] {
+            if form.len() > 1
+                && form
+                    .last()
+                    .is_some_and(|last| ["number", "code", "id"].contains(&last.as_str()))
+            {
+                add(form[..form.len() - 1].to_vec(), QUALIFIED_SCORE, Form::Code);
+            }
+        }
+        forms
+    }
+}
+
+impl ConceptFile {
+    fn all_names(&self) -> impl Iterator<Item = &String> {
+        self.names
+            .iter()
+            .chain(&self.de)
+            .chain(&self.fr)
+            .chain(&self.es)
+            .chain(&self.it)
+            .chain(&self.nl)
+            .chain(&self.pt)
+    }
+}
+
+/// What a form of a header may stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Any,
+    /// Flag words set aside: only a yes/no concept.
+    Flag,
+    /// A last "number", "code" or "id" set aside: only a code.
+    Code,
+}
+
+/// Unit words that are also ordinary words, taken as units only in brackets.
+const AMBIGUOUS_UNITS: [&str; 4] = ["in", "m", "g", "ft"];
+
+fn canonical_unit(unit: &str) -> String {
+    match unit {
+        "kgs" | "kilograms" => "kg",
+        "gr" | "grams" => "g",
+        "lbs" | "pounds" => "lb",
+        "ounces" => "oz",
+        "inch" | "inches" => "in",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The text split at brackets: each part, and whether it stood inside brackets.
+fn segments(text: &str) -> Vec<(String, bool)> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for character in text.chars() {
+        match character {
+            '(' | '[' | '{' => {
+                parts.push((std::mem::take(&mut current), depth > 0));
+                depth += 1;
+            }
+            ')' | ']' | '}' if depth > 0 => {
+                parts.push((std::mem::take(&mut current), true));
+                depth -= 1;
+            }
+            other => current.push(other),
+        }
+    }
+    parts.push((current, depth > 0));
+    parts.retain(|(part, _)| !part.trim().is_empty());
+    parts
+}
+
+/// Splits text into folded lower-case words: at spaces and punctuation, camelCase humps
+/// (`unitPrice`), the end of an acronym (`POCity`), letters against digits (`Option1`); `#` and
+/// `N°` read as "number", `%` as "percent", "e mail" as "email".
+fn push_words(text: &str, words: &mut Vec<String>) {
+    let start = words.len();
+    let mut current = String::new();
+    let characters: Vec<char> = text.chars().collect();
+    let finish = |current: &mut String, words: &mut Vec<String>| {
+        if !current.is_empty() {
+            words.push(fold(current));
+            current.clear();
+        }
+    };
+    for (position, &character) in characters.iter().enumerate() {
+        let previous = position.checked_sub(1).map(|at| characters[at]);
+        let next = characters.get(position + 1).copied();
+        if character.is_alphanumeric() {
+            let boundary = match previous {
+                Some(previous) if previous.is_alphanumeric() => {
+                    // weightKg: a hump after lower-case letters; POCity: the last capital of a
+                    // run that starts a word; Option1: letters then digits.
+                    (character.is_uppercase()
+                        && previous.is_lowercase()
+                        && lower_run(&current) >= 2)
+                        || (character.is_uppercase()
+                            && previous.is_uppercase()
+                            && next.is_some_and(char::is_lowercase)
+                            && current.chars().count() >= 2)
+                        || (character.is_numeric() != previous.is_numeric())
+                }
+                _ => false,
+            };
+            if boundary {
+                finish(&mut current, words);
+            }
+            current.push(character);
+        } else {
+            finish(&mut current, words);
+            match character {
+                '#' => words.push("number".to_string()),
+                '°' | 'º' => {
+                    // N° and Nº: the n is part of the sign.
+                    if words.len() > start && words.last().is_some_and(|word| word == "n") {
+                        words.pop();
+                    }
+                    words.push("number".to_string());
+                }
+                '%' => words.push("percent".to_string()),
+                _ => {}
+            }
+        }
+    }
+    finish(&mut current, words);
+    // "e mail" and "e mails" are one word.
+    let mut index = start;
+    while index + 1 < words.len() {
+        if words[index] == "e" && (words[index + 1] == "mail" || words[index + 1] == "mails") {
+            let joined = format!("e{}", words[index + 1]);
+            words.splice(index..index + 2, [joined]);
+        }
+        index += 1;
+    }
+}
+
+/// Lower-case letters at the end of the word being built.
+fn lower_run(current: &str) -> usize {
+    current
+        .chars()
+        .rev()
+        .take_while(|character| character.is_lowercase())
+        .count()
+}
+
+/// Lower case without accents: `Référence` → `reference`, `Straße` → `strasse`, `Fällig` →
+/// `fallig`.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for character in text.nfd() {
+        if unicode_normalization::char::is_combining_mark(character) {
+            continue;
+        }
+        match character {
+            'ß' => folded.push_str("ss"),
+            'æ' | 'Æ' => folded.push_str("ae"),
+            'œ' | 'Œ' => folded.push_str("oe"),
+            'ø' | 'Ø' => folded.push('o'),
+            'ł' | 'Ł' => folded.push('l'),
+            'đ' | 'Đ' => folded.push('d'),
+            other => folded.extend(other.to_lowercase()),
+        }
+    }
+    folded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary() -> Vocabulary {
+        Vocabulary::parse(include_str!("vocabulary.toml")).expect("the shipped vocabulary parses")
+    }
+
+    #[test]
+    fn the_shipped_vocabulary_parses() {
+        let vocabulary = vocabulary();
+        assert!(vocabulary.concepts.len() > 60);
+        assert_eq!(VOCABULARY.concepts.len(), vocabulary.concepts.len());
+    }
+
+    #[test]
+    fn reads_headers_as_words() {
+        let vocabulary = vocabulary();
+        for (header, words, units) in [
+            ("Product Name", "product name", ""),
+            ("PRODUCT_NAME", "product name", ""),
+            ("Price (USD)", "price", "usd"),
+            ("Weight (kg)", "weight", "kg"),
+            ("weight_kg", "weight", "kg"),
+            ("SKU#", "sku number", ""),
+            ("Stock Qty", "stock quantity", ""),
+            ("dueDt", "due date", ""),
+            ("phoneNo", "phone number", ""),
+            ("isPaid", "is paid", ""),
+            ("POCity", "po city", ""),
+            ("Option1 Name", "option 1 name", ""),
+            ("N° client", "number client", ""),
+            ("Référence", "reference", ""),
+            ("Fällig am", "fallig am", ""),
+            ("Straße", "strasse", ""),
+            ("E-Mail-Adresse", "email adresse", ""),
+            ("Artikelnummer", "artikel number", ""),
+            ("Rechnungsdatum", "rechnung datum", ""),
+            ("Kundennr.", "kunden number", ""),
+            ("Cat.", "category", ""),
+            ("UoM", "uom", ""),
+            ("Active (0/1)", "active", ""),
+        ] {
+            let reading = vocabulary.read(header);
+            assert_eq!(reading.joined(), words, "{header:?}");
+            assert_eq!(reading.units.join(" "), units, "{header:?}");
+        }
+        assert!(vocabulary.read("In stock?").question);
+    }
+
+    fn reached(vocabulary: &Vocabulary, header: &str, table: &str) -> Vec<String> {
+        let entity = vocabulary.table_entity(table);
+        vocabulary
+            .concepts(&vocabulary.read(header), entity)
+            .into_iter()
+            .filter(|found| !found.weak)
+            .map(|found| vocabulary.concepts[found.concept].id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn reaches_concepts_in_the_context_of_the_table() {
+        let vocabulary = vocabulary();
+        for (header, table, concept) in [
+            ("Product Name", "products", "product.name"),
+            ("name", "products", "product.name"),
+            ("Title", "products", "product.name"),
+            ("Company Name", "customers", "customer.company"),
+            ("Default Address Company", "customers", "customer.company"),
+            ("Employer", "customers", "customer.company"),
+            ("Stock Qty", "products", "product.quantity"),
+            ("In stock?", "products", "product.in_stock"),
+            ("Num", "invoices", "invoice.number"),
+            ("Invoice #", "invoices", "invoice.number"),
+            ("Settled", "invoices", "invoice.paid"),
+            ("PAID_FLAG", "invoices", "invoice.paid"),
+            ("isPaid", "invoices", "invoice.paid"),
+            ("dueDt", "invoices", "invoice.due_date"),
+            ("phoneNo", "customers", "party.phone"),
+            ("First", "customers", "customer.first_name"),
+            ("Artikelnummer", "products", "product.sku"),
+            ("Rechnungsdatum", "invoices", "invoice.issue_date"),
+            ("Fällig am", "invoices", "invoice.due_date"),
+            ("Courriel", "customers", "party.email"),
+            ("Customer ID", "invoices", "invoice.customer"),
+            ("customer_id", "customers", "customer.id"),
+        ] {
+            let found = reached(&vocabulary, header, table);
+            assert!(
+                found.iter().any(|found| found == concept),
+                "{header:?} in {table}: {found:?}"
+            );
+        }
+        // Out of their table's context, generic names say nothing.
+        assert!(reached(&vocabulary, "Name", "invoices").is_empty());
+        assert!(reached(&vocabulary, "Title", "customers") == ["customer.job_title"]);
+        assert!(reached(&vocabulary, "Weight (cm)", "products").is_empty());
+    }
+
+    #[test]
+    fn folds_accents() {
+        assert_eq!(fold("Número"), "numero");
+        assert_eq!(fold("Größe"), "grosse");
+        assert_eq!(fold("ÉTAT"), "etat");
+    }
+}
