@@ -509,8 +509,11 @@ fn pair_scores(
         .iter()
         .any(|pair| pair.method == Method::Exact || pair.value >= ALIAS_SCORE);
     // A column of yes/no values (or a header asking a question) is a flag, never a number.
-    let flag_column =
-        header.reading.question || profile.is_some_and(|profile| profile.kind == Kind::Boolean);
+    // Yes/no words, not only 0 and 1, which a count may hold as well.
+    let flag_column = header.reading.question
+        || profile.is_some_and(|profile| {
+            profile.kind == Kind::Boolean && profile.shares.integer < KIND_SHARE
+        });
     schema
         .fields
         .iter()

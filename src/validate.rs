@@ -1373,14 +1373,44 @@ fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
 
 /// Words for true and false (not 1 and 0, which are numbers too).
 pub fn parse_boolean_word(text: &str) -> Option<bool> {
-    const TRUE: [&str; 5] = ["true", "t", "yes", "y", "on"];
-    const FALSE: [&str; 5] = ["false", "f", "no", "n", "off"];
-    if text.len() > 5 {
+    // English, then the usual words of German, French, Spanish, Italian, Dutch and Portuguese
+    // spreadsheets (`ja`, `oui`, `sí`, `sì`, `sim`; `nein`, `non`, `nee`, `não`).
+    const TRUE: [&str; 17] = [
+        "true",
+        "t",
+        "yes",
+        "y",
+        "on",
+        "ja",
+        "j",
+        "wahr",
+        "oui",
+        "vrai",
+        "si",
+        "sí",
+        "sì",
+        "verdadero",
+        "vero",
+        "sim",
+        "waar",
+    ];
+    const FALSE: [&str; 14] = [
+        "false", "f", "no", "n", "off", "nein", "falsch", "non", "faux", "falso", "nee", "onwaar",
+        "não", "nao",
+    ];
+    if text.len() > 10 {
         return None;
     }
-    if TRUE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+    let same = |word: &&str| {
+        if text.is_ascii() {
+            word.eq_ignore_ascii_case(text)
+        } else {
+            text.to_lowercase() == **word
+        }
+    };
+    if TRUE.iter().any(same) {
         Some(true)
-    } else if FALSE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+    } else if FALSE.iter().any(same) {
         Some(false)
     } else {
         None

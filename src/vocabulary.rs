@@ -497,6 +497,13 @@ impl Vocabulary {
             QUALIFIED_SCORE,
             Form::Flag,
         );
+        // Leading qualifiers and entity words, one at a time ("Default Address Address1" is an
+        // address line 1, "Default Address Company" a company).
+        let mut rest: &[String] = words;
+        while rest.len() > 1 && (is_qualifier(&rest[0]) || is_entity(&rest[0])) {
+            rest = &rest[1..];
+            add(rest.to_vec(), QUALIFIED_SCORE, Form::Any);
+        }
         for form in [words.clone(), plain] {
             if form.len() > 1
                 && form
