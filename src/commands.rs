@@ -116,7 +116,7 @@ async fn resolve_schema(settings: &MapSettings) -> anyhow::Result<Schema> {
 
 async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
     let schema = resolve_schema(settings).await?;
-    let mut table = source::open(&settings.input.file, &settings.input.read)?;
+    let mut table = open_best_sheet(settings, &schema)?;
     let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
     let overrides = with_learned(&schema, &table.headers, &settings.overrides)?;
     let mut mapping = detect::detect(&schema, &table.headers, &profiles, &overrides)?;
@@ -131,6 +131,93 @@ async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
         mapping,
         llm,
     })
+}
+
+/// Opens the file; a workbook without `--sheet` at the sheet whose header fits the schema best,
+/// when the first sheet fits clearly worse (fewer required fields, or less than half as many
+/// fields), saying which and why in `Table::sheet_reason`.
+fn open_best_sheet(settings: &MapSettings, schema: &Schema) -> anyhow::Result<Table> {
+    let read = &settings.input.read;
+    let file = &settings.input.file;
+    let sheets = match &read.sheet {
+        Some(_) => Vec::new(),
+        None => source::sheet_names(file),
+    };
+    if sheets.len() < 2 {
+        return Ok(source::open(file, read)?);
+    }
+    // Each sheet read to its header: how many fields, and required fields, its header maps.
+    let fit_of = |table: &Table| -> (usize, usize) {
+        let Ok(mapping) = detect::detect(schema, &table.headers, &[], &[]) else {
+            return (0, 0);
+        };
+        let mapped: Vec<usize> = mapping
+            .columns
+            .iter()
+            .filter_map(|column| column.field)
+            .collect();
+        let required = mapped
+            .iter()
+            .filter(|&&field| schema.fields[field].required)
+            .count();
+        (required, mapped.len())
+    };
+    let mut first: Option<(Table, (usize, usize))> = None;
+    let mut first_error = None;
+    let mut best: Option<(usize, Table, (usize, usize))> = None;
+    for (index, _) in sheets.iter().enumerate() {
+        let options = source::ReadOptions {
+            sheet: Some((index + 1).to_string()),
+            ..read.clone()
+        };
+        match source::open(file, &options) {
+            Ok(table) => {
+                let fit = fit_of(&table);
+                if index == 0 {
+                    first = Some((table, fit));
+                } else if best.as_ref().is_none_or(|(_, _, known)| fit > *known) {
+                    best = Some((index, table, fit));
+                }
+            }
+            Err(error) if index == 0 => first_error = Some(error),
+            Err(_) => {}
+        }
+    }
+    let fields = schema.fields.len();
+    let required = schema.fields.iter().filter(|field| field.required).count();
+    let describe = |(required_found, mapped): (usize, usize)| {
+        format!("{mapped} of {fields} fields, {required_found} of {required} required")
+    };
+    let better = |fit: (usize, usize), than: Option<(usize, usize)>| match than {
+        None => fit.1 > 0,
+        Some(than) => fit.0 > than.0 || (fit.0 == than.0 && fit.1 >= 2 * than.1.max(1)),
+    };
+    match (first, best) {
+        (first, Some((index, mut table, fit)))
+            if better(fit, first.as_ref().map(|(_, fit)| *fit)) =>
+        {
+            let chosen = table.sheet.clone().unwrap_or_default();
+            let first_name = &sheets[0];
+            let first_said = match &first {
+                Some((_, first_fit)) => format!(
+                    "the first sheet {first_name:?} fits {}",
+                    describe(*first_fit)
+                ),
+                None => format!("the first sheet {first_name:?} has no table to read"),
+            };
+            table.sheet_reason = Some(format!(
+                "sheet {} {chosen:?} chosen: its header fits schema {} best ({}), {first_said}; --sheet 1 reads the first",
+                index + 1,
+                schema.name,
+                describe(fit),
+            ));
+            Ok(table)
+        }
+        (Some((table, _)), _) => Ok(table),
+        (None, _) => Err(first_error
+            .map(anyhow::Error::from)
+            .unwrap_or_else(|| anyhow::anyhow!("{}: no sheet could be read", file.display()))),
+    }
 }
 
 /// Asks the model about what stage 1 left open, checks its answer, and applies what the user
@@ -294,6 +381,106 @@ fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
+/// On a terminal, each required field that found no column is offered the unmapped columns,
+/// closest first, to choose from; a choice is applied as the user's own (`manual`), and the
+/// mapping offered to be saved for the next file with the same headers. Off a terminal, nothing
+/// is asked (`require_mapped` then says what to write).
+fn offer_missing_columns(prepared: &mut Prepared) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let Prepared {
+        schema,
+        table,
+        mapping,
+        ..
+    } = prepared;
+    let missing: Vec<usize> = mapping
+        .missing_fields
+        .iter()
+        .copied()
+        .filter(|&field| schema.fields[field].required)
+        .collect();
+    if !interactive || missing.is_empty() {
+        return Ok(());
+    }
+    let mut chosen = false;
+    for field in missing {
+        let name = schema.fields[field].name.clone();
+        let closeness: std::collections::HashMap<String, f64> =
+            detect::closest_columns(schema, &table.headers, field)
+                .into_iter()
+                .collect();
+        let mut open: Vec<(usize, f64)> = mapping
+            .columns
+            .iter()
+            .filter(|column| column.field.is_none())
+            .map(|column| {
+                let score = closeness.get(&column.column).copied().unwrap_or(0.0);
+                (column.index, score)
+            })
+            .collect();
+        if open.is_empty() {
+            break;
+        }
+        open.sort_by(|left, right| right.1.total_cmp(&left.1).then(left.0.cmp(&right.0)));
+        let mut items: Vec<String> = open
+            .iter()
+            .map(|&(index, score)| {
+                let header = report::clean(&table.headers[index]);
+                if score > 0.0 {
+                    format!("{header} (closeness {score:.2})")
+                } else {
+                    header
+                }
+            })
+            .collect();
+        items.push("none of these: stop here".to_string());
+        let picked = dialoguer::Select::new()
+            .with_prompt(format!(
+                "Required field {name:?} has no column in {}. Which column holds it?",
+                table.file
+            ))
+            .items(&items)
+            .default(0)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        let Some(&(index, _)) = open.get(picked) else {
+            break;
+        };
+        let column = &mut mapping.columns[index];
+        column.field = Some(field);
+        column.score = 1.0;
+        column.method = Some(detect::Method::Manual);
+        column.candidates.clear();
+        mapping.missing_fields.retain(|&missing| missing != field);
+        chosen = true;
+    }
+    if chosen {
+        let save = dialoguer::Confirm::new()
+            .with_prompt(format!(
+                "Keep this mapping for the next file with these headers (in {}/)?",
+                learned::FOLDER
+            ))
+            .default(true)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        if save {
+            let columns: Vec<(String, Option<String>)> = mapping
+                .columns
+                .iter()
+                .map(|column| {
+                    (
+                        column.column.clone(),
+                        column.field.map(|field| schema.fields[field].name.clone()),
+                    )
+                })
+                .collect();
+            let path = learned::save(Path::new(learned::FOLDER), &schema.name, &columns)?;
+            eprintln!("Saved the mapping in {}.", path.display());
+        }
+    }
+    Ok(())
+}
+
 /// Before any row is checked: some column must be mapped, and every required field must have one.
 fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
     let Prepared {
@@ -355,6 +542,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         table: schema.table.clone(),
         format: table.format.to_string(),
         sheet: table.sheet.clone(),
+        sheet_reason: table.sheet_reason.clone(),
         delimiter: table
             .delimiter
             .map(|delimiter| (delimiter as char).to_string()),
@@ -592,6 +780,7 @@ fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) 
 
 async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit> {
     let mut prepared = prepare(&settings.map).await?;
+    offer_missing_columns(&mut prepared)?;
     require_mapped(&prepared)?;
     // The database is opened only when a reference has no file to be checked against.
     let needs_database = prepared
@@ -656,7 +845,8 @@ impl ImportSetup {
 
 async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> {
     let map_settings = &settings.validate.map;
-    let prepared = prepare(map_settings).await?;
+    let mut prepared = prepare(map_settings).await?;
+    offer_missing_columns(&mut prepared)?;
     require_mapped(&prepared)?;
     let schema = prepared.schema.clone();
     if schema.key.is_empty() {

@@ -98,7 +98,7 @@ const NAME_IN_CONTEXT_SCORE: f64 = 0.92;
 const FUZZY_CEILING: f64 = 0.85;
 /// Matching by values alone: a column of e-mail addresses for the one e-mail field left.
 const VALUES_SCORE: f64 = 0.82;
-const CANDIDATE_FLOOR: f64 = 0.3;
+const CANDIDATE_FLOOR: f64 = 0.5;
 
 /// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
 ///

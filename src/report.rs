@@ -234,6 +234,9 @@ pub struct Document {
     pub table: String,
     pub format: String,
     pub sheet: Option<String>,
+    /// Why this sheet was read rather than the first, when intake chose it by fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
     pub header_row: usize,
@@ -309,6 +312,9 @@ fn write_tables(out: &mut io::StdoutLock<'static>, document: &Document) -> io::R
         document.schema,
         clean(&document.table)
     )?;
+    if let Some(reason) = &document.sheet_reason {
+        writeln!(out, "{}.", clean(reason))?;
+    }
     writeln!(out)?;
     write_mapping(out, document)?;
     if let Some(llm) = &document.llm {
@@ -561,7 +567,7 @@ fn shorten(text: &str) -> String {
 }
 
 /// Control characters from a file would move the cursor or recolour the terminal: shown escaped.
-fn clean(text: &str) -> String {
+pub fn clean(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_string();
     }

@@ -554,7 +554,7 @@ impl Validator {
                 } else {
                     std::mem::take(&mut checks[at].values)
                 };
-                let error = checker.unique_error(number, fields, &values, first_row);
+                let error = checker.unique_error(number, cells, fields, &values, first_row);
                 checks[at].values = values;
                 checks[at].errors.push(error);
             }
@@ -757,6 +757,7 @@ impl RowChecker {
     fn unique_error(
         &self,
         row: usize,
+        cells: RowCells<'_>,
         fields: &[usize],
         values: &[Value],
         first_row: u32,
@@ -768,11 +769,16 @@ impl RowChecker {
             .iter()
             .map(|&field| self.schema.fields[field].name.as_str())
             .collect();
-        let value = fields
-            .iter()
-            .map(|&field| values[field].to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        // One field: the cell as it is, as every other error shows it; a key of several
+        // fields: their values, joined.
+        let value = match (fields, column.and_then(|column| cells.get(column))) {
+            ([_], Some(cell)) => cell.to_text(),
+            _ => fields
+                .iter()
+                .map(|&field| values[field].to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         RowError {
             row,
             cell: column.map(|column| cell_name(column, row)),

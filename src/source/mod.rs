@@ -229,6 +229,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// The data records, blank rows left out, each at most once.
     pub records: Records,
+    /// Why this sheet was read rather than the first, when intake chose it by fit.
+    pub sheet_reason: Option<String>,
 }
 
 /// What a reader found before the header is looked for: every record, the header included.
@@ -319,7 +321,19 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
             records.unread(first.into_iter().collect());
             records
         },
+        sheet_reason: None,
     })
+}
+
+/// The sheets of a workbook, in order; none for delimited text or a file that cannot be read.
+pub fn sheet_names(path: &Path) -> Vec<String> {
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    let read = File::open(path)
+        .and_then(|handle| handle.take(SAMPLE_BYTES as u64).read_to_end(&mut sample));
+    match (read, sniff(&sample, path)) {
+        (Ok(_), Sniffed::Workbook) => workbook::sheet_names(path),
+        _ => Vec::new(),
+    }
 }
 
 /// How much of a file is read up front to recognise it.

@@ -52,6 +52,13 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
     })
 }
 
+/// The sheets' names, in order (none when the workbook cannot be opened).
+pub(super) fn sheet_names(path: &Path) -> Vec<String> {
+    open_workbook_auto(path)
+        .map(|workbook: Sheets<_>| workbook.sheet_names())
+        .unwrap_or_default()
+}
+
 /// The rows of a loaded sheet, turned into records one at a time; blank rows left out.
 struct SheetRecords {
     range: Range<Data>,

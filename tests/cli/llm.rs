@@ -161,8 +161,8 @@ fn mappings(pairs: &[(&str, Option<&str>)]) -> String {
     .to_string()
 }
 
-/// German headers that intake's own matching leaves open (the SKU column is found by name).
-const GERMAN: &str = "SKU,Bezeichnung,Preis,Menge,Erscheinungsdatum\n\
+/// Finnish headers that intake's own matching leaves open (the SKU column is found by name).
+const FINNISH: &str = "SKU,Nimike,Hinta,Määrä,Julkaisupäivä\n\
     A-1,Schraube,0.10,100,2024-01-31\n\
     A-2,Mutter,0.05,250,2024-02-29\n";
 
@@ -222,28 +222,28 @@ fn outcomes(document: &Value) -> Vec<(String, String)> {
 fn llm_triples() -> Vec<(String, String, String)> {
     [
         ("SKU", "sku", "exact"),
-        ("Bezeichnung", "name", "llm"),
-        ("Preis", "price", "llm"),
-        ("Menge", "quantity", "llm"),
-        ("Erscheinungsdatum", "released_on", "llm"),
+        ("Nimike", "name", "llm"),
+        ("Hinta", "price", "llm"),
+        ("Määrä", "quantity", "llm"),
+        ("Julkaisupäivä", "released_on", "llm"),
     ]
     .iter()
     .map(|(column, field, method)| (column.to_string(), field.to_string(), method.to_string()))
     .collect()
 }
 
-const GERMAN_ANSWER: &[(&str, Option<&str>)] = &[
-    ("Bezeichnung", Some("name")),
-    ("Preis", Some("price")),
-    ("Menge", Some("quantity")),
-    ("Erscheinungsdatum", Some("released_on")),
+const FINNISH_ANSWER: &[(&str, Option<&str>)] = &[
+    ("Nimike", Some("name")),
+    ("Hinta", Some("price")),
+    ("Määrä", Some("quantity")),
+    ("Julkaisupäivä", Some("released_on")),
 ];
 
 #[test]
 fn a_good_answer_is_applied_only_when_accepted_and_only_headers_are_sent() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
-    let answer = openai(&mappings(GERMAN_ANSWER));
+    let file = workspace.write("artikel.csv", FINNISH);
+    let answer = openai(&mappings(FINNISH_ANSWER));
 
     // Without --accept-llm (and no terminal), the suggestions are shown, not applied.
     let mut server = Server::start(vec![reply(200, answer.clone())]);
@@ -277,10 +277,7 @@ fn a_good_answer_is_applied_only_when_accepted_and_only_headers_are_sent() {
         .iter()
         .map(|column| column["header"].as_str().expect("header"))
         .collect();
-    assert_eq!(
-        asked,
-        vec!["Bezeichnung", "Preis", "Menge", "Erscheinungsdatum"]
-    );
+    assert_eq!(asked, vec!["Nimike", "Hinta", "Määrä", "Julkaisupäivä"]);
     let body = received[0].body.to_string();
     for value in ["Schraube", "Mutter", "0.10", "2024-01-31", "A-1"] {
         assert!(!body.contains(value), "{value} was sent: {body}");
@@ -305,7 +302,7 @@ fn a_good_answer_is_applied_only_when_accepted_and_only_headers_are_sent() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let document = run.json();
     assert_eq!(mapped(&document), llm_triples());
-    assert_eq!(document["mapping"][2]["reason"], "Preis means price");
+    assert_eq!(document["mapping"][2]["reason"], "Hinta means price");
     assert_eq!(
         document["missing_fields"]
             .as_array()
@@ -330,16 +327,16 @@ fn a_good_answer_is_applied_only_when_accepted_and_only_headers_are_sent() {
 #[test]
 fn bad_answers_are_rejected_with_their_reasons() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
+    let file = workspace.write("artikel.csv", FINNISH);
     let answer = mappings(&[
-        ("Bezeichnung", Some("name")),
+        ("Nimike", Some("name")),
         // Not a field of the schema.
-        ("Preis", Some("cost")),
+        ("Hinta", Some("cost")),
         // Two columns for one field.
-        ("Menge", Some("description")),
-        ("Gewicht", Some("weight_kg")),
+        ("Määrä", Some("description")),
+        ("Paino", Some("weight_kg")),
         // A column of dates for a number.
-        ("Erscheinungsdatum", Some("weight_kg")),
+        ("Julkaisupäivä", Some("weight_kg")),
     ]);
     let mut server = Server::start(vec![reply(200, openai(&answer))]);
     let run = map(&workspace, &file, &server, &["--accept-llm"]);
@@ -348,18 +345,18 @@ fn bad_answers_are_rejected_with_their_reasons() {
     assert_eq!(
         outcomes(&document),
         vec![
-            ("Bezeichnung".to_string(), "applied".to_string()),
+            ("Nimike".to_string(), "applied".to_string()),
             (
-                "Preis".to_string(),
+                "Hinta".to_string(),
                 "rejected: \"cost\" is not a free field of the schema".to_string()
             ),
-            ("Menge".to_string(), "applied".to_string()),
+            ("Määrä".to_string(), "applied".to_string()),
             (
-                "Gewicht".to_string(),
+                "Paino".to_string(),
                 "rejected: not a column that was asked about".to_string()
             ),
             (
-                "Erscheinungsdatum".to_string(),
+                "Julkaisupäivä".to_string(),
                 "rejected: weight_kg was given to more than one column".to_string()
             ),
         ]
@@ -367,9 +364,9 @@ fn bad_answers_are_rejected_with_their_reasons() {
     server.received();
 
     let answer = mappings(&[
-        ("Erscheinungsdatum", Some("price")),
-        ("Menge", Some("quantity")),
-        ("Menge", Some("weight_kg")),
+        ("Julkaisupäivä", Some("price")),
+        ("Määrä", Some("quantity")),
+        ("Määrä", Some("weight_kg")),
     ]);
     let mut server = Server::start(vec![reply(200, openai(&answer))]);
     let run = map(&workspace, &file, &server, &["--accept-llm"]);
@@ -378,15 +375,15 @@ fn bad_answers_are_rejected_with_their_reasons() {
         outcomes(&document),
         vec![
             (
-                "Erscheinungsdatum".to_string(),
+                "Julkaisupäivä".to_string(),
                 "rejected: the column's values are not number values".to_string()
             ),
             (
-                "Menge".to_string(),
+                "Määrä".to_string(),
                 "rejected: the column was given more than one answer".to_string()
             ),
             (
-                "Menge".to_string(),
+                "Määrä".to_string(),
                 "rejected: the column was given more than one answer".to_string()
             ),
         ]
@@ -398,7 +395,7 @@ fn bad_answers_are_rejected_with_their_reasons() {
     server.received();
 
     // Not JSON: the mapping stays intake's own, with a warning, and the run goes on.
-    for content in ["Sure! Bezeichnung is the name.", "{\"mapping\": []}"] {
+    for content in ["Sure! Nimike is the name.", "{\"mapping\": []}"] {
         let mut server = Server::start(vec![reply(200, openai(content))]);
         let run = map(&workspace, &file, &server, &["--accept-llm"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -425,8 +422,8 @@ fn bad_answers_are_rejected_with_their_reasons() {
 #[test]
 fn a_busy_server_is_retried_a_slow_one_given_up_and_a_refused_key_said() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
-    let answer = openai(&mappings(GERMAN_ANSWER));
+    let file = workspace.write("artikel.csv", FINNISH);
+    let answer = openai(&mappings(FINNISH_ANSWER));
 
     let mut busy = reply(429, "{\"error\": {\"message\": \"Rate limit reached\"}}");
     busy.retry_after = Some("1");
@@ -506,8 +503,8 @@ fn a_busy_server_is_retried_a_slow_one_given_up_and_a_refused_key_said() {
 #[test]
 fn each_provider_s_documented_answer_is_read() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
-    let content = mappings(GERMAN_ANSWER);
+    let file = workspace.write("artikel.csv", FINNISH);
+    let content = mappings(FINNISH_ANSWER);
     let fenced = format!("```json\n{content}\n```");
     for (provider, body, path, format) in [
         (
@@ -640,31 +637,28 @@ fn each_provider_s_documented_answer_is_read() {
 }
 
 #[test]
-fn french_and_spanish_headers_are_completed_through_the_model() {
+fn headers_in_languages_intake_does_not_read_are_completed_through_the_model() {
     let workspace = Workspace::new();
     for (name, text, answer) in [
         (
-            "articles.csv",
-            "SKU,Désignation,Prix,Quantité,Poids\nA-1,Vis,0.10,100,0.01\n",
-            vec![
-                ("Désignation", "name"),
-                ("Prix", "price"),
-                ("Poids", "weight_kg"),
-            ],
+            "towary.csv",
+            "SKU,Nazwa,Cena,Quantity,Waga\nA-1,Śruba,0.10,100,0.01\n",
+            vec![("Nazwa", "name"), ("Cena", "price"), ("Waga", "weight_kg")],
         ),
         (
-            "articulos.csv",
-            "SKU,Nombre,Precio,Cantidad,Peso\nA-1,Tornillo,0.10,100,0.01\n",
+            "urunler.csv",
+            "SKU,Ürün adı,Fiyat,Miktar,Ağırlık\nA-1,Vida,0.10,100,0.01\n",
             vec![
-                ("Nombre", "name"),
-                ("Precio", "price"),
-                ("Cantidad", "quantity"),
-                ("Peso", "weight_kg"),
+                ("Ürün adı", "name"),
+                ("Fiyat", "price"),
+                ("Miktar", "quantity"),
+                ("Ağırlık", "weight_kg"),
             ],
         ),
     ] {
         let file = workspace.write(name, text);
-        // intake alone leaves these columns open (Quantité it reads as quantity by itself)...
+        // intake alone leaves these columns open (it reads German, French, Spanish, Italian, Dutch
+        // and Portuguese headers by itself, not Polish or Turkish; Quantity it maps)...
         let run = workspace.run(&["map", &file, "--schema", "products", "--format", "json"]);
         let alone = mapped(&run.json());
         for (column, _) in &answer {
@@ -698,8 +692,8 @@ fn french_and_spanish_headers_are_completed_through_the_model() {
 #[test]
 fn an_import_uses_the_accepted_suggestions_and_goes_on_without_the_model() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
-    let pairs = [("Bezeichnung", Some("name")), ("Preis", Some("price"))];
+    let file = workspace.write("artikel.csv", FINNISH);
+    let pairs = [("Nimike", Some("name")), ("Hinta", Some("price"))];
     let mut server = Server::start(vec![reply(200, openai(&mappings(&pairs)))]);
     let url = format!("{}/v1", server.url);
     let run = workspace.run(&[
@@ -765,8 +759,8 @@ fn an_import_uses_the_accepted_suggestions_and_goes_on_without_the_model() {
 #[test]
 fn intake_toml_names_the_provider_and_flags_win() {
     let workspace = Workspace::new();
-    let file = workspace.write("artikel.csv", GERMAN);
-    let mut server = Server::start(vec![reply(200, ollama(&mappings(GERMAN_ANSWER)))]);
+    let file = workspace.write("artikel.csv", FINNISH);
+    let mut server = Server::start(vec![reply(200, ollama(&mappings(FINNISH_ANSWER)))]);
     workspace.write(
         "intake.toml",
         format!(

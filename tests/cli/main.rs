@@ -11,6 +11,7 @@ mod mapping;
 mod pipeline;
 mod postgres;
 mod reading;
+mod unseen;
 mod validation;
 
 use std::path::{Path, PathBuf};

@@ -183,6 +183,7 @@ fn every_error_code_is_reported_on_its_row() {
             "valid_rows",
             "mapping",
             "missing_fields",
+            "normalised",
             "errors"
         ]
     );

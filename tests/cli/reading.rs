@@ -273,11 +273,21 @@ fn the_sheet_is_chosen_by_name_or_position() {
             )]
         );
     }
+    // Without --sheet, the sheet with the table is read (the first has none); --sheet 1 reads
+    // the first, as asked.
+    let chosen = dry_run(&workspace, &fixture("sheet-two.xlsx"), "products", &[]);
+    assert_eq!(chosen["sheet"], "Data");
+    assert_eq!(
+        chosen["sheet_reason"],
+        "sheet 2 \"Data\" chosen: its header fits schema products best (3 of 12 fields, 3 of 3 required), the first sheet \"Read me\" has no table to read; --sheet 1 reads the first"
+    );
     let first = workspace.run(&[
         "validate",
         &fixture("sheet-two.xlsx"),
         "--schema",
         "products",
+        "--sheet",
+        "1",
     ]);
     assert_eq!(first.code, 2);
     assert!(

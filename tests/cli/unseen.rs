@@ -1,0 +1,584 @@
+//! Files nobody here wrote, against Table Schemas that carry field names only (no aliases):
+//! headers with context words, units and abbreviations, other languages, yes/no columns beside
+//! counts, the data on a workbook's second sheet, cells padded with spaces, all with no flags.
+
+use serde_json::Value;
+
+use crate::{Workspace, entry, errors_of, fixture, mapping_of};
+
+fn plain_schema(name: &str) -> String {
+    fixture(&format!("corpus/{name}.schema.json"))
+}
+
+/// `intake map FILE --schema SCHEMA --format json`, which must succeed.
+fn map(workspace: &Workspace, file: &str, schema: &str) -> Value {
+    let run = workspace.run(&["map", file, "--schema", schema, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json()
+}
+
+/// The (column, field) pairs of a mapping, the method left out.
+fn fields_of(document: &Value) -> Vec<(String, Option<String>)> {
+    mapping_of(document)
+        .into_iter()
+        .map(|(column, field, _)| (column, field))
+        .collect()
+}
+
+fn pairs(expected: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    expected
+        .iter()
+        .map(|(column, field)| (column.to_string(), field.map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn a_products_file_maps_through_context_words_units_and_abbreviations() {
+    let workspace = Workspace::new();
+    let file = workspace.write(
+        "products.csv",
+        "SKU#,Product Name,Price (USD),Stock Qty,Cat.,Internal Notes\n\
+         TL-001,Claw hammer,15.50,20,Tools,keep dry\n\
+         TL-002,Screwdriver set,12.00,9,Tools,\n",
+    );
+    let document = map(&workspace, &file, &plain_schema("products"));
+    assert_eq!(
+        mapping_of(&document),
+        vec![
+            entry("SKU#", Some("sku"), Some("alias")),
+            entry("Product Name", Some("name"), Some("alias")),
+            entry("Price (USD)", Some("price"), Some("alias")),
+            entry("Stock Qty", Some("quantity"), Some("alias")),
+            entry("Cat.", Some("category"), Some("alias")),
+            entry("Internal Notes", None, None),
+        ]
+    );
+}
+
+#[test]
+fn a_customers_file_maps_company_name_parts_and_country_codes() {
+    let workspace = Workspace::new();
+    let file = workspace.write(
+        "customers.csv",
+        "Customer ID,Company Name,First,Last,CC\n\
+         C-1,Acme Ltd,Ann,Byrne,IE\n\
+         C-2,Initech,Peter,Gibbons,US\n\
+         C-3,Globex,Hank,Scorpio,DE\n",
+    );
+    let document = map(&workspace, &file, &plain_schema("customers"));
+    assert_eq!(
+        fields_of(&document),
+        pairs(&[
+            ("Customer ID", Some("customer_id")),
+            ("Company Name", Some("company")),
+            ("First", Some("first_name")),
+            ("Last", Some("last_name")),
+            ("CC", Some("country")),
+        ])
+    );
+    // `CC` counts for a country only because its values are country codes: over e-mail
+    // addresses it is the e-mail column (found by its values), and over other text nothing.
+    let other = workspace.write(
+        "carbon-copies.csv",
+        "Customer ID,CC\nC-1,ann@example.com\nC-2,bob@example.com\n",
+    );
+    let document = map(&workspace, &other, &plain_schema("customers"));
+    assert_eq!(
+        mapping_of(&document)[1],
+        entry("CC", Some("email"), Some("values"))
+    );
+    let other = workspace.write("cost-centres.csv", "Customer ID,CC\nC-1,North\nC-2,South\n");
+    let document = map(&workspace, &other, &plain_schema("customers"));
+    assert_eq!(document["mapping"][1]["field"], Value::Null);
+}
+
+#[test]
+fn an_invoices_file_maps_a_number_a_yes_no_and_a_camel_case_date() {
+    let workspace = Workspace::new();
+    let file = workspace.write(
+        "invoices.csv",
+        "Num,Settled,dueDt,Amt\n1001,yes,2024-03-01,120.00\n1002,no,2024-03-15,80.50\n",
+    );
+    let document = map(&workspace, &file, &plain_schema("invoices"));
+    assert_eq!(
+        fields_of(&document),
+        pairs(&[
+            ("Num", Some("invoice_number")),
+            ("Settled", Some("paid")),
+            ("dueDt", Some("due_date")),
+            ("Amt", Some("amount")),
+        ])
+    );
+    // And the file validates: yes and no are the flag's values.
+    let run = workspace.run(&[
+        "validate",
+        &file,
+        "--schema",
+        &plain_schema("invoices"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_yes_no_column_is_no_count_beside_the_stock_column() {
+    let workspace = Workspace::new();
+    let file = workspace.write(
+        "woo.csv",
+        "SKU,Name,In stock?,Stock\nW-1,Mug,1,40\nW-2,Cup,0,0\nW-3,Jug,1,7\n",
+    );
+    let document = map(&workspace, &file, &plain_schema("products"));
+    assert_eq!(
+        fields_of(&document),
+        pairs(&[
+            ("SKU", Some("sku")),
+            ("Name", Some("name")),
+            ("In stock?", None),
+            ("Stock", Some("quantity")),
+        ])
+    );
+    // Alone, the flag still does not become the count.
+    let alone = workspace.write("flag.csv", "SKU,Name,In stock?\nW-1,Mug,1\nW-2,Cup,0\n");
+    let document = map(&workspace, &alone, &plain_schema("products"));
+    assert_eq!(document["mapping"][2]["field"], Value::Null);
+    assert_eq!(document["missing_fields"][3], "quantity");
+}
+
+/// A schema, a file's text, and the field each of its columns must take.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// Files in German, French and Spanish for each schema, mapped whole with no `--llm`.
+#[test]
+fn german_french_and_spanish_files_map_without_a_model() {
+    let workspace = Workspace::new();
+    let cases: [Case; 9] = [
+        (
+            "products",
+            "Artikelnummer;Bezeichnung;Beschreibung;Preis;Bestand;Gewicht (kg);Warengruppe\nA-1;Schraube;Stahlschraube;0,10;1000;0,01;Werkzeug\n",
+            &[
+                ("Artikelnummer", "sku"),
+                ("Bezeichnung", "name"),
+                ("Beschreibung", "description"),
+                ("Preis", "price"),
+                ("Bestand", "quantity"),
+                ("Gewicht (kg)", "weight_kg"),
+                ("Warengruppe", "category"),
+            ],
+        ),
+        (
+            "products",
+            "Référence;Désignation;Prix;Quantité;Poids;Catégorie\nR-1;Vis;0,10;1000;0,01;Quincaillerie\n",
+            &[
+                ("Référence", "sku"),
+                ("Désignation", "name"),
+                ("Prix", "price"),
+                ("Quantité", "quantity"),
+                ("Poids", "weight_kg"),
+                ("Catégorie", "category"),
+            ],
+        ),
+        (
+            "products",
+            "Código;Nombre;Descripción;Precio;Cantidad\nC-1;Tornillo;Tornillo de acero;0,10;1000\n",
+            &[
+                ("Código", "sku"),
+                ("Nombre", "name"),
+                ("Descripción", "description"),
+                ("Precio", "price"),
+                ("Cantidad", "quantity"),
+            ],
+        ),
+        (
+            "customers",
+            "Kundennummer;Vorname;Nachname;Firma;E-Mail;Telefon;PLZ;Ort;Land\nK-1;Eva;Schulz;Schulz KG;eva@schulz.example;+49 40 1234567;20095;Hamburg;DE\n",
+            &[
+                ("Kundennummer", "customer_id"),
+                ("Vorname", "first_name"),
+                ("Nachname", "last_name"),
+                ("Firma", "company"),
+                ("E-Mail", "email"),
+                ("Telefon", "phone"),
+                ("PLZ", "postal_code"),
+                ("Ort", "city"),
+                ("Land", "country"),
+            ],
+        ),
+        (
+            "customers",
+            "N° client;Prénom;Nom;Société;Courriel;Téléphone;Code postal;Ville;Pays\nC0456;Élodie;Lefèvre;Lefèvre SARL;elodie@lefevre.example;+33 1 42 68 53 00;75002;Paris;FR\n",
+            &[
+                ("N° client", "customer_id"),
+                ("Prénom", "first_name"),
+                ("Nom", "last_name"),
+                ("Société", "company"),
+                ("Courriel", "email"),
+                ("Téléphone", "phone"),
+                ("Code postal", "postal_code"),
+                ("Ville", "city"),
+                ("Pays", "country"),
+            ],
+        ),
+        (
+            "customers",
+            "Número de cliente;Nombre;Apellidos;Empresa;Correo electrónico;Teléfono;Ciudad;País\nCL-2;Ana;Pérez;Pérez SL;ana@perez.example;+34 600 123 456;Madrid;ES\n",
+            &[
+                ("Número de cliente", "customer_id"),
+                ("Nombre", "first_name"),
+                ("Apellidos", "last_name"),
+                ("Empresa", "company"),
+                ("Correo electrónico", "email"),
+                ("Teléfono", "phone"),
+                ("Ciudad", "city"),
+                ("País", "country"),
+            ],
+        ),
+        (
+            "invoices",
+            "Rechnungsnummer;Kundennr.;Rechnungsdatum;Fällig am;Betrag;MwSt.;Währung;Bezahlt\nRE-1;K-1;01.02.2024;01.03.2024;119,00;19,00;EUR;ja\n",
+            &[
+                ("Rechnungsnummer", "invoice_number"),
+                ("Kundennr.", "customer_id"),
+                ("Rechnungsdatum", "issue_date"),
+                ("Fällig am", "due_date"),
+                ("Betrag", "amount"),
+                ("MwSt.", "tax"),
+                ("Währung", "currency"),
+                ("Bezahlt", "paid"),
+            ],
+        ),
+        (
+            "invoices",
+            "Numéro de facture;Client;Date de facture;Échéance;Montant;TVA;Devise;Payée\nF-1;CL-1;01/02/2024;01/03/2024;120,00;20,00;EUR;oui\n",
+            &[
+                ("Numéro de facture", "invoice_number"),
+                ("Client", "customer_id"),
+                ("Date de facture", "issue_date"),
+                ("Échéance", "due_date"),
+                ("Montant", "amount"),
+                ("TVA", "tax"),
+                ("Devise", "currency"),
+                ("Payée", "paid"),
+            ],
+        ),
+        (
+            "invoices",
+            "Número de factura;Cliente;Fecha;Vencimiento;Importe;IVA;Moneda;Pagado\nFA-1;CL-2;01/02/2024;01/03/2024;121,00;21,00;EUR;sí\n",
+            &[
+                ("Número de factura", "invoice_number"),
+                ("Cliente", "customer_id"),
+                ("Fecha", "issue_date"),
+                ("Vencimiento", "due_date"),
+                ("Importe", "amount"),
+                ("IVA", "tax"),
+                ("Moneda", "currency"),
+                ("Pagado", "paid"),
+            ],
+        ),
+    ];
+    for (number, (schema, text, expected)) in cases.iter().enumerate() {
+        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
+        let document = map(&workspace, &file, &plain_schema(schema));
+        let expected: Vec<(&str, Option<&str>)> = expected
+            .iter()
+            .map(|(column, field)| (*column, Some(*field)))
+            .collect();
+        assert_eq!(fields_of(&document), pairs(&expected), "{schema} {number}");
+    }
+}
+
+#[test]
+fn the_sheet_whose_header_fits_is_read_when_the_first_is_a_summary() {
+    let workspace = Workspace::new();
+    let run = workspace.run(&[
+        "import",
+        &fixture("summary-first.xlsx"),
+        "--schema",
+        &plain_schema("products"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document = run.json();
+    assert_eq!(document["sheet"], "Products");
+    assert_eq!(
+        document["sheet_reason"],
+        "sheet 2 \"Products\" chosen: its header fits schema products best (5 of 12 fields, 2 of 2 required), the first sheet \"Summary\" fits 2 of 12 fields, 1 of 2 required; --sheet 1 reads the first"
+    );
+    assert_eq!(document["plan"]["insert"], 3);
+    // The terminal says it too; --sheet 1 reads the summary as asked.
+    let run = workspace.run(&[
+        "map",
+        &fixture("summary-first.xlsx"),
+        "--schema",
+        &plain_schema("products"),
+    ]);
+    assert!(
+        run.stdout
+            .contains("sheet 2 \"Products\" chosen: its header fits schema products best"),
+        "{}",
+        run.stdout
+    );
+    let document = map_with(&workspace, &["--sheet", "1"]);
+    assert_eq!(document["sheet"], "Summary");
+    assert_eq!(document["sheet_reason"], Value::Null);
+}
+
+fn map_with(workspace: &Workspace, extra: &[&str]) -> Value {
+    let schema = plain_schema("products");
+    let summary = fixture("summary-first.xlsx");
+    let mut args = vec!["map", &summary, "--schema", &schema, "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = workspace.run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json()
+}
+
+#[test]
+fn padded_cells_are_no_errors_and_are_stored_trimmed() {
+    let workspace = Workspace::new();
+    let schema = workspace.write(
+        "accounts.schema.json",
+        r#"{"fields": [
+            {"name": "account_id", "type": "string", "constraints": {"required": true, "pattern": "[A-Z]-[0-9]+"}},
+            {"name": "email", "type": "string", "format": "email", "constraints": {"unique": true}},
+            {"name": "country", "type": "string", "constraints": {"minLength": 2, "maxLength": 2}},
+            {"name": "currency", "type": "string", "constraints": {"enum": ["EUR", "USD"]}},
+            {"name": "balance", "type": "number"}
+        ], "primaryKey": "account_id"}"#,
+    );
+    // Quote-all, as Excel's "CSV (quoted)" and many exports write it: spaces, a tab and
+    // non-breaking spaces around the values; the second e-mail repeats the first once trimmed.
+    let file = workspace.write(
+        "padded.csv",
+        "\"account_id\",\"email\",\"country\",\"currency\",\"balance\"\n\
+         \" A-1 \",\" jane@example.com \",\" US \",\" EUR \",\" 12.50 \"\n\
+         \"B-2\t\",\"\u{a0}bob@example.com\u{a0}\",\"DE \",\"\u{a0}USD\",\"7\"\n",
+    );
+    let run = workspace.run(&["validate", &file, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let document = run.json();
+    assert_eq!(errors_of(&document), vec![]);
+    assert_eq!(document["normalised"]["trimmed"], 9);
+    let run = workspace.run(&["validate", &file, "--schema", &schema]);
+    assert!(
+        run.stdout
+            .contains("9 cells had spaces around the value, taken off"),
+        "{}",
+        run.stdout
+    );
+    let run = workspace.run(&["import", &file, "--schema", &schema, "--commit", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        workspace.query(
+            "SELECT account_id, email, country, currency, balance FROM accounts ORDER BY account_id"
+        ),
+        crate::texts(&[
+            &[
+                Some("A-1"),
+                Some("jane@example.com"),
+                Some("US"),
+                Some("EUR"),
+                Some("12.50")
+            ],
+            &[
+                Some("B-2"),
+                Some("bob@example.com"),
+                Some("DE"),
+                Some("USD"),
+                Some("7")
+            ],
+        ])
+    );
+    // A duplicate once trimmed is a duplicate; the report shows the cell as it is.
+    let twice = workspace.write(
+        "twice.csv",
+        "account_id,email\nA-1,jane@example.com\nA-2, jane@example.com \n",
+    );
+    let run = workspace.run(&["validate", &twice, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let document = run.json();
+    assert_eq!(
+        errors_of(&document),
+        vec![(3, "email".to_string(), "unique".to_string())]
+    );
+    assert_eq!(document["errors"][0]["value"], " jane@example.com ");
+}
+
+#[test]
+fn a_field_declared_trim_false_keeps_its_spaces() {
+    let workspace = Workspace::new();
+    let schema = workspace.write(
+        "labels.toml",
+        r#"
+table = "labels"
+key = "code"
+
+[[fields]]
+name = "code"
+required = true
+
+[[fields]]
+name = "text"
+trim = false
+maxLength = 5
+"#,
+    );
+    let file = workspace.write(
+        "labels.csv",
+        "code,text\n L1 ,  ab  \nL2,abcdef\nL3,\" x\"\n",
+    );
+    let run = workspace.run(&[
+        "import",
+        &file,
+        "--schema",
+        &schema,
+        "--skip-invalid",
+        "--commit",
+        "--yes",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document = run.json();
+    // "  ab  " is 6 characters with its spaces: too long; "abcdef" too; " x" fits.
+    assert_eq!(
+        errors_of(&document),
+        vec![
+            (2, "text".to_string(), "maxLength".to_string()),
+            (3, "text".to_string(), "maxLength".to_string()),
+        ]
+    );
+    assert_eq!(
+        workspace.query("SELECT code, text FROM labels"),
+        crate::texts(&[&[Some("L3"), Some(" x")]])
+    );
+}
+
+/// Runs intake with `args` in a pseudo-terminal (util-linux `script`), typing each answer once
+/// its prompt is on the screen. Gives the exit code and everything the terminal showed.
+fn run_answering(workspace: &Workspace, args: &[&str], steps: &[(&str, &str)]) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_intake"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', "'\\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["-qfec", &quoted.join(" "), "/dev/null"])
+        .current_dir(workspace.path(""))
+        .env_remove("DATABASE_URL")
+        .env_remove("INTAKE_BACKUP_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs: apt-get install -y util-linux");
+    let mut stdout = child.stdout.take().expect("the terminal's output");
+    let (sender, received) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(read) = stdout.read(&mut chunk) {
+            if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("the terminal's input");
+    let mut shown = Vec::new();
+    let mut seen = 0;
+    for (prompt, answer) in steps {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !String::from_utf8_lossy(&shown[seen..]).contains(prompt) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match received.recv_timeout(left) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "intake never asked {prompt:?}; the terminal showed:\n{}",
+                        String::from_utf8_lossy(&shown)
+                    );
+                }
+            }
+        }
+        seen = shown.len();
+        stdin.write_all(answer.as_bytes()).expect("type the answer");
+        stdin.flush().expect("type the answer");
+    }
+    let status = child.wait().expect("intake ends");
+    drop(stdin);
+    reader.join().expect("the terminal's output is read");
+    shown.extend(received.try_iter().flatten());
+    let shown = String::from_utf8_lossy(&shown).to_string();
+    assert!(!shown.contains("panicked"), "intake panicked:\n{shown}");
+    (status.code().expect("an exit code"), shown)
+}
+
+#[test]
+fn a_required_field_without_a_column_is_offered_the_columns_on_a_terminal() {
+    let workspace = Workspace::new();
+    let schema = plain_schema("products");
+    let file = workspace.write(
+        "odd.csv",
+        "Ident,Product Name,Price\nX-1,Bolt,0.20\nX-2,Nut,0.10\n",
+    );
+    // Off a terminal: the error names the field, the closest columns and the --map to write.
+    let run = workspace.run(&["validate", &file, "--schema", &schema]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("required field \"sku\" has no column")
+            && run.stderr.contains("map one with --map 'COLUMN=sku'"),
+        "{}",
+        run.stderr
+    );
+    // Choosing "none of these" stops as off a terminal.
+    let (code, shown) = run_answering(
+        &workspace,
+        &["validate", &file, "--schema", &schema],
+        &[("Which column holds it?", "\x1b[B\r")],
+    );
+    assert_eq!(code, 2, "{shown}");
+    assert!(
+        shown.contains("required field \"sku\" has no column"),
+        "{shown}"
+    );
+    // On a terminal, the open columns are offered; the choice is applied and kept.
+    let (code, shown) = run_answering(
+        &workspace,
+        &["validate", &file, "--schema", &schema],
+        &[
+            ("Which column holds it?", "\r"),
+            (
+                "Keep this mapping for the next file with these headers",
+                "y",
+            ),
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("Required field \"sku\" has no column"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Saved the mapping in mappings/learned/products.toml"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("2 rows read: 2 valid, 0 with errors"),
+        "{shown}"
+    );
+    // The next run, off a terminal, finds the kept mapping by the file's headers.
+    let run = workspace.run(&["map", &file, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        mapping_of(&run.json())[0],
+        entry("Ident", Some("sku"), Some("manual"))
+    );
+    let run = workspace.run(&["validate", &file, "--schema", &schema]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
