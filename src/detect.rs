@@ -313,7 +313,7 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
             field
                 .similar
                 .iter()
-                .map(move |name| strsim::normalized_damerau_levenshtein(form, name))
+                .map(move |name| similarity_of(form, name))
         })
         .fold(0.0, f64::max);
     // A header that names another known thing ("Sale price", "Short description") or carries
@@ -324,6 +324,38 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
         FUZZY_CEILING
     };
     plain(similarity.min(ceiling), Method::Fuzzy)
+}
+
+/// Edit similarity of two names. Of as many words each, every pair of words must be the same,
+/// a typo of each other (four letters or more), or an abbreviation (`lmt` for `limit`: the
+/// letters in order, the first the same), so that `Customer PO` is not `customer id`.
+fn similarity_of(header: &str, name: &str) -> f64 {
+    let header_words: Vec<&str> = header.split(' ').collect();
+    let name_words: Vec<&str> = name.split(' ').collect();
+    if header_words.len() == name_words.len() {
+        let close = header_words.iter().zip(&name_words).all(|(left, right)| {
+            left == right
+                || (left.chars().count() >= 4
+                    && right.chars().count() >= 4
+                    && strsim::normalized_damerau_levenshtein(left, right) >= 0.75)
+                || abbreviates(left, right)
+                || abbreviates(right, left)
+        });
+        if !close {
+            return 0.0;
+        }
+    }
+    strsim::normalized_damerau_levenshtein(header, name)
+}
+
+/// `short` is made of letters of `long` in order, starting with its first (`lmt`, `limit`).
+fn abbreviates(short: &str, long: &str) -> bool {
+    let mut letters = long.chars();
+    short.chars().count() >= 2
+        && short.chars().next() == long.chars().next()
+        && short
+            .chars()
+            .all(|wanted| letters.any(|letter| letter == wanted))
 }
 
 /// Whether a column's values fit what a concept holds: `Some(true)` when nearly all do,

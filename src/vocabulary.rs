@@ -83,6 +83,8 @@ pub struct Vocabulary {
     entities: Vec<Entity>,
     synonyms: HashMap<String, Vec<String>>,
     qualifiers: HashSet<String>,
+    /// Qualifiers only at the start of a header.
+    leading: HashSet<String>,
     /// Unit word → its canonical form.
     units: HashMap<String, String>,
     /// Every word of the vocabulary, for splitting compounds.
@@ -115,6 +117,8 @@ struct EntityFile {
 #[derive(Deserialize)]
 struct QualifiersFile {
     words: Vec<String>,
+    #[serde(default)]
+    leading: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +168,7 @@ impl Vocabulary {
             entities: Vec::new(),
             synonyms: HashMap::new(),
             qualifiers: HashSet::new(),
+            leading: HashSet::new(),
             units: HashMap::new(),
             known: HashSet::new(),
             index: HashMap::new(),
@@ -189,6 +194,12 @@ impl Vocabulary {
             .iter()
             .map(|word| fold(word))
             .collect();
+        vocabulary.leading = file
+            .qualifiers
+            .leading
+            .iter()
+            .map(|word| fold(word))
+            .collect();
         for words in file.units.values() {
             for word in words {
                 vocabulary
@@ -206,6 +217,7 @@ impl Vocabulary {
             known.extend(plain(replacement));
         }
         known.extend(vocabulary.qualifiers.iter().cloned());
+        known.extend(vocabulary.leading.iter().cloned());
         for concept in &file.concept {
             for name in concept.all_names() {
                 known.extend(plain(name));
@@ -387,7 +399,13 @@ impl Vocabulary {
     }
 
     /// The concepts a header (or a field's name) reaches in a table about `entity`, best first.
+    /// A header whose words as they stand name a concept is that concept: the forms with words
+    /// set aside count only when they do not ("Net Amount" is a subtotal, not an amount).
     pub fn concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        let whole = self.whole_concepts(reading, entity);
+        if whole.iter().any(|found| !found.weak) {
+            return whole;
+        }
         self.concepts_of_forms(reading, self.forms(reading, entity), entity)
     }
 
@@ -500,7 +518,9 @@ impl Vocabulary {
         // Leading qualifiers and entity words, one at a time ("Default Address Address1" is an
         // address line 1, "Default Address Company" a company).
         let mut rest: &[String] = words;
-        while rest.len() > 1 && (is_qualifier(&rest[0]) || is_entity(&rest[0])) {
+        while rest.len() > 1
+            && (is_qualifier(&rest[0]) || is_entity(&rest[0]) || self.leading.contains(&rest[0]))
+        {
             rest = &rest[1..];
             add(rest.to_vec(), QUALIFIED_SCORE, Form::Any);
         }
