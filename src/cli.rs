@@ -168,6 +168,10 @@ pub struct InputArgs {
 pub struct InspectArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// A schema to fit each sheet of a workbook against (the fit is shown beside each sheet's
+    /// header; the sheet read is the one `map` would choose)
+    #[arg(long, short = 's', value_name = "S")]
+    pub schema: Option<String>,
     /// Output: tables for people, or one JSON document on stdout
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,

@@ -25,7 +25,7 @@ use crate::report::{
 };
 use crate::schema::{self, Schema, Value};
 use crate::settings::{
-    BackupAction, BackupSettings, HistorySettings, ImportSettings, InspectSettings,
+    BackupAction, BackupSettings, HistorySettings, ImportSettings, InputSettings, InspectSettings,
     MapCommandSettings, MapSettings, Settings, UndoSettings, ValidateSettings,
 };
 use crate::source::{self, Records, Table};
@@ -116,7 +116,7 @@ async fn resolve_schema(settings: &MapSettings) -> anyhow::Result<Schema> {
 
 async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
     let schema = resolve_schema(settings).await?;
-    let mut table = open_best_sheet(settings, &schema)?;
+    let mut table = open_best_sheet(&settings.input, &schema)?;
     let profiles = profile_rows(&mut table, PROFILE_ROWS, settings.input.conventions);
     let overrides = with_learned(&schema, &table.headers, &settings.overrides)?;
     let mut mapping = detect::detect(&schema, &table.headers, &profiles, &overrides)?;
@@ -136,9 +136,9 @@ async fn prepare(settings: &MapSettings) -> anyhow::Result<Prepared> {
 /// Opens the file; a workbook without `--sheet` at the sheet whose header fits the schema best,
 /// when the first sheet fits clearly worse (fewer required fields, or less than half as many
 /// fields), saying which and why in `Table::sheet_reason`.
-fn open_best_sheet(settings: &MapSettings, schema: &Schema) -> anyhow::Result<Table> {
-    let read = &settings.input.read;
-    let file = &settings.input.file;
+fn open_best_sheet(input: &InputSettings, schema: &Schema) -> anyhow::Result<Table> {
+    let read = &input.read;
+    let file = &input.file;
     let sheets = match &read.sheet {
         Some(_) => Vec::new(),
         None => source::sheet_names(file),
@@ -147,21 +147,7 @@ fn open_best_sheet(settings: &MapSettings, schema: &Schema) -> anyhow::Result<Ta
         return Ok(source::open(file, read)?);
     }
     // Each sheet read to its header: how many fields, and required fields, its header maps.
-    let fit_of = |table: &Table| -> (usize, usize) {
-        let Ok(mapping) = detect::detect(schema, &table.headers, &[], &[]) else {
-            return (0, 0);
-        };
-        let mapped: Vec<usize> = mapping
-            .columns
-            .iter()
-            .filter_map(|column| column.field)
-            .collect();
-        let required = mapped
-            .iter()
-            .filter(|&&field| schema.fields[field].required)
-            .count();
-        (required, mapped.len())
-    };
+    let fit_of = |table: &Table| sheet_fit(schema, &table.headers);
     let mut first: Option<(Table, (usize, usize))> = None;
     let mut first_error = None;
     let mut best: Option<(usize, Table, (usize, usize))> = None;
@@ -356,7 +342,16 @@ fn profile_rows(
 }
 
 fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
-    let mut table = source::open(&settings.input.file, &settings.input.read)?;
+    let schema = settings
+        .schema
+        .as_deref()
+        .map(schema::resolve)
+        .transpose()?;
+    let sheet_headers = sheet_headers(settings, schema.as_ref());
+    let mut table = match &schema {
+        Some(schema) => open_best_sheet(&settings.input, schema)?,
+        None => source::open(&settings.input.file, &settings.input.read)?,
+    };
     let mut profiler = Profiler::new(table.headers.len());
     for record in table.records.by_ref() {
         profiler.add(&record?);
@@ -373,6 +368,8 @@ fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
         quote: table.quote.map(|quote| (quote as char).to_string()),
         sheets: table.sheets.clone(),
         sheet: table.sheet.clone(),
+        sheet_headers,
+        sheet_reason: table.sheet_reason.clone(),
         header_row: table.header_row,
         rows,
         columns,
@@ -479,6 +476,60 @@ fn offer_missing_columns(prepared: &mut Prepared) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each sheet of a workbook of several, read to its header, with its fit to `schema` when given.
+fn sheet_headers(settings: &InspectSettings, schema: Option<&Schema>) -> Vec<report::SheetHeader> {
+    let file = &settings.input.file;
+    let sheets = source::sheet_names(file);
+    if sheets.len() < 2 || settings.input.read.sheet.is_some() {
+        return Vec::new();
+    }
+    sheets
+        .iter()
+        .enumerate()
+        .map(|(index, sheet)| {
+            let options = source::ReadOptions {
+                sheet: Some((index + 1).to_string()),
+                ..settings.input.read.clone()
+            };
+            let table = source::open(file, &options).ok();
+            let fit = match (schema, &table) {
+                (Some(schema), Some(table)) => {
+                    let (required, mapped) = sheet_fit(schema, &table.headers);
+                    let all_required = schema.fields.iter().filter(|field| field.required).count();
+                    Some(format!(
+                        "{mapped} of {} fields, {required} of {all_required} required",
+                        schema.fields.len()
+                    ))
+                }
+                _ => None,
+            };
+            report::SheetHeader {
+                sheet: sheet.clone(),
+                header_row: table.as_ref().map(|table| table.header_row),
+                headers: table.map(|table| table.headers).unwrap_or_default(),
+                fit,
+            }
+        })
+        .collect()
+}
+
+/// How many required fields, and fields, a header maps to.
+fn sheet_fit(schema: &Schema, headers: &[String]) -> (usize, usize) {
+    let Ok(mapping) = detect::detect(schema, headers, &[], &[]) else {
+        return (0, 0);
+    };
+    let mapped: Vec<usize> = mapping
+        .columns
+        .iter()
+        .filter_map(|column| column.field)
+        .collect();
+    let required = mapped
+        .iter()
+        .filter(|&&field| schema.fields[field].required)
+        .count();
+    (required, mapped.len())
 }
 
 /// Before any row is checked: some column must be mapped, and every required field must have one.

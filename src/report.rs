@@ -47,9 +47,27 @@ pub struct InspectDocument {
     pub quote: Option<String>,
     pub sheets: Vec<String>,
     pub sheet: Option<String>,
+    /// Every sheet of a workbook of several: its header and, with `--schema`, its fit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sheet_headers: Vec<SheetHeader>,
+    /// Why the sheet profiled is not the first, when `--schema` chose it by fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet_reason: Option<String>,
     pub header_row: usize,
     pub rows: usize,
     pub columns: Vec<ColumnProfile>,
+}
+
+/// One sheet of a workbook as `inspect` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SheetHeader {
+    pub sheet: String,
+    /// None when the sheet has no table to read.
+    pub header_row: Option<usize>,
+    pub headers: Vec<String>,
+    /// With `--schema`: how many fields, and required fields, the header maps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fit: Option<String>,
 }
 
 /// Prints the recorded imports as a JSON array or a table.
@@ -142,6 +160,28 @@ fn write_inspection(
     }
     if let Some(sheet) = &document.sheet {
         writeln!(out, "sheet:      {:?}", clean(sheet))?;
+    }
+    for (position, sheet) in document.sheet_headers.iter().enumerate() {
+        let header = match sheet.header_row {
+            Some(row) => format!(
+                "header on row {row}: {}",
+                shorten(&clean(&sheet.headers.join(", ")))
+            ),
+            None => "no table".to_string(),
+        };
+        let fit = sheet
+            .fit
+            .as_ref()
+            .map_or_else(String::new, |fit| format!(" (fits {fit})"));
+        writeln!(
+            out,
+            "  sheet {} {:?}: {header}{fit}",
+            position + 1,
+            clean(&sheet.sheet)
+        )?;
+    }
+    if let Some(reason) = &document.sheet_reason {
+        writeln!(out, "            {}", clean(reason))?;
     }
     writeln!(out, "header row: {}", document.header_row)?;
     writeln!(out, "data rows:  {}", document.rows)?;

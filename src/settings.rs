@@ -30,6 +30,8 @@ pub struct InputSettings {
 pub struct InspectSettings {
     pub input: InputSettings,
     pub output: Output,
+    /// `--schema`: each sheet's header is fitted against it.
+    pub schema: Option<String>,
 }
 
 /// What `map` needs, and the start of what `validate` and `import` need.
@@ -150,6 +152,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
         Command::Inspect(args) => Settings::Inspect(InspectSettings {
             input: input_settings(args.input)?,
             output: output(args.format),
+            schema: args.schema,
         }),
         Command::Map(args) => Settings::Map(MapCommandSettings {
             map: map_settings(args.map)?,

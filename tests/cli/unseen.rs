@@ -582,3 +582,31 @@ fn a_required_field_without_a_column_is_offered_the_columns_on_a_terminal() {
     let run = workspace.run(&["validate", &file, "--schema", &schema]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn inspect_lists_every_sheet_with_its_header_and_fit() {
+    let workspace = Workspace::new();
+    let summary = fixture("summary-first.xlsx");
+    let schema = plain_schema("products");
+    let run = workspace.run(&["inspect", &summary, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document = run.json();
+    assert_eq!(document["sheet"], "Products");
+    assert_eq!(
+        document["sheet_headers"],
+        serde_json::json!([
+            {"sheet": "Summary", "header_row": 1, "headers": ["Category", "Items", "Stock value"],
+             "fit": "2 of 12 fields, 1 of 2 required"},
+            {"sheet": "Products", "header_row": 1,
+             "headers": ["SKU#", "Product Name", "Price (USD)", "Stock Qty", "Cat."],
+             "fit": "5 of 12 fields, 2 of 2 required"}
+        ])
+    );
+    assert_eq!(document["rows"], 3);
+    // Without a schema: every sheet and its header, and the first sheet profiled.
+    let run = workspace.run(&["inspect", &summary, "--format", "json"]);
+    let document = run.json();
+    assert_eq!(document["sheet"], "Summary");
+    assert_eq!(document["sheet_headers"][1]["fit"], Value::Null);
+    assert_eq!(document["sheet_headers"][1]["headers"][0], "SKU#");
+}
