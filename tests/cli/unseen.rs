@@ -610,3 +610,70 @@ fn inspect_lists_every_sheet_with_its_header_and_fit() {
     assert_eq!(document["sheet_headers"][1]["fit"], Value::Null);
     assert_eq!(document["sheet_headers"][1]["headers"][0], "SKU#");
 }
+
+/// A schema, a file's text, and the field each column must take (or none).
+type OpenCase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Option<&'static str>)],
+);
+
+#[test]
+fn known_look_alikes_stay_open_beside_the_columns_they_resemble() {
+    let workspace = Workspace::new();
+    let cases: [OpenCase; 3] = [
+        (
+            "products",
+            "SKU,Title,Price,Compare At Price,Sale price,Description,Short description,Purchase Description,Quantity,Reorder Point,Quantity as-of Date\n\
+             P-1,Tee,19.99,24.99,17.99,Soft tee,Tee,From supplier,14,5,2024-01-01\n",
+            &[
+                ("SKU", Some("sku")),
+                ("Title", Some("name")),
+                ("Price", Some("price")),
+                ("Compare At Price", None),
+                ("Sale price", None),
+                ("Description", Some("description")),
+                ("Short description", None),
+                ("Purchase Description", None),
+                ("Quantity", Some("quantity")),
+                ("Reorder Point", None),
+                ("Quantity as-of Date", None),
+            ],
+        ),
+        (
+            "customers",
+            "Customer ID,First Name,Last Name,Title,Phone,Mobile,Email,Email consent,Date of Birth,Open Balance\n\
+             C-1,Ann,Lee,CFO,+1 555 0100,+1 555 0101,ann@example.com,yes,1980-02-02,120.00\n",
+            &[
+                ("Customer ID", Some("customer_id")),
+                ("First Name", Some("first_name")),
+                ("Last Name", Some("last_name")),
+                ("Title", None),
+                ("Phone", Some("phone")),
+                ("Mobile", None),
+                ("Email", Some("email")),
+                ("Email consent", None),
+                ("Date of Birth", None),
+                ("Open Balance", None),
+            ],
+        ),
+        (
+            "invoices",
+            "Invoice ID,Invoice Number,Invoice Status,Paid,Total,Open Balance\n\
+             88,INV-1,Paid,yes,120.00,0.00\n",
+            &[
+                ("Invoice ID", None),
+                ("Invoice Number", Some("invoice_number")),
+                ("Invoice Status", None),
+                ("Paid", Some("paid")),
+                ("Total", Some("amount")),
+                ("Open Balance", None),
+            ],
+        ),
+    ];
+    for (schema, text, expected) in cases {
+        let file = workspace.write(&format!("{schema}.csv"), text);
+        let document = map(&workspace, &file, &plain_schema(schema));
+        assert_eq!(fields_of(&document), pairs(expected), "{schema}");
+    }
+}
