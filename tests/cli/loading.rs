@@ -788,62 +788,19 @@ fn import_answering(
     meanwhile: impl FnOnce(),
     answer: &str,
 ) -> (i32, String) {
-    use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
     let url = target.url();
-    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_intake"))
-        .chain(["import"])
-        .chain(args.iter().copied())
-        .chain(["--commit", "--db", &url, "--backup-dir", "backups"])
-        .map(|arg| format!("'{}'", arg.replace('\'', "'\\''")))
-        .collect();
-    let mut child = Command::new("script")
-        .args(["-qfec", &quoted.join(" "), "/dev/null"])
-        .current_dir(workspace.path(""))
-        .env_remove("DATABASE_URL")
-        .env_remove("INTAKE_BACKUP_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`script` (util-linux) runs: apt-get install -y util-linux");
-    let mut stdout = child.stdout.take().expect("the terminal's output");
-    let (sender, received) = std::sync::mpsc::channel::<Vec<u8>>();
-    let reader = std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(read) = stdout.read(&mut chunk) {
-            if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut shown = Vec::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !String::from_utf8_lossy(&shown).contains("rows to table") {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match received.recv_timeout(left) {
-            Ok(chunk) => shown.extend(chunk),
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "{}: intake never asked; the terminal showed:\n{}",
-                    target.name(),
-                    String::from_utf8_lossy(&shown)
-                );
-            }
-        }
-    }
-    meanwhile();
-    let mut stdin = child.stdin.take().expect("the terminal's input");
-    stdin.write_all(answer.as_bytes()).expect("type the answer");
-    stdin.flush().expect("type the answer");
-    let status = child.wait().expect("intake ends");
-    drop(stdin);
-    reader.join().expect("the terminal's output is read");
-    shown.extend(received.try_iter().flatten());
-    let shown = String::from_utf8_lossy(&shown).to_string();
-    assert!(!shown.contains("panicked"), "intake panicked:\n{shown}");
-    (status.code().expect("an exit code"), shown)
+    let mut all = vec!["import"];
+    all.extend_from_slice(args);
+    all.extend(["--commit", "--db", &url, "--backup-dir", "backups"]);
+    crate::run_answering(
+        workspace,
+        &all,
+        vec![crate::Answer {
+            prompt: "rows to table",
+            meanwhile: Box::new(meanwhile),
+            answer,
+        }],
+    )
 }
 
 #[test]

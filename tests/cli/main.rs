@@ -242,6 +242,90 @@ pub(crate) fn keys(document: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// An answer typed into a pseudo-terminal once `prompt` is on the screen, after `meanwhile` ran.
+pub(crate) struct Answer<'a> {
+    pub(crate) prompt: &'a str,
+    pub(crate) meanwhile: Box<dyn FnOnce() + 'a>,
+    pub(crate) answer: &'a str,
+}
+
+impl<'a> Answer<'a> {
+    pub(crate) fn new(prompt: &'a str, answer: &'a str) -> Answer<'a> {
+        Answer {
+            prompt,
+            meanwhile: Box::new(|| {}),
+            answer,
+        }
+    }
+}
+
+/// Runs intake with `args` in a pseudo-terminal (util-linux `script`), typing each answer once
+/// its prompt is on the screen. Gives the exit code and everything the terminal showed.
+pub(crate) fn run_answering(
+    workspace: &Workspace,
+    args: &[&str],
+    answers: Vec<Answer<'_>>,
+) -> (i32, String) {
+    use std::io::{Read, Write};
+    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_intake"))
+        .chain(args.iter().copied())
+        .map(|arg| format!("'{}'", arg.replace('\'', "'\\''")))
+        .collect();
+    let mut child = Command::new("script")
+        .args(["-qfec", &quoted.join(" "), "/dev/null"])
+        .current_dir(workspace.path(""))
+        .env_remove("DATABASE_URL")
+        .env_remove("INTAKE_BACKUP_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("`script` (util-linux) runs: apt-get install -y util-linux");
+    let mut stdout = child.stdout.take().expect("the terminal's output");
+    let (sender, received) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(read) = stdout.read(&mut chunk) {
+            if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("the terminal's input");
+    let mut shown = Vec::new();
+    let mut seen = 0;
+    for answer in answers {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !String::from_utf8_lossy(&shown[seen..]).contains(answer.prompt) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match received.recv_timeout(left) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "intake never asked {:?}; the terminal showed:\n{}",
+                        answer.prompt,
+                        String::from_utf8_lossy(&shown)
+                    );
+                }
+            }
+        }
+        seen = shown.len();
+        (answer.meanwhile)();
+        stdin
+            .write_all(answer.answer.as_bytes())
+            .expect("type the answer");
+        stdin.flush().expect("type the answer");
+    }
+    let status = child.wait().expect("intake ends");
+    drop(stdin);
+    reader.join().expect("the terminal's output is read");
+    shown.extend(received.try_iter().flatten());
+    let shown = String::from_utf8_lossy(&shown).to_string();
+    assert!(!shown.contains("panicked"), "intake panicked:\n{shown}");
+    (status.code().expect("an exit code"), shown)
+}
+
 /// Starts intake with `args` in the workspace and kills it (`kill -9`) as soon as `writing`
 /// says it writes to `target`'s table with the SQL statement that starts with `statement`
 /// (SQLite: its rollback journal exists; PostgreSQL: the server runs such a statement).

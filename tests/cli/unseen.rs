@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::{Workspace, entry, errors_of, fixture, mapping_of};
+use crate::{Answer, Workspace, entry, errors_of, fixture, mapping_of, run_answering};
 
 fn plain_schema(name: &str) -> String {
     fixture(&format!("corpus/{name}.schema.json"))
@@ -459,66 +459,6 @@ maxLength = 5
     );
 }
 
-/// Runs intake with `args` in a pseudo-terminal (util-linux `script`), typing each answer once
-/// its prompt is on the screen. Gives the exit code and everything the terminal showed.
-fn run_answering(workspace: &Workspace, args: &[&str], steps: &[(&str, &str)]) -> (i32, String) {
-    use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
-    let quoted: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_intake"))
-        .chain(args.iter().copied())
-        .map(|arg| format!("'{}'", arg.replace('\'', "'\\''")))
-        .collect();
-    let mut child = Command::new("script")
-        .args(["-qfec", &quoted.join(" "), "/dev/null"])
-        .current_dir(workspace.path(""))
-        .env_remove("DATABASE_URL")
-        .env_remove("INTAKE_BACKUP_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("`script` (util-linux) runs: apt-get install -y util-linux");
-    let mut stdout = child.stdout.take().expect("the terminal's output");
-    let (sender, received) = std::sync::mpsc::channel::<Vec<u8>>();
-    let reader = std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(read) = stdout.read(&mut chunk) {
-            if read == 0 || sender.send(chunk[..read].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdin = child.stdin.take().expect("the terminal's input");
-    let mut shown = Vec::new();
-    let mut seen = 0;
-    for (prompt, answer) in steps {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !String::from_utf8_lossy(&shown[seen..]).contains(prompt) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match received.recv_timeout(left) {
-                Ok(chunk) => shown.extend(chunk),
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!(
-                        "intake never asked {prompt:?}; the terminal showed:\n{}",
-                        String::from_utf8_lossy(&shown)
-                    );
-                }
-            }
-        }
-        seen = shown.len();
-        stdin.write_all(answer.as_bytes()).expect("type the answer");
-        stdin.flush().expect("type the answer");
-    }
-    let status = child.wait().expect("intake ends");
-    drop(stdin);
-    reader.join().expect("the terminal's output is read");
-    shown.extend(received.try_iter().flatten());
-    let shown = String::from_utf8_lossy(&shown).to_string();
-    assert!(!shown.contains("panicked"), "intake panicked:\n{shown}");
-    (status.code().expect("an exit code"), shown)
-}
-
 #[test]
 fn a_required_field_without_a_column_is_offered_the_columns_on_a_terminal() {
     let workspace = Workspace::new();
@@ -540,7 +480,7 @@ fn a_required_field_without_a_column_is_offered_the_columns_on_a_terminal() {
     let (code, shown) = run_answering(
         &workspace,
         &["validate", &file, "--schema", &schema],
-        &[("Which column holds it?", "\x1b[B\r")],
+        vec![Answer::new("Which column holds it?", "\x1b[B\r")],
     );
     assert_eq!(code, 2, "{shown}");
     assert!(
@@ -551,9 +491,9 @@ fn a_required_field_without_a_column_is_offered_the_columns_on_a_terminal() {
     let (code, shown) = run_answering(
         &workspace,
         &["validate", &file, "--schema", &schema],
-        &[
-            ("Which column holds it?", "\r"),
-            (
+        vec![
+            Answer::new("Which column holds it?", "\r"),
+            Answer::new(
                 "Keep this mapping for the next file with these headers",
                 "y",
             ),
