@@ -330,6 +330,15 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
 /// a typo of each other (four letters or more), or an abbreviation (`lmt` for `limit`: the
 /// letters in order, the first the same), so that `Customer PO` is not `customer id`.
 fn similarity_of(header: &str, name: &str) -> f64 {
+    // The similarity is at most one less the share of letters one has more: below what is ever
+    // shown, it is not worth computing (a file of thousands of columns).
+    let (short, long) = {
+        let (left, right) = (header.chars().count(), name.chars().count());
+        (left.min(right), left.max(right))
+    };
+    if (short as f64) < CANDIDATE_FLOOR * long as f64 {
+        return 0.0;
+    }
     let header_words: Vec<&str> = header.split(' ').collect();
     let name_words: Vec<&str> = name.split(' ').collect();
     if header_words.len() == name_words.len() {

@@ -130,6 +130,9 @@ struct ColumnState {
     order_evidence: BTreeMap<DateOrder, usize>,
     ambiguous_dates: usize,
     ambiguous_date_example: Option<String>,
+    /// Dates written with a two-digit year, read by the pivot (00-29 the 2000s).
+    two_digit_years: usize,
+    two_digit_year_example: Option<String>,
 }
 
 impl Profiler {
@@ -152,6 +155,8 @@ impl Profiler {
                 order_evidence: BTreeMap::new(),
                 ambiguous_dates: 0,
                 ambiguous_date_example: None,
+                two_digit_years: 0,
+                two_digit_year_example: None,
             })
             .collect();
         Profiler { columns, rows: 0 }
@@ -302,6 +307,16 @@ impl ColumnState {
                     .or_else(|| validate::parse_date_in_order(date_part, order))
             };
             self.date_readings(reading(DateOrder::Dmy), reading(DateOrder::Mdy));
+            let last = date_part
+                .trim_end()
+                .rsplit(|character: char| !character.is_ascii_digit())
+                .next()
+                .unwrap_or_default();
+            if last.len() == 2 && validate::iso_date(date_part).is_none() {
+                self.two_digit_years += 1;
+                self.two_digit_year_example
+                    .get_or_insert_with(|| text.to_string());
+            }
             if evidence.with_time {
                 self.counts.datetime += 1;
             } else {
@@ -480,6 +495,13 @@ impl ColumnState {
             None
         };
 
+        if self.two_digit_years > 0 && dated {
+            notes.push(format!(
+                "{} dates such as {:?} have a two-digit year, read as 1930 to 2029 (00-29 are the 2000s, as spreadsheets read them)",
+                self.two_digit_years,
+                self.two_digit_year_example.clone().unwrap_or_default()
+            ));
+        }
         let values = self.values.finish().into_series();
         let distinct = values
             .n_unique()

@@ -1138,6 +1138,9 @@ pub fn parse_cell(
         (FieldType::Boolean, Cell::Bool(value)) => Ok(Value::Boolean(*value)),
         (FieldType::Boolean, Cell::Int(number @ (0 | 1))) => Ok(Value::Boolean(*number == 1)),
         (FieldType::Date, Cell::Date(date)) => Ok(Value::Date(*date)),
+        (FieldType::Date, Cell::DateTime(datetime)) if datetime.time() == NaiveTime::MIN => {
+            Ok(Value::Date(datetime.date()))
+        }
         (FieldType::Date, Cell::DateTime(datetime)) => Err(format!(
             "has a time of day ({}) where a date is expected",
             datetime.time()
@@ -1512,39 +1515,144 @@ pub fn iso_date(text: &str) -> Option<NaiveDate> {
         .filter(|_| text.len() >= 8 && text.as_bytes()[4].is_ascii_punctuation())
 }
 
-/// A date with the month in words (`31 Jan 2024`, `Jan 31, 2024`, `31-January-2024`).
-pub fn textual_date(text: &str) -> Option<NaiveDate> {
-    // Cheap refusal first: a month name must stand in the text (this runs on every text cell
-    // when columns are profiled).
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let names_a_month = text
-        .split(|character: char| !character.is_ascii_alphabetic())
-        .any(|word| {
-            word.len() >= 3
-                && MONTHS
-                    .iter()
-                    .any(|month| word[..3].eq_ignore_ascii_case(month))
-        });
-    if !names_a_month || !text.contains(|character: char| character.is_ascii_digit()) {
+/// The year of a two-digit year, as spreadsheets read one: 00-29 are the 2000s, 30-99 the 1900s
+/// (Excel's and LibreOffice's default). A four-digit year is itself.
+pub fn full_year(digits: &str) -> Option<i32> {
+    let year: i32 = digits.parse().ok()?;
+    match digits.len() {
+        2 if year < 30 => Some(2000 + year),
+        2 => Some(1900 + year),
+        4 => Some(year),
+        _ => None,
+    }
+}
+
+/// Month names in English, German, French, Spanish, Italian, Dutch and Portuguese, without
+/// accents; a word is a month when it is one of these or the start (three letters or more) of
+/// one, and of one month only (`jui` is juin or juillet: neither).
+const MONTH_NAMES: [&[&str]; 12] = [
+    &[
+        "january", "januar", "janner", "janvier", "enero", "gennaio", "januari", "janeiro",
+    ],
+    &[
+        "february",
+        "februar",
+        "fevrier",
+        "febrero",
+        "febbraio",
+        "februari",
+        "fevereiro",
+    ],
+    &[
+        "march", "marz", "mrz", "mars", "marzo", "maart", "mrt", "marco",
+    ],
+    &["april", "avril", "abril", "aprile"],
+    &["may", "mai", "mayo", "maggio", "mei", "maio"],
+    &["june", "juni", "juin", "junio", "giugno", "junho"],
+    &["july", "juli", "juillet", "julio", "luglio", "julho"],
+    &["august", "aout", "agosto", "augustus"],
+    &[
+        "september",
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "settembre",
+        "setembro",
+    ],
+    &[
+        "october", "oktober", "octobre", "octubre", "ottobre", "outubro",
+    ],
+    &["november", "novembre", "noviembre", "novembro"],
+    &[
+        "december",
+        "dezember",
+        "decembre",
+        "diciembre",
+        "dicembre",
+        "dezembro",
+    ],
+];
+
+/// The month (1-12) a word names, or none.
+fn month_of(word: &str) -> Option<u32> {
+    let word = crate::vocabulary::fold(word.trim_end_matches('.'));
+    if word.chars().count() < 3 || !word.chars().all(char::is_alphabetic) {
         return None;
     }
-    [
-        "%d %b %Y",
-        "%d-%b-%Y",
-        "%d %B %Y",
-        "%d-%B-%Y",
-        "%b %d, %Y",
-        "%B %d, %Y",
-        "%b %d %Y",
-        "%B %d %Y",
-        "%d-%b-%y",
-        "%d %b %y",
-        "%a, %d %b %Y",
-    ]
-    .iter()
-    .find_map(|form| NaiveDate::parse_from_str(text, form).ok())
+    let mut found = None;
+    for (index, names) in MONTH_NAMES.iter().enumerate() {
+        if names.iter().any(|name| name.starts_with(word.as_str())) {
+            if found.is_some_and(|known| known != index) {
+                return None;
+            }
+            found = Some(index);
+        }
+    }
+    found.map(|index| index as u32 + 1)
+}
+
+/// A date with the month in words, in any of seven languages (`31 Jan 2024`, `Jan 31, 2024`,
+/// `23-Sep-11`, `1. März 2024`, `31 de enero de 2024`, `Mon, 31 Jan 2024`); a two-digit year
+/// by [`full_year`].
+pub fn textual_date(text: &str) -> Option<NaiveDate> {
+    // Cheap refusal first (this runs on every text cell when columns are profiled): a digit,
+    // and a word of three letters or more.
+    if !text.contains(|character: char| character.is_ascii_digit())
+        || !text
+            .split(|character: char| !character.is_alphabetic())
+            .any(|word| word.chars().count() >= 3)
+    {
+        return None;
+    }
+    let mut words: Vec<&str> = text
+        .split(|character: char| {
+            character.is_whitespace() || matches!(character, '-' | '/' | ',' | '.')
+        })
+        .filter(|word| !word.is_empty())
+        .filter(|word| {
+            !["de", "del", "of", "du", "di", "the"].contains(&word.to_lowercase().as_str())
+        })
+        .collect();
+    // A weekday in front (`Mon, 31 Jan 2024`, `Montag, 1. März`).
+    if words.len() == 4 && words[0].chars().all(char::is_alphabetic) && month_of(words[0]).is_none()
+    {
+        words.remove(0);
+    }
+    let [first, second, third] = words.as_slice() else {
+        return None;
+    };
+    let day_of = |word: &str| -> Option<u32> {
+        let digits = word.trim_end_matches(|character: char| character.is_alphabetic());
+        let ordinal = &word[digits.len()..];
+        if digits.is_empty()
+            || digits.len() > 2
+            || !digits.bytes().all(|byte| byte.is_ascii_digit())
+            || !["", "st", "nd", "rd", "th", "er", "e", "o", "a"]
+                .contains(&ordinal.to_lowercase().as_str())
+        {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    let year_of = |word: &str| -> Option<i32> {
+        word.bytes()
+            .all(|byte| byte.is_ascii_digit())
+            .then(|| full_year(word))
+            .flatten()
+    };
+    let (day, month, year) = if let Some(month) = month_of(first) {
+        (day_of(second)?, month, year_of(third)?)
+    } else if let Some(month) = month_of(second) {
+        if first.len() == 4 {
+            // 2024-Jan-31
+            (day_of(third)?, month, year_of(first)?)
+        } else {
+            (day_of(first)?, month, year_of(third)?)
+        }
+    } else {
+        return None;
+    };
+    NaiveDate::from_ymd_opt(year, month, day)
 }
 
 /// Whether a date's own form settles how to read it (ISO or month in words): `Ymd` for ISO.
@@ -1580,11 +1688,7 @@ pub fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
     }
     let first: u32 = parts[0].parse().ok()?;
     let second: u32 = parts[1].parse().ok()?;
-    let mut year: i32 = parts[2].parse().ok()?;
-    if parts[2].len() == 2 {
-        // As chrono's %y: 70-99 are the 1900s, 00-69 the 2000s.
-        year += if year >= 70 { 1900 } else { 2000 };
-    }
+    let year = full_year(parts[2])?;
     let (day, month) = if order == DateOrder::Dmy {
         (first, second)
     } else {
@@ -1597,6 +1701,21 @@ fn parse_date(text: &str, format: Option<&str>, style: &TextStyle) -> Result<Nai
     if let Some(format) = format {
         return NaiveDate::parse_from_str(text, format)
             .map_err(|_| format!("expected a date in the form {format}"));
+    }
+    // A date-time at midnight (`5/19/2006 0:00:00`, as Excel and many exports write a date) is
+    // that date; any other time of day is an error that says so.
+    if let Some((date_part, true)) = split_date_time(text) {
+        let time_text = text[date_part.len()..].trim_start_matches(['T', ' ']);
+        let (time_only, _) = split_offset(time_text);
+        let date = parse_date(date_part.trim_end(), None, style)?;
+        return match parse_time(time_only) {
+            Some(time) if time == NaiveTime::MIN => Ok(date),
+            Some(_) => Err(format!(
+                "has a time of day ({}) where a date is expected: make the field a datetime, or export the dates without times",
+                time_text.trim()
+            )),
+            None => Err("expected a date such as 2024-01-31".to_string()),
+        };
     }
     if let Some(date) = iso_date(text).or_else(|| textual_date(text)) {
         return Ok(date);
@@ -1979,6 +2098,61 @@ mod tests {
             FieldType::Integer,
             "99999999999999999999",
             "error: is too large for a whole number",
+        );
+    }
+
+    #[test]
+    fn month_names_and_two_digit_years_are_read_as_spreadsheets_read_them() {
+        for (text, expected) in [
+            ("23-Sep-11", "Date(2011-09-23)"),
+            ("23-Sep-1911", "Date(1911-09-23)"),
+            ("1-Jan-30", "Date(1930-01-01)"),
+            ("31-Dec-29", "Date(2029-12-31)"),
+            ("31 Jan 2024", "Date(2024-01-31)"),
+            ("Jan 31, 2024", "Date(2024-01-31)"),
+            ("January 31st, 2024", "Date(2024-01-31)"),
+            ("Mon, 31 Jan 2024", "Date(2024-01-31)"),
+            ("1. März 2024", "Date(2024-03-01)"),
+            ("1 mars 2024", "Date(2024-03-01)"),
+            ("31 de enero de 2024", "Date(2024-01-31)"),
+            ("5 giugno 2024", "Date(2024-06-05)"),
+            ("12 mrt 2024", "Date(2024-03-12)"),
+            ("3 de outubro de 2024", "Date(2024-10-03)"),
+            ("14-juil-24", "Date(2024-07-14)"),
+            ("2024-Jan-31", "Date(2024-01-31)"),
+            ("31/01/24", "Date(2024-01-31)"),
+            ("31/01/85", "Date(1985-01-31)"),
+        ] {
+            check(FieldType::Date, text, expected);
+        }
+        // `jui` is juin or juillet: no month; a year of three digits is no year.
+        check(
+            FieldType::Date,
+            "14 jui 2024",
+            "error: expected a date such as 2024-01-31",
+        );
+        check(
+            FieldType::Date,
+            "14 Jan 202",
+            "error: expected a date such as 2024-01-31",
+        );
+    }
+
+    #[test]
+    fn a_date_time_at_midnight_is_its_date() {
+        check(FieldType::Date, "5/19/2006 0:00:00", "Date(2006-05-19)");
+        check(FieldType::Date, "2024-01-31 00:00", "Date(2024-01-31)");
+        check(FieldType::Date, "2024-01-31T00:00:00", "Date(2024-01-31)");
+        check(FieldType::Date, "1/31/2024 12:00:00 AM", "Date(2024-01-31)");
+        check(
+            FieldType::Date,
+            "5/19/2006 14:30:00",
+            "error: has a time of day (14:30:00) where a date is expected: make the field a datetime, or export the dates without times",
+        );
+        check(
+            FieldType::Datetime,
+            "5/19/2006 0:00:00",
+            "DateTime(2006-05-19T00:00:00)",
         );
     }
 

@@ -452,3 +452,52 @@ fn single_quotes_are_detected_and_can_be_forced() {
     let forced = workspace.run(&["inspect", &file, "--quote", "\"", "--format", "json"]);
     assert_eq!(forced.json()["quote"], "\"");
 }
+
+#[test]
+fn two_digit_years_month_names_and_midnight_date_times_are_read_as_the_file_means() {
+    let workspace = Workspace::new();
+    // As UK spend reports, Excel's CSV and European exports write dates.
+    let file = workspace.write(
+        "dates.csv",
+        "invoice_number,customer_id,issue_date,due_date,amount\n\
+         I-1,C-1,23-Sep-11,9/30/2011 0:00:00,10\n\
+         I-2,C-2,01-Mar-99,1/31/2024 12:00:00 AM,12\n\
+         I-3,C-3,1. März 2024,31 de marzo de 2024,1\n",
+    );
+    let run = workspace.run(&[
+        "import", &file, "--schema", "invoices", "--commit", "--yes", "--format", "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document = run.json();
+    assert_eq!(
+        document["mapping"][2]["notes"],
+        json!([
+            "2 dates such as \"23-Sep-11\" have a two-digit year, read as 1930 to 2029 (00-29 are the 2000s, as spreadsheets read them)"
+        ])
+    );
+    assert_eq!(
+        workspace.query(
+            "SELECT invoice_number, issue_date, due_date FROM invoices ORDER BY invoice_number"
+        ),
+        crate::texts(&[
+            &[Some("I-1"), Some("2011-09-23"), Some("2011-09-30")],
+            &[Some("I-2"), Some("1999-03-01"), Some("2024-01-31")],
+            &[Some("I-3"), Some("2024-03-01"), Some("2024-03-31")],
+        ])
+    );
+    // A time of day other than midnight in a date field is an error that says so.
+    let timed = workspace.write(
+        "timed.csv",
+        "invoice_number,customer_id,issue_date,amount\nI-9,C-9,5/19/2006 14:30:00,1\n",
+    );
+    let run = workspace.run(&[
+        "validate", &timed, "--schema", "invoices", "--format", "json",
+    ]);
+    assert_eq!(run.code, 1);
+    let document = run.json();
+    assert_eq!(document["errors"][0]["code"], "type");
+    assert_eq!(
+        document["errors"][0]["message"],
+        "has a time of day (14:30:00) where a date is expected: make the field a datetime, or export the dates without times"
+    );
+}
