@@ -444,10 +444,20 @@ impl ColumnState {
             ));
             comma > point
         } else if numeric && point == 0 && comma == 0 && self.ambiguous_numbers > 0 {
-            notes.push(format!(
-                "values such as {:?} read as thousands with a decimal point; pass --decimal-comma if the comma is decimal",
-                self.ambiguous_number_example.clone().unwrap_or_default()
-            ));
+            let example = self.ambiguous_number_example.clone().unwrap_or_default();
+            // Say what the reading makes of the value, whichever separator it has.
+            let read = validate::parse_decimal(&example, &TextStyle::default())
+                .map(|number| number.to_string())
+                .unwrap_or_default();
+            notes.push(if example.contains(',') {
+                format!(
+                    "values such as {example:?} are read with a thousands comma ({example} is {read}); pass --decimal-comma if the comma is decimal"
+                )
+            } else {
+                format!(
+                    "values such as {example:?} are read with a decimal point ({example} is {read}); pass --decimal-comma if the point groups thousands"
+                )
+            });
             false
         } else {
             comma > point

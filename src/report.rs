@@ -438,6 +438,17 @@ fn write_mapping(out: &mut impl Write, document: &Document) -> io::Result<()> {
             "An unmapped column is not imported; map one with --map 'COLUMN=field'."
         )?;
     }
+    // What the values of a mapped column leave open, or how they were read: said here as in
+    // the JSON document and `inspect`.
+    for entry in document
+        .mapping
+        .iter()
+        .filter(|entry| entry.field.is_some())
+    {
+        for note in &entry.notes {
+            writeln!(out, "Column {:?}: {}.", clean(&entry.column), clean(note))?;
+        }
+    }
     Ok(())
 }
 

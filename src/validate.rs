@@ -1237,7 +1237,7 @@ pub fn strip_number_decoration(text: &str) -> Option<(bool, &str)> {
 /// Reads a number in the column's style: its decimal separator, any thousands grouping (the
 /// other of point and comma, a space, a non-breaking space or an apostrophe, in groups of three),
 /// a sign, accounting parentheses, a currency. Exact: a `Decimal`, never a float.
-fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
+pub fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
     // The common case, `-1234.5` in a decimal-point column (or digits alone in any column), read
     // directly without the general path's allocations.
     if (!style.decimal_comma || !text.contains('.'))

@@ -501,3 +501,35 @@ fn two_digit_years_month_names_and_midnight_date_times_are_read_as_the_file_mean
         "has a time of day (14:30:00) where a date is expected: make the field a datetime, or export the dates without times"
     );
 }
+
+#[test]
+fn a_note_on_an_open_separator_says_what_the_value_was_read_as_in_every_output() {
+    let workspace = Workspace::new();
+    let point = workspace.write(
+        "point.csv",
+        "sku;name;price\nA-1;Eins;2.221\nA-2;Zwei;1.500\n",
+    );
+    let comma = workspace.write("comma.csv", "sku,name,price\nA-1,One,\"1,234\"\n");
+    for (file, note, stored) in [
+        (
+            &point,
+            "values such as \"2.221\" are read with a decimal point (2.221 is 2.221); pass --decimal-comma if the point groups thousands",
+            "2.221",
+        ),
+        (
+            &comma,
+            "values such as \"1,234\" are read with a thousands comma (1,234 is 1234); pass --decimal-comma if the comma is decimal",
+            "1234",
+        ),
+    ] {
+        let document = dry_run(&workspace, file, "products", &[]);
+        assert_eq!(document["mapping"][2]["notes"], json!([note]));
+        assert_eq!(document["preview"][0]["values"]["price"], stored);
+        let run = workspace.run(&["map", file, "--schema", "products"]);
+        assert!(
+            run.stdout.contains(&format!("Column \"price\": {note}.")),
+            "{}",
+            run.stdout
+        );
+    }
+}
