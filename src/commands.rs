@@ -826,6 +826,9 @@ fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) 
     for (field, values) in references {
         validator.set_reference(*field, Arc::clone(values));
     }
+    if prepared.table.format == source::Format::Spreadsheet {
+        validator.set_sheet();
+    }
     validator
 }
 

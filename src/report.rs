@@ -586,7 +586,9 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
             out,
             "Dry run: nothing was written. To write, run again with --commit."
         ),
-        _ => writeln!(out, "Nothing was written."),
+        // The plan of a commit, shown before it is written: what follows says how it ended
+        // (the question, "Committed: ...", or why nothing was written).
+        _ => Ok(()),
     }
 }
 

@@ -125,6 +125,8 @@ pub struct RowChecker {
     styles: Vec<TextStyle>,
     /// For each field with a reference, the values the referenced column holds.
     references: Vec<Option<std::sync::Arc<std::collections::HashSet<String>>>>,
+    /// The rows come from a workbook's sheet, not delimited text (for the hints of messages).
+    sheet: bool,
 }
 
 /// What a row's own checks found: one value per field (`Null` where none was read) when the
@@ -473,6 +475,7 @@ impl Validator {
                 wanted,
                 styles,
                 references: vec![None; schema.fields.len()],
+                sheet: false,
             }),
             seen,
         }
@@ -488,6 +491,13 @@ impl Validator {
         std::sync::Arc::get_mut(&mut self.checker)
             .expect("references are set before any row is checked")
             .references[field] = Some(values);
+    }
+
+    /// Says that the rows come from a workbook's sheet. Before the first row is checked.
+    pub fn set_sheet(&mut self) {
+        std::sync::Arc::get_mut(&mut self.checker)
+            .expect("the source is set before any row is checked")
+            .sheet = true;
     }
 
     /// Makes room for the unique values of about `rows` rows at once, rather than growing.
@@ -704,9 +714,17 @@ impl RowChecker {
                 field: None,
                 value: cells.get(position).map(|cell| cell.to_text()).unwrap_or_default(),
                 code: ErrorCode::ExtraCell,
-                message: format!(
-                    "the row has {used} cells but the header has {width}: a value stands where there is no column (a delimiter inside an unquoted value?)"
-                ),
+                // In text, a delimiter inside an unquoted value is the usual cause; in a sheet,
+                // a cell filled beside the table.
+                message: if self.sheet {
+                    format!(
+                        "the row has {used} cells but the header has {width}: a value stands in a column with no header: give the column a header, or clear the cell"
+                    )
+                } else {
+                    format!(
+                        "the row has {used} cells but the header has {width}: a value stands where there is no column (a delimiter inside an unquoted value?)"
+                    )
+                },
             });
         }
     }

@@ -533,3 +533,25 @@ fn a_note_on_an_open_separator_says_what_the_value_was_read_as_in_every_output()
         );
     }
 }
+
+#[test]
+fn a_value_beside_a_sheets_table_is_an_extra_cell_with_a_sheets_hint() {
+    let workspace = Workspace::new();
+    let run = workspace.run(&[
+        "validate",
+        &fixture("extra-cell.xlsx"),
+        "--schema",
+        "products",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    let document = run.json();
+    assert_eq!(document["errors"][0]["row"], 3);
+    assert_eq!(document["errors"][0]["cell"], "D3");
+    assert_eq!(document["errors"][0]["code"], "extra-cell");
+    assert_eq!(
+        document["errors"][0]["message"],
+        "the row has 4 cells but the header has 3: a value stands in a column with no header: give the column a header, or clear the cell"
+    );
+}
