@@ -112,6 +112,10 @@ fn choose_encoding(
     if let Some((encoding, _)) = Encoding::for_bom(sample) {
         return Ok(encoding);
     }
+    // Before UTF-8: UTF-16 text of Latin letters is valid UTF-8 too, with a NUL every other byte.
+    if let Some(encoding) = utf16_without_bom(sample) {
+        return Ok(encoding);
+    }
     let valid_utf8 = match std::str::from_utf8(sample) {
         Ok(_) => true,
         // A character cut in two by the end of the sample is not a fault of the file.
@@ -123,6 +127,30 @@ fn choose_encoding(
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(sample, sample.len() < super::SAMPLE_BYTES);
     Ok(detector.guess(None, true))
+}
+
+/// UTF-16 written without a byte-order mark, as some exporters do: in a sample of text that is
+/// mostly Latin letters, digits and punctuation, the high byte of every unit is zero, so one of
+/// the two byte positions is nearly all NULs and the other nearly none.
+pub(super) fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
+    let pairs = sample.len().min(8192) / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in sample[..pairs * 2].chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    let most = pairs * 4 / 10;
+    let few = pairs / 20;
+    if odd >= most && even <= few {
+        Some(encoding_rs::UTF_16LE)
+    } else if even >= most && odd <= few {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// How a delimited file separates fields and quotes them.

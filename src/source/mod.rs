@@ -271,7 +271,18 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
     if sample.is_empty() {
         return Err(SourceError::Empty { file });
     }
-    let (opened, format) = match sniff(&sample, path) {
+    // A user who names a UTF-16 encoding says the NUL bytes are text.
+    let named_utf16 = options.encoding.as_deref().is_some_and(|label| {
+        label
+            .to_ascii_lowercase()
+            .replace('_', "-")
+            .contains("utf-16")
+    });
+    let sniffed = match sniff(&sample, path) {
+        Sniffed::Binary(_) if named_utf16 => Sniffed::Text,
+        other => other,
+    };
+    let (opened, format) = match sniffed {
         Sniffed::Workbook => (workbook::open(path, &file, options)?, Format::Spreadsheet),
         Sniffed::Text => {
             let handle = File::open(path).map_err(open_error)?;
@@ -375,7 +386,9 @@ fn sniff(sample: &[u8], path: &Path) -> Sniffed {
             return Sniffed::Binary(what.to_string());
         }
     }
-    let utf16 = sample.starts_with(b"\xFF\xFE") || sample.starts_with(b"\xFE\xFF");
+    let utf16 = sample.starts_with(b"\xFF\xFE")
+        || sample.starts_with(b"\xFE\xFF")
+        || delimited::utf16_without_bom(sample).is_some();
     if !utf16 && sample.contains(&0) {
         return Sniffed::Binary("binary content".to_string());
     }

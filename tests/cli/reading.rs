@@ -555,3 +555,33 @@ fn a_value_beside_a_sheets_table_is_an_extra_cell_with_a_sheets_hint() {
         "the row has 4 cells but the header has 3: a value stands in a column with no header: give the column a header, or clear the cell"
     );
 }
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_read() {
+    let workspace = Workspace::new();
+    let text = "sku,name,price\r\nU-1,Über,1.50\r\nU-2,Ça va,2\r\n";
+    let little: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (name, bytes, encoding) in [("le.csv", little, "UTF-16LE"), ("be.csv", big, "UTF-16BE")] {
+        let file = workspace.write(name, bytes);
+        let document = inspect(&workspace, &file);
+        assert_eq!(document["encoding"], encoding, "{name}");
+        let document = dry_run(&workspace, &file, "products", &[]);
+        assert_eq!(
+            preview(&document),
+            vec![
+                (2, json!({"sku": "U-1", "name": "Über", "price": "1.50"})),
+                (3, json!({"sku": "U-2", "name": "Ça va", "price": "2"})),
+            ],
+            "{name}"
+        );
+    }
+    // Text of other scripts has no such pattern of NULs: named, it is read.
+    let cjk: Vec<u8> = "sku,name,price\nCN-1,东西,1.50\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let file = workspace.write("cjk.csv", cjk);
+    let document = dry_run(&workspace, &file, "products", &["--encoding", "utf-16le"]);
+    assert_eq!(document["preview"][0]["values"]["name"], "东西");
+}
