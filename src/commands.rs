@@ -388,6 +388,7 @@ fn offer_missing_columns(prepared: &mut Prepared) -> anyhow::Result<()> {
         schema,
         table,
         mapping,
+        profiles,
         ..
     } = prepared;
     let missing: Vec<usize> = mapping
@@ -403,7 +404,7 @@ fn offer_missing_columns(prepared: &mut Prepared) -> anyhow::Result<()> {
     for field in missing {
         let name = schema.fields[field].name.clone();
         let closeness: std::collections::HashMap<String, f64> =
-            detect::closest_columns(schema, &table.headers, field)
+            detect::closest_columns(schema, &table.headers, profiles, field)
                 .into_iter()
                 .collect();
         let mut open: Vec<(usize, f64)> = mapping
@@ -538,6 +539,7 @@ fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
         schema,
         table,
         mapping,
+        profiles,
         ..
     } = prepared;
     if mapping.columns.iter().all(|column| column.field.is_none()) {
@@ -552,7 +554,7 @@ fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
             continue;
         }
         let name = &schema.fields[field].name;
-        let closest = detect::closest_columns(schema, &table.headers, field);
+        let closest = detect::closest_columns(schema, &table.headers, profiles, field);
         let hint = if closest.is_empty() {
             String::new()
         } else {

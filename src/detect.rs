@@ -514,6 +514,10 @@ pub fn detect(
             .enumerate()
             .map(|(field, (value, _, _))| (field, round(*value)))
             .filter(|(_, value)| *value >= CANDIDATE_FLOOR)
+            // A candidate whose values do not fit (a text column for a date) is no hint.
+            .filter(|&(field, _)| {
+                values_fit(&schema.fields[field], profiles.get(column.index)) != Some(false)
+            })
             .collect();
         candidates.sort_by(|left, right| right.1.total_cmp(&left.1).then(left.0.cmp(&right.0)));
         candidates.truncate(3);
@@ -661,12 +665,20 @@ fn match_by_values(
 }
 
 /// The columns closest to one field, best first: what to suggest when a field has no column.
-pub fn closest_columns(schema: &Schema, headers: &[String], field: usize) -> Vec<(String, f64)> {
+/// Columns whose values do not fit the field (a text column for a date) are left out.
+pub fn closest_columns(
+    schema: &Schema,
+    headers: &[String],
+    profiles: &[ColumnProfile],
+    field: usize,
+) -> Vec<(String, f64)> {
     let (entity, known) = field_names(schema);
     let field_type = schema.fields[field].field_type;
     let mut scored: Vec<(String, f64)> = headers
         .iter()
-        .map(|header| {
+        .enumerate()
+        .filter(|(index, _)| values_fit(&schema.fields[field], profiles.get(*index)) != Some(false))
+        .map(|(_, header)| {
             let names = header_names(header, entity);
             (
                 header.clone(),

@@ -137,3 +137,29 @@ fn a_saved_mapping_is_used_for_the_next_file_with_the_same_headers() {
     assert_eq!(validate.code, 0, "{}", validate.stderr);
     assert_eq!(validate.json()["valid_rows"], json!(1));
 }
+
+#[test]
+fn a_hint_for_a_field_never_names_a_column_whose_values_do_not_fit() {
+    let workspace = Workspace::new();
+    // "Issue Note" is spelled like issue_date but holds text: never offered for a date.
+    let file = workspace.write(
+        "notes.csv",
+        "invoice_number,customer_id,Issue Note,amount\nI-1,C-1,late again,10\nI-2,C-2,fine,12\n",
+    );
+    let run = workspace.run(&["validate", &file, "--schema", "invoices"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(
+            "required field \"issue_date\" has no column: map one with --map 'COLUMN=issue_date'"
+        ) && !run.stderr.contains("Issue Note"),
+        "{}",
+        run.stderr
+    );
+    let run = workspace.run(&["map", &file, "--schema", "invoices", "--format", "json"]);
+    let document = run.json();
+    assert_eq!(document["mapping"][2]["field"], serde_json::Value::Null);
+    assert_eq!(
+        document["mapping"][2]["candidates"],
+        serde_json::Value::Null
+    );
+}
