@@ -111,6 +111,8 @@ struct Counts {
     country: usize,
     currency: usize,
     phone: usize,
+    /// Numbers that are 0 or 1 (which a flag may hold too).
+    zero_one: usize,
 }
 
 struct ColumnState {
@@ -229,6 +231,7 @@ impl ColumnState {
                 self.counts.number += 1;
                 if *number == 0 || *number == 1 {
                     self.counts.boolean += 1;
+                    self.counts.zero_one += 1;
                 }
                 self.number(Decimal::from(*number), None);
             }
@@ -295,6 +298,7 @@ impl ColumnState {
                 self.counts.integer += 1;
                 if text == "0" || text == "1" {
                     self.counts.boolean += 1;
+                    self.counts.zero_one += 1;
                 }
             }
             return;
@@ -414,9 +418,14 @@ impl ColumnState {
         };
         let kind = if self.non_empty == 0 {
             Kind::Empty
-        } else if shares.boolean >= KIND_SHARE && self.counts.boolean > self.counts.integer / 2 {
+        // Evidence that excludes: a number other than 0 and 1 means no flag (a quantity of 62), a
+        // number with a fraction no whole numbers (money with cents), whatever the majority.
+        } else if shares.boolean >= KIND_SHARE
+            && self.counts.boolean > self.counts.integer / 2
+            && self.counts.number == self.counts.zero_one
+        {
             Kind::Boolean
-        } else if shares.integer >= KIND_SHARE {
+        } else if shares.integer >= KIND_SHARE && self.counts.number == self.counts.integer {
             Kind::Integer
         } else if shares.number >= KIND_SHARE {
             Kind::Number

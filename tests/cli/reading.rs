@@ -585,3 +585,28 @@ fn utf16_without_a_byte_order_mark_is_read() {
     let document = dry_run(&workspace, &file, "products", &["--encoding", "utf-16le"]);
     assert_eq!(document["preview"][0]["values"]["name"], "东西");
 }
+
+#[test]
+fn a_columns_kind_is_excluded_by_one_value_that_cannot_be_it() {
+    let workspace = Workspace::new();
+    let mut text = String::from("sku,qty,price\n");
+    for number in 0..100 {
+        let (quantity, price) = if number < 95 {
+            ("1", "10")
+        } else {
+            ("62", "10.50")
+        };
+        text.push_str(&format!("Q-{number},{quantity},{price}\n"));
+    }
+    let file = workspace.write("kinds.csv", &text);
+    let document = inspect(&workspace, &file);
+    let kinds: Vec<&str> = document["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|column| column["type"].as_str().expect("a type"))
+        .collect();
+    // Ninety-five 1s and a 62 are quantities, not flags; one price with cents makes them all
+    // decimals, not whole numbers.
+    assert_eq!(kinds, vec!["text", "integer", "number"]);
+}
