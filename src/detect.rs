@@ -576,9 +576,7 @@ fn pair_scores(
                         && !(pair.weak
                             && concept_kind
                                 .is_none_or(|kind| values_fit_kind(kind, profile) != Some(true)))
-                        && !(flag_column
-                            && header.reading.question
-                            && field.field_type != FieldType::Boolean)
+                        && !(header.reading.question && field.field_type != FieldType::Boolean)
                         && !(flag_column
                             && matches!(
                                 field.field_type,
