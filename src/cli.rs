@@ -157,8 +157,11 @@ pub struct InputArgs {
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
     /// Numbers use a decimal comma (1.234,56) in every column (default: decided per column)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "decimal_point")]
     pub decimal_comma: bool,
+    /// Numbers use a decimal point (1,234.56) in every column, whatever the file suggests
+    #[arg(long)]
+    pub decimal_point: bool,
     /// How to read numeric dates such as 03/04/2024: ymd, dmy or mdy (default: decided per column)
     #[arg(long, value_name = "ORDER")]
     pub date_order: Option<String>,

@@ -323,6 +323,7 @@ fn profile_rows(
 ) -> Vec<ColumnProfile> {
     let mut records = std::mem::replace(&mut table.records, Records::empty());
     let mut profiler = Profiler::new(table.headers.len());
+    profiler.delimited_by(table.delimiter);
     let mut sample = Vec::new();
     let mut failure = None;
     while sample.len() < limit {
@@ -353,6 +354,7 @@ fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
         None => source::open(&settings.input.file, &settings.input.read)?,
     };
     let mut profiler = Profiler::new(table.headers.len());
+    profiler.delimited_by(table.delimiter);
     for record in table.records.by_ref() {
         profiler.add(&record?);
     }
@@ -371,6 +373,7 @@ fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
         sheet_headers,
         sheet_reason: table.sheet_reason.clone(),
         header_row: table.header_row,
+        skipped_rows: table.skipped.clone(),
         rows,
         columns,
     };
@@ -600,6 +603,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
             .delimiter
             .map(|delimiter| (delimiter as char).to_string()),
         header_row: table.header_row,
+        skipped_rows: table.skipped.clone(),
         rows: None,
         valid_rows: None,
         normalised: None,

@@ -57,8 +57,9 @@ pub struct ColumnProfile {
     /// Things a person must decide: a date order or decimal separator the values leave open, or
     /// values that contradict each other.
     pub notes: Vec<String>,
-    /// Share of the non-empty values that read as each kind (a value can read as several).
-    #[serde(skip)]
+    /// Share of the non-empty values that read as each kind (a value can read as several);
+    /// shown as `fits`, the kinds that some value reads as.
+    #[serde(rename = "fits", serialize_with = "serialize_shares")]
     pub shares: Shares,
     /// How to read the column's text: its own conventions, or the user's overrides.
     #[serde(skip)]
@@ -83,6 +84,44 @@ pub struct Shares {
     pub phone: f64,
 }
 
+impl Shares {
+    /// Each kind some value reads as, with its share, the largest first (kinds in this
+    /// struct's order on a tie).
+    pub fn fitted(&self) -> Vec<(&'static str, f64)> {
+        let mut shares: Vec<(&'static str, f64)> = [
+            ("boolean", self.boolean),
+            ("integer", self.integer),
+            ("number", self.number),
+            ("date", self.date),
+            ("datetime", self.datetime),
+            ("email", self.email),
+            ("url", self.url),
+            ("country", self.country),
+            ("currency", self.currency),
+            ("phone", self.phone),
+        ]
+        .into_iter()
+        .filter(|(_, share)| *share > 0.0)
+        .map(|(kind, share)| (kind, (share * 1000.0).round() / 1000.0))
+        .collect();
+        shares.sort_by(|left, right| right.1.total_cmp(&left.1));
+        shares
+    }
+}
+
+fn serialize_shares<S: serde::Serializer>(
+    shares: &Shares,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let fitted = shares.fitted();
+    let mut map = serializer.serialize_map(Some(fitted.len()))?;
+    for (kind, share) in fitted {
+        map.serialize_entry(kind, &share)?;
+    }
+    map.end()
+}
+
 /// A kind is a column's kind when at least this share of its non-empty values read as it.
 pub const KIND_SHARE: f64 = 0.9;
 
@@ -90,6 +129,8 @@ pub const KIND_SHARE: f64 = 0.9;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Overrides {
     pub decimal_comma: bool,
+    /// `--decimal-point`: the point is decimal in every column, whatever the file suggests.
+    pub decimal_point: bool,
     pub date_order: Option<DateOrder>,
 }
 
@@ -97,6 +138,18 @@ pub struct Overrides {
 pub struct Profiler {
     columns: Vec<ColumnState>,
     rows: usize,
+    /// The file's delimiter, when it is text: a semicolon is how Excel writes CSV where the
+    /// comma is the decimal separator.
+    delimiter: Option<u8>,
+}
+
+/// What the whole file says about its decimal separator, for columns that do not say it
+/// themselves (all their values such as `2.221`, a decimal or thousands).
+#[derive(Debug, Clone)]
+struct FileDecimal {
+    comma: bool,
+    /// Why, for the note: `column "Preis" has decimal commas (12,50)`.
+    because: String,
 }
 
 #[derive(Default)]
@@ -126,6 +179,8 @@ struct ColumnState {
     numbers: [(Option<Decimal>, Option<Decimal>); 2],
     examples: Vec<String>,
     decimal_evidence: BTreeMap<char, usize>,
+    /// The first value that showed its decimal separator.
+    decimal_example: Option<String>,
     thousands_seen: BTreeMap<char, usize>,
     ambiguous_numbers: usize,
     ambiguous_number_example: Option<String>,
@@ -151,6 +206,7 @@ impl Profiler {
                 numbers: [(None, None); 2],
                 examples: Vec::new(),
                 decimal_evidence: BTreeMap::new(),
+                decimal_example: None,
                 thousands_seen: BTreeMap::new(),
                 ambiguous_numbers: 0,
                 ambiguous_number_example: None,
@@ -161,7 +217,16 @@ impl Profiler {
                 two_digit_year_example: None,
             })
             .collect();
-        Profiler { columns, rows: 0 }
+        Profiler {
+            columns,
+            rows: 0,
+            delimiter: None,
+        }
+    }
+
+    /// Records the file's delimiter (none for a workbook), evidence for the decimal separator.
+    pub fn delimited_by(&mut self, delimiter: Option<u8>) {
+        self.delimiter = delimiter;
     }
 
     pub fn rows(&self) -> usize {
@@ -192,12 +257,58 @@ impl Profiler {
     /// The profiles, with each column's reading conventions decided (the overrides win).
     pub fn finish(self, headers: &[String], overrides: Overrides) -> Vec<ColumnProfile> {
         let rows = self.rows;
+        let file = file_decimal(&self.columns, headers, self.delimiter);
         self.columns
             .into_par_iter()
             .zip(headers)
             .enumerate()
-            .map(|(index, (state, column))| state.finish(index, column, rows, overrides))
+            .map(|(index, (state, column))| {
+                state.finish(index, column, rows, overrides, file.as_ref())
+            })
             .collect()
+    }
+}
+
+/// The decimal separator the file's numeric columns show, when they show one and agree
+/// (decimal commas in one column and points in another say nothing); else a semicolon
+/// delimiter, the mark of a CSV written where the comma is decimal.
+fn file_decimal(
+    columns: &[ColumnState],
+    headers: &[String],
+    delimiter: Option<u8>,
+) -> Option<FileDecimal> {
+    let mut seen: [Option<(String, String)>; 2] = [None, None];
+    for (state, header) in columns.iter().zip(headers) {
+        let numbers = state.counts.number;
+        if state.non_empty == 0 || (numbers as f64) < KIND_SHARE * state.non_empty as f64 {
+            continue;
+        }
+        let point = state.decimal_evidence.get(&'.').copied().unwrap_or(0);
+        let comma = state.decimal_evidence.get(&',').copied().unwrap_or(0);
+        let side = match (point > 0, comma > 0) {
+            (true, false) => 0,
+            (false, true) => 1,
+            _ => continue,
+        };
+        if seen[side].is_none() {
+            let example = state.decimal_example.clone().unwrap_or_default();
+            seen[side] = Some((header.clone(), example));
+        }
+    }
+    match seen {
+        [Some((header, example)), None] => Some(FileDecimal {
+            comma: false,
+            because: format!("column {header:?} has decimal points ({example})"),
+        }),
+        [None, Some((header, example))] => Some(FileDecimal {
+            comma: true,
+            because: format!("column {header:?} has decimal commas ({example})"),
+        }),
+        [None, None] if delimiter == Some(b';') => Some(FileDecimal {
+            comma: true,
+            because: "the file is separated by semicolons (how Excel writes CSV where the comma is decimal)".to_string(),
+        }),
+        _ => None,
     }
 }
 
@@ -282,8 +393,17 @@ impl ColumnState {
             self.counts.number += 1;
             self.number_text(text);
             match evidence.decimal {
-                DecimalEvidence::Point => *self.decimal_evidence.entry('.').or_default() += 1,
-                DecimalEvidence::Comma => *self.decimal_evidence.entry(',').or_default() += 1,
+                DecimalEvidence::Point | DecimalEvidence::Comma => {
+                    let separator = if evidence.decimal == DecimalEvidence::Point {
+                        '.'
+                    } else {
+                        ','
+                    };
+                    *self.decimal_evidence.entry(separator).or_default() += 1;
+                    if self.decimal_example.is_none() {
+                        self.decimal_example = Some(text.to_string());
+                    }
+                }
                 DecimalEvidence::Either => {
                     self.ambiguous_numbers += 1;
                     self.ambiguous_number_example
@@ -321,7 +441,8 @@ impl ColumnState {
                 self.two_digit_year_example
                     .get_or_insert_with(|| text.to_string());
             }
-            if evidence.with_time {
+            // A date-time at midnight is a date (a date field takes it as one).
+            if evidence.with_time && !validate::is_midnight(&text[date_part.len()..]) {
                 self.counts.datetime += 1;
             } else {
                 self.counts.date += 1;
@@ -396,6 +517,7 @@ impl ColumnState {
         column: &str,
         rows: usize,
         overrides: Overrides,
+        file: Option<&FileDecimal>,
     ) -> ColumnProfile {
         let share = |count: usize| {
             if self.non_empty == 0 {
@@ -447,11 +569,39 @@ impl ColumnState {
         let comma = self.decimal_evidence.get(&',').copied().unwrap_or(0);
         let decimal_comma = if overrides.decimal_comma {
             true
+        } else if overrides.decimal_point {
+            false
         } else if numeric && point > 0 && comma > 0 {
             notes.push(format!(
                 "both decimal point ({point} values) and decimal comma ({comma} values): check the column, or pass --decimal-comma"
             ));
             comma > point
+        } else if numeric
+            && point == 0
+            && comma == 0
+            && self.ambiguous_numbers > 0
+            && let Some(file) = file
+        {
+            // The column cannot tell; the rest of the file can.
+            let example = self.ambiguous_number_example.clone().unwrap_or_default();
+            let style = TextStyle {
+                decimal_comma: file.comma,
+                date_order: None,
+            };
+            let read = validate::parse_decimal(&example, &style)
+                .map(|number| number.to_string())
+                .unwrap_or_default();
+            let (separator, role, other) = match (example.contains(','), file.comma) {
+                (true, true) => ("comma", "decimal", "--decimal-point"),
+                (true, false) => ("comma", "thousands", "--decimal-comma"),
+                (false, true) => ("point", "thousands", "--decimal-point"),
+                (false, false) => ("point", "decimal", "--decimal-comma"),
+            };
+            notes.push(format!(
+                "values such as {example:?} are read with a {role} {separator} ({example} is {read}) because {}; pass {other} if not",
+                file.because
+            ));
+            file.comma
         } else if numeric && point == 0 && comma == 0 && self.ambiguous_numbers > 0 {
             let example = self.ambiguous_number_example.clone().unwrap_or_default();
             // Say what the reading makes of the value, whichever separator it has.
@@ -955,6 +1105,7 @@ mod tests {
             &["03/04/2024", "05/06/2024"],
             Overrides {
                 decimal_comma: false,
+                decimal_point: false,
                 date_order: Some(DateOrder::Mdy),
             },
         );

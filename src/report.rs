@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::load::Action;
 use crate::profile::ColumnProfile;
+use crate::source::SkippedRow;
 use crate::validate::RowError;
 
 /// How results are printed.
@@ -54,6 +55,9 @@ pub struct InspectDocument {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet_reason: Option<String>,
     pub header_row: usize,
+    /// The non-blank rows above the header, left out as titles, notes or metadata.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_rows: Vec<SkippedRow>,
     pub rows: usize,
     pub columns: Vec<ColumnProfile>,
 }
@@ -184,10 +188,13 @@ fn write_inspection(
         writeln!(out, "            {}", clean(reason))?;
     }
     writeln!(out, "header row: {}", document.header_row)?;
+    if let Some(skipped) = skipped_rows(&document.skipped_rows) {
+        writeln!(out, "            {skipped}")?;
+    }
     writeln!(out, "data rows:  {}", document.rows)?;
     writeln!(out)?;
     let mut table = new_table(&[
-        "#", "column", "type", "empty", "distinct", "min", "max", "examples", "format",
+        "#", "column", "type", "empty", "distinct", "min", "max", "examples", "fits", "format",
     ]);
     let mut notes = Vec::new();
     for column in &document.columns {
@@ -216,6 +223,14 @@ fn write_inspection(
             shorten(&clean(column.min.as_deref().unwrap_or_default())),
             shorten(&clean(column.max.as_deref().unwrap_or_default())),
             shorten(&clean(&column.examples.join(" | "))),
+            column
+                .shares
+                .fitted()
+                .iter()
+                .take(3)
+                .map(|(kind, share)| format!("{kind} {:.0}%", share * 100.0))
+                .collect::<Vec<_>>()
+                .join(", "),
             format.join(", "),
         ]);
     }
@@ -280,6 +295,9 @@ pub struct Document {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delimiter: Option<String>,
     pub header_row: usize,
+    /// The non-blank rows above the header, left out as titles, notes or metadata.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_rows: Vec<SkippedRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -332,6 +350,26 @@ pub struct Normalised {
     pub trimmed: usize,
 }
 
+/// One line naming the rows above the header that were left out, or none.
+fn skipped_rows(skipped: &[SkippedRow]) -> Option<String> {
+    let (first, last) = (skipped.first()?, skipped.last()?);
+    let rows = if skipped.len() == 1 {
+        format!("row {}", first.row)
+    } else {
+        format!("{} rows ({}-{})", skipped.len(), first.row, last.row)
+    };
+    let shown: Vec<String> = skipped
+        .iter()
+        .take(3)
+        .map(|row| format!("{:?}", clean(&row.text)))
+        .collect();
+    let more = if skipped.len() > 3 { ", …" } else { "" };
+    Some(format!(
+        "Skipped above the header: {rows}: {}{more}",
+        shown.join(", ")
+    ))
+}
+
 /// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
 pub fn print(document: &Document, output: Output) -> io::Result<()> {
     emit(document, output, write_tables)
@@ -354,6 +392,9 @@ fn write_tables(out: &mut io::StdoutLock<'static>, document: &Document) -> io::R
     )?;
     if let Some(reason) = &document.sheet_reason {
         writeln!(out, "{}.", clean(reason))?;
+    }
+    if let Some(skipped) = skipped_rows(&document.skipped_rows) {
+        writeln!(out, "{skipped}.")?;
     }
     writeln!(out)?;
     write_mapping(out, document)?;

@@ -342,6 +342,7 @@ fn input_settings(args: cli::InputArgs) -> anyhow::Result<InputSettings> {
         },
         conventions: Overrides {
             decimal_comma: args.decimal_comma,
+            decimal_point: args.decimal_point,
             date_order,
         },
     })

@@ -1492,6 +1492,12 @@ thread_local! {
 
 /// Splits `2024-01-31 14:30`, `31/01/2024T14:30:00Z` into the date part and whether a time
 /// follows. Text that is not shaped like a date gives `None`.
+/// True for a time of day (after a date: `0:00:00`, `00:00`, `T00:00:00Z`) that is midnight.
+pub fn is_midnight(time_text: &str) -> bool {
+    let (time_only, _) = split_offset(time_text.trim_start_matches(['T', ' ']));
+    parse_time(time_only) == Some(NaiveTime::MIN)
+}
+
 pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
     let text = text.trim();
     // Every date form starts with a digit or a month name, and has digits.
@@ -1702,6 +1708,14 @@ pub fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
         return None;
     }
     if parts[0].len() > 2 || parts[1].len() > 2 || !matches!(parts[2].len(), 2 | 4) {
+        return None;
+    }
+    // Dots are day first wherever dates are written with them (05.03.2013 is 5 March); with a
+    // two-digit year they are a date only written in full, `05.03.13`: `2.2.20` is a code.
+    if separator == '.'
+        && (order == DateOrder::Mdy
+            || (parts[2].len() == 2 && (parts[0].len() < 2 || parts[1].len() < 2)))
+    {
         return None;
     }
     let first: u32 = parts[0].parse().ok()?;

@@ -1,10 +1,11 @@
 //! Workbooks (xlsx, xlsm, xls, xlsb, ods) through calamine: the sheet asked for, its cells as
 //! typed `Cell`s (whole numbers as integers, date cells as dates in the 1900 or 1904 system,
-//! formulas as their cached values), with the sheet's own row numbers.
+//! times of day and durations as `HH:MM:SS` text, formulas as their cached values), with the
+//! sheet's own row numbers.
 
 use std::path::Path;
 
-use calamine::{Data, Range, Reader, Sheets, open_workbook_auto};
+use calamine::{Data, Range, Reader, SheetType, Sheets, open_workbook_auto};
 
 use super::{Cell, Opened, ReadOptions, ReadRecords, Record, Records, SheetLabel, SourceError};
 
@@ -13,27 +14,48 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
     let workbook_error = |sheet: Option<&str>, error: calamine::Error| SourceError::Workbook {
         file: file.to_string(),
         sheet: SheetLabel(sheet.map(str::to_string)),
-        reason: error.to_string(),
+        reason: explain(&error),
     };
     let mut workbook: Sheets<_> =
         open_workbook_auto(path).map_err(|error| workbook_error(None, error))?;
     let sheets = workbook.sheet_names();
-    let sheet = choose_sheet(&sheets, options.sheet.as_deref()).ok_or_else(|| {
-        SourceError::NoSuchSheet {
+    // Unasked, the first sheet of cells: a chart sheet in front is passed over.
+    let first_of_cells = workbook
+        .sheets_metadata()
+        .iter()
+        .find(|metadata| metadata.typ == SheetType::WorkSheet)
+        .map(|metadata| metadata.name.clone());
+    let wanted = options.sheet.clone().or(first_of_cells);
+    let sheet =
+        choose_sheet(&sheets, wanted.as_deref()).ok_or_else(|| SourceError::NoSuchSheet {
             file: file.to_string(),
             wanted: options.sheet.clone().unwrap_or_default(),
             available: if sheets.is_empty() {
                 "(none)".to_string()
             } else {
-                sheets
-                    .iter()
-                    .enumerate()
-                    .map(|(index, name)| format!("{} {name:?}", index + 1))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                numbered(&sheets)
             },
-        }
-    })?;
+        })?;
+    let kind = workbook
+        .sheets_metadata()
+        .iter()
+        .find(|metadata| metadata.name == sheet)
+        .map(|metadata| metadata.typ);
+    if let Some(kind @ (SheetType::ChartSheet | SheetType::DialogSheet | SheetType::Vba)) = kind {
+        let what = match kind {
+            SheetType::ChartSheet => "a chart",
+            SheetType::DialogSheet => "a dialog",
+            _ => "a macro module",
+        };
+        return Err(SourceError::Workbook {
+            file: file.to_string(),
+            sheet: SheetLabel(Some(sheet.clone())),
+            reason: format!(
+                "the sheet is {what}, not a table of cells: choose a sheet of data with --sheet ({})",
+                numbered(&sheets)
+            ),
+        });
+    }
     let range = workbook
         .worksheet_range(&sheet)
         .map_err(|error| workbook_error(Some(&sheet), error))?;
@@ -50,6 +72,61 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
         quote: None,
         encoding: None,
     })
+}
+
+/// `1 "Summary", 2 "Data"`.
+fn numbered(sheets: &[String]) -> String {
+    sheets
+        .iter()
+        .enumerate()
+        .map(|(index, name)| format!("{} {name:?}", index + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a reader's error means for the user and what to do, with the reader's own words last
+/// (for a bug report).
+fn explain(error: &calamine::Error) -> String {
+    use calamine::{Error, OdsError, XlsError, XlsbError, XlsxError};
+    const SAVE_AGAIN: &str = "open it in Excel or LibreOffice and save it again as .xlsx";
+    let meaning = match error {
+        Error::Xls(XlsError::Password)
+        | Error::Xlsb(XlsbError::Password)
+        | Error::Xlsx(XlsxError::Password)
+        | Error::Ods(OdsError::Password) => {
+            "the workbook is encrypted: it has a password, or (for an .xls) Excel's built-in key, \
+             which Excel uses for a read-only or protected workbook and opens without asking; \
+             intake reads neither: open it in Excel or LibreOffice and save a copy with no \
+             password or protection, as .xlsx"
+                .to_string()
+        }
+        Error::Xls(XlsError::Cfb(_)) => format!(
+            "the file is damaged, or is not an Excel 97-2003 workbook (it has no workbook inside): {SAVE_AGAIN}"
+        ),
+        Error::Xlsx(XlsxError::Zip(_))
+        | Error::Xlsb(XlsbError::Zip(_))
+        | Error::Ods(OdsError::Zip(_)) => {
+            format!(
+                "the file is damaged or cut short (its zip container cannot be read): {SAVE_AGAIN}"
+            )
+        }
+        Error::Io(_)
+        | Error::Xls(XlsError::Io(_) | XlsError::EoStream(_) | XlsError::Len { .. })
+        | Error::Xlsb(XlsbError::Io(_))
+        | Error::Xlsx(XlsxError::Io(_))
+        | Error::Ods(OdsError::Io(_)) => {
+            format!(
+                "the file is damaged or cut short (it ends where more was expected): {SAVE_AGAIN}"
+            )
+        }
+        Error::Xlsx(XlsxError::Xml(_))
+        | Error::Xlsb(XlsbError::Xml(_))
+        | Error::Ods(OdsError::Xml(_)) => {
+            format!("the file is damaged (its XML is malformed): {SAVE_AGAIN}")
+        }
+        _ => format!("the workbook could not be read: {SAVE_AGAIN}"),
+    };
+    format!("{meaning} (the reader said: {error})")
 }
 
 /// The sheets' names, in order (none when the workbook cannot be opened).
@@ -125,19 +202,122 @@ fn cell_from_data(data: &Data) -> Cell {
             }
         }
         Data::Bool(value) => Cell::Bool(*value),
+        Data::DateTime(excel) if excel.is_duration() => {
+            let millis = (excel.as_f64() * 86_400_000.0).round() as i64;
+            Cell::Text(clock_text(millis, true).into())
+        }
+        // A serial below 1 is a time of day with no date: day 0, which is no day in the 1900
+        // system (calamine makes it `1899-12-31`); in the 1904 system 0 is 1904-01-01, a date.
+        Data::DateTime(excel)
+            if excel.is_datetime()
+                && (0.0..1.0).contains(&excel.as_f64())
+                && (excel.as_f64() > 0.0
+                    || excel
+                        .as_datetime()
+                        .is_some_and(|datetime| chrono::Datelike::year(&datetime) < 1900)) =>
+        {
+            let millis = (excel.as_f64() * 86_400_000.0).round() as i64;
+            Cell::Text(clock_text(millis, false).into())
+        }
         Data::DateTime(excel) => match excel.as_datetime() {
-            Some(datetime) if excel.is_datetime() => {
-                if datetime.time() == chrono::NaiveTime::MIN {
-                    Cell::Date(datetime.date())
-                } else {
-                    Cell::DateTime(datetime)
-                }
-            }
+            Some(datetime) if excel.is_datetime() => date_or_datetime(datetime),
             _ => Cell::Float(excel.as_f64()),
         },
-        Data::DateTimeIso(text) | Data::DurationIso(text) => Cell::Text(text.as_str().into()),
+        Data::DateTimeIso(text) => iso_datetime(text),
+        Data::DurationIso(text) => match iso_duration_millis(text) {
+            Some(millis) => Cell::Text(clock_text(millis, true).into()),
+            None => Cell::Text(text.as_str().into()),
+        },
         Data::Error(error) => Cell::Error(format!("#{error:?}")),
     }
+}
+
+/// A date-time at midnight is that date.
+fn date_or_datetime(datetime: chrono::NaiveDateTime) -> Cell {
+    if datetime.time() == chrono::NaiveTime::MIN {
+        Cell::Date(datetime.date())
+    } else {
+        Cell::DateTime(datetime)
+    }
+}
+
+/// An ODS date or date-time value (`2021-01-01`, `2021-01-01T10:10:10.5`) as a date or
+/// date-time; a bare time (`10:10:10`) as the time's text; anything else as it is written.
+fn iso_datetime(text: &str) -> Cell {
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    if let Ok(datetime) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return date_or_datetime(datetime);
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Cell::Date(date);
+    }
+    if let Ok(time) = NaiveTime::parse_from_str(text, "%H:%M:%S%.f") {
+        use chrono::Timelike;
+        let millis = i64::from(time.num_seconds_from_midnight()) * 1000
+            + i64::from(time.nanosecond() / 1_000_000);
+        return Cell::Text(clock_text(millis, false).into());
+    }
+    Cell::Text(text.into())
+}
+
+/// The length of an ISO 8601 duration as ODS writes it (`PT11H12M12S`, `P1DT2H`,
+/// `-PT0.5S`), in milliseconds; `None` for one with years or months, which have no fixed length.
+fn iso_duration_millis(text: &str) -> Option<i64> {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let rest = rest.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((days, time)) => (days, time),
+        None => (rest, ""),
+    };
+    let mut millis = 0f64;
+    let days = days.strip_suffix('D').unwrap_or(days);
+    if !days.is_empty() {
+        millis += days.parse::<f64>().ok()? * 86_400_000.0;
+    }
+    let mut number = String::new();
+    for character in time.chars() {
+        let unit = match character {
+            'H' => 3_600_000.0,
+            'M' => 60_000.0,
+            'S' => 1_000.0,
+            digit if digit.is_ascii_digit() || digit == '.' || digit == ',' => {
+                number.push(if digit == ',' { '.' } else { digit });
+                continue;
+            }
+            _ => return None,
+        };
+        millis += number.parse::<f64>().ok()? * unit;
+        number.clear();
+    }
+    if !number.is_empty() {
+        return None;
+    }
+    let millis = millis.round() as i64;
+    Some(if negative { -millis } else { millis })
+}
+
+/// `HH:MM:SS`, with `.mmm` when there are milliseconds: a time of day, or a duration (whose
+/// hours may pass 24, and which may be negative).
+fn clock_text(millis: i64, duration: bool) -> String {
+    let sign = if millis < 0 { "-" } else { "" };
+    let mut rest = millis.unsigned_abs();
+    if !duration {
+        rest %= 86_400_000;
+    }
+    let (hours, minutes, seconds, fraction) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000,
+    );
+    let mut text = format!("{sign}{hours:02}:{minutes:02}:{seconds:02}");
+    if fraction > 0 {
+        text.push_str(&format!(".{fraction:03}"));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -152,5 +332,53 @@ mod tests {
         assert_eq!(choose_sheet(&sheets, Some("2")).as_deref(), Some("Data"));
         assert_eq!(choose_sheet(&sheets, Some("3")), None);
         assert_eq!(choose_sheet(&sheets, Some("0")), None);
+    }
+
+    #[test]
+    fn reader_errors_say_what_happened_and_what_to_do() {
+        let encrypted = explain(&calamine::Error::Xls(calamine::XlsError::Password));
+        assert!(
+            encrypted.starts_with("the workbook is encrypted: it has a password, or (for an .xls) Excel's built-in key"),
+            "{encrypted}"
+        );
+        assert!(
+            encrypted.contains("save a copy with no password"),
+            "{encrypted}"
+        );
+        let cut = explain(&calamine::Error::Xls(calamine::XlsError::EoStream(
+            "workbook",
+        )));
+        assert!(
+            cut.starts_with("the file is damaged or cut short (it ends where more was expected): open it in Excel or LibreOffice and save it again as .xlsx (the reader said: "),
+            "{cut}"
+        );
+    }
+
+    #[test]
+    fn times_and_durations_as_clock_text() {
+        assert_eq!(iso_duration_millis("PT11H12M12S"), Some(40_332_000));
+        assert_eq!(iso_duration_millis("P1DT2H"), Some(93_600_000));
+        assert_eq!(iso_duration_millis("-PT0.5S"), Some(-500));
+        assert_eq!(iso_duration_millis("P1Y"), None);
+        assert_eq!(iso_duration_millis("PT5"), None);
+        assert_eq!(clock_text(40_332_000, true), "11:12:12");
+        assert_eq!(clock_text(93_600_000, true), "26:00:00");
+        assert_eq!(clock_text(-500, true), "-00:00:00.500");
+        assert_eq!(clock_text(23_640_000, false), "06:34:00");
+        let datetime = |text: &str| iso_datetime(text);
+        assert_eq!(
+            datetime("2021-01-01T10:10:10"),
+            Cell::DateTime(
+                chrono::NaiveDate::from_ymd_opt(2021, 1, 1)
+                    .and_then(|date| date.and_hms_opt(10, 10, 10))
+                    .expect("a date-time")
+            )
+        );
+        assert_eq!(
+            datetime("2021-01-01T00:00:00"),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2021, 1, 1).expect("a date"))
+        );
+        assert_eq!(datetime("10:10:10"), Cell::Text("10:10:10".into()));
+        assert_eq!(datetime("soon"), Cell::Text("soon".into()));
     }
 }

@@ -10,6 +10,7 @@ mod loading;
 mod mapping;
 mod pipeline;
 mod postgres;
+mod quirks;
 mod reading;
 mod unseen;
 mod validation;

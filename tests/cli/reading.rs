@@ -418,7 +418,8 @@ fn inspect_describes_the_file_and_every_column() {
     assert_eq!(
         inspection["columns"][2],
         json!({"index": 2, "column": "price", "type": "number", "empty_share": 0.0, "distinct": 3, "min": "7", "max": "1234.00",
-               "examples": ["12,50", "1.234,00", "7"], "decimal_separator": ",", "thousands_separator": ".", "date_order": null, "notes": []})
+               "examples": ["12,50", "1.234,00", "7"], "decimal_separator": ",", "thousands_separator": ".", "date_order": null, "notes": [],
+               "fits": {"number": 1.0, "integer": 0.667}})
     );
     assert_eq!(inspection["columns"][4]["type"], "date");
     assert_eq!(inspection["columns"][4]["date_order"], "dmy");
@@ -510,9 +511,33 @@ fn a_note_on_an_open_separator_says_what_the_value_was_read_as_in_every_output()
         "sku;name;price\nA-1;Eins;2.221\nA-2;Zwei;1.500\n",
     );
     let comma = workspace.write("comma.csv", "sku,name,price\nA-1,One,\"1,234\"\n");
+    let beside_points = workspace.write(
+        "beside-points.csv",
+        "sku,name,price,weight_kg\nA-1,One,2.221,0.5\nA-2,Two,1.500,1.25\n",
+    );
+    let beside_commas = workspace.write(
+        "beside-commas.csv",
+        "sku\tname\tprice\tweight_kg\nA-1\tEins\t2.221\t0,5\nA-2\tZwei\t1.500\t1,25\n",
+    );
+    let open = workspace.write("open.csv", "sku,name,price\nA-1,One,2.221\n");
     for (file, note, stored) in [
         (
             &point,
+            "values such as \"2.221\" are read with a thousands point (2.221 is 2221) because the file is separated by semicolons (how Excel writes CSV where the comma is decimal); pass --decimal-point if not",
+            "2221",
+        ),
+        (
+            &beside_points,
+            "values such as \"2.221\" are read with a decimal point (2.221 is 2.221) because column \"weight_kg\" has decimal points (0.5); pass --decimal-comma if not",
+            "2.221",
+        ),
+        (
+            &beside_commas,
+            "values such as \"2.221\" are read with a thousands point (2.221 is 2221) because column \"weight_kg\" has decimal commas (0,5); pass --decimal-point if not",
+            "2221",
+        ),
+        (
+            &open,
             "values such as \"2.221\" are read with a decimal point (2.221 is 2.221); pass --decimal-comma if the point groups thousands",
             "2.221",
         ),
