@@ -261,7 +261,8 @@ pub struct ImportArgs {
     /// Load the valid rows even when other rows have errors
     #[arg(long)]
     pub skip_invalid: bool,
-    /// Which rows may be written: new and changed, only new, or only changed
+    /// Which rows may be written: new and changed, only new, or only changed; append (the same
+    /// as insert-only) and insert-only take a table without a key, inserting every valid row
     #[arg(long, value_enum, default_value_t = ModeArg::Upsert)]
     pub mode: ModeArg,
     /// Rows per INSERT statement
@@ -318,5 +319,6 @@ pub enum OutputFormat {
 pub enum ModeArg {
     Upsert,
     InsertOnly,
+    Append,
     UpdateOnly,
 }

@@ -644,6 +644,7 @@ fn stage_one_document(prepared: &Prepared) -> Document {
         database: None,
         create_table: None,
         plan: None,
+        plan_note: None,
         plan_id: None,
         preview: None,
         dry_run: None,
@@ -909,10 +910,15 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
     offer_missing_columns(&mut prepared)?;
     require_mapped(&prepared)?;
     let schema = prepared.schema.clone();
-    if schema.key.is_empty() {
+    if schema.key.is_empty() && settings.mode != load::Mode::InsertOnly {
         bail!(
-            "schema {} has no key: an import needs one to tell new rows from existing ones (key = [...] in a mapping file, primaryKey in a Table Schema)",
-            schema.name
+            "schema {} has no key: an {} needs one to tell new rows from existing ones: give it a key (key = [...] in a mapping file, primaryKey in a Table Schema), or insert every valid row with --mode append",
+            schema.name,
+            if settings.mode == load::Mode::Upsert {
+                "upsert"
+            } else {
+                "update-only import"
+            }
         );
     }
     let mut mapped = vec![false; schema.fields.len()];
@@ -1077,6 +1083,12 @@ fn plan_document(
         skipped: plan.skipped,
     });
     document.preview = Some(preview);
+    if prepared.schema.key.is_empty() {
+        document.plan_note = Some(format!(
+            "Table {} has no key: every valid row is inserted as a new row, so importing this file again would insert its {} rows again (intake undo takes an import back)",
+            prepared.schema.table, plan.insert
+        ));
+    }
     document.plan_id = Some(plan.id());
     document.dry_run = Some(!settings.commit);
     document.committed = Some(false);
@@ -1818,6 +1830,88 @@ fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedR
     }
 }
 
+/// `undo` of an import into a table without a key: every row it wrote was inserted, and one
+/// row alike is deleted for each (see `Database::undo_keyless`).
+async fn undo_keyless(
+    settings: &UndoSettings,
+    mut database: db::Database,
+    store: &backup::Store,
+    entry: &db::HistoryEntry,
+    header: &backup::JournalHeader,
+    entries: &[backup::JournalEntry],
+    types: &[schema::FieldType],
+) -> anyhow::Result<Exit> {
+    let location = &settings.database;
+    let rows: Vec<Vec<Value>> = entries
+        .iter()
+        .map(|entry| {
+            entry
+                .new
+                .iter()
+                .zip(types)
+                .map(|(text, field_type)| {
+                    text.as_deref().map_or(Value::Null, |text| {
+                        parse_text(*field_type, None, text, &Default::default())
+                            .unwrap_or_else(|_| Value::Text(text.into()))
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let mut document = report::UndoDocument {
+        import_id: entry.id.clone(),
+        table: header.table.clone(),
+        database: location.to_string(),
+        delete: rows.len(),
+        set_back: 0,
+        already: 0,
+        conflicts: Vec::new(),
+        backup: None,
+        done: false,
+    };
+    if !settings.confirmed {
+        report::print_undo(&document, Output::Table)?;
+        ask(
+            &format!(
+                "Delete {} rows of table {} in {location} (one row alike for each row the import inserted)?",
+                document.delete, header.table
+            ),
+            "an undo",
+            "nothing was changed",
+        )?;
+    }
+    if !settings.no_backup {
+        let manifest = backup::create(
+            &mut database,
+            store,
+            &backup::Selection::Tables(vec![header.table.clone()]),
+            &format!("before undoing import {}", entry.id),
+        )
+        .await
+        .context("cannot back up the table before the undo, so nothing was changed (--no-backup goes on without one)")?;
+        document.backup = Some(manifest.id);
+    }
+    let outcome = format!(
+        "undone at {}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    let target = db::UndoTarget {
+        table: &header.table,
+        key: &[],
+        columns: &header.columns,
+        types,
+        keys: &rows,
+        import_id: &entry.id,
+        outcome: &outcome,
+    };
+    let (deleted, missing) = database.undo_keyless(&target, settings.force).await?;
+    document.delete = deleted as usize;
+    document.already = missing as usize;
+    document.done = true;
+    report::print_undo(&document, settings.output)?;
+    Ok(Exit::Success)
+}
+
 /// A JSON array of values as text (null for NULL), as the journal keeps them.
 fn journal_values<'v>(
     line: &mut Vec<u8>,
@@ -1876,6 +1970,12 @@ async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
         .map(|name| schema::FieldType::parse(name).unwrap_or(schema::FieldType::String))
         .collect();
     let width = header.key_width;
+    if width == 0 {
+        return undo_keyless(
+            settings, database, &store, &entry, &header, &entries, &types,
+        )
+        .await;
+    }
     let keys: Vec<Vec<Value>> = entries
         .iter()
         .map(|entry| {

@@ -151,7 +151,8 @@ impl<'a> Planner<'a> {
             })
             .collect();
         let existing = match database {
-            Some(database) if self.table_exists && !rows.is_empty() => {
+            // Without a key every row is new: nothing to look up.
+            Some(database) if self.table_exists && !rows.is_empty() && self.key_count > 0 => {
                 self.existing(database, &rows).await?
             }
             _ => HashMap::new(),

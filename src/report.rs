@@ -321,6 +321,9 @@ pub struct Document {
     pub create_table: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanCounts>,
+    /// What the plan means beyond its counts: for a table without a key, what a re-import does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_note: Option<String>,
     /// Names exactly this plan; `import --commit --plan ID` writes only if it is still the plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
@@ -571,6 +574,9 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
             String::new()
         }
     )?;
+    if let Some(note) = &document.plan_note {
+        writeln!(out, "{}.", clean(note))?;
+    }
     if let Some(preview) = document
         .preview
         .as_ref()

@@ -186,7 +186,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
                 skip_invalid: args.skip_invalid,
                 mode: match args.mode {
                     cli::ModeArg::Upsert => Mode::Upsert,
-                    cli::ModeArg::InsertOnly => Mode::InsertOnly,
+                    cli::ModeArg::InsertOnly | cli::ModeArg::Append => Mode::InsertOnly,
                     cli::ModeArg::UpdateOnly => Mode::UpdateOnly,
                 },
                 batch_size: args.batch_size,

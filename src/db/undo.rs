@@ -150,6 +150,104 @@ impl Database {
         Ok((deleted, updated))
     }
 
+    /// Takes back an import into a table without a key: for each row it inserted (`target.keys`
+    /// holds them whole, in the order of `target.columns`), one row holding exactly those values
+    /// (NULL matching NULL) is deleted, in one transaction under the import lock. Rows that are
+    /// alike are alike: which of them goes does not matter. A row no longer there fails the
+    /// undo (nothing is changed), or with `force` is passed over. Gives (deleted, passed over).
+    pub async fn undo_keyless(
+        &mut self,
+        target: &UndoTarget<'_>,
+        force: bool,
+    ) -> Result<(u64, u64), DbError> {
+        let table = target.table;
+        let begin = match self.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        self.execute(table, begin).await?;
+        let result = self.undo_keyless_in_transaction(target, force).await;
+        match result {
+            Ok(counts) => {
+                self.execute(table, "COMMIT").await?;
+                Ok(counts)
+            }
+            Err(error) => {
+                let _ = self.execute(table, "ROLLBACK").await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn undo_keyless_in_transaction(
+        &mut self,
+        target: &UndoTarget<'_>,
+        force: bool,
+    ) -> Result<(u64, u64), DbError> {
+        let table = target.table;
+        let dialect = self.dialect();
+        if dialect == Dialect::Postgres {
+            self.execute(
+                table,
+                &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
+            )
+            .await?;
+        }
+        let same = match dialect {
+            Dialect::Sqlite => "IS",
+            Dialect::Postgres => "IS NOT DISTINCT FROM",
+        };
+        let matches: Vec<String> = target
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| {
+                format!("{} {same} {}", quote(column), dialect.parameter(index + 1))
+            })
+            .collect();
+        let row_id = match dialect {
+            Dialect::Sqlite => "rowid",
+            Dialect::Postgres => "ctid",
+        };
+        let delete = format!(
+            "DELETE FROM {table_name} WHERE {row_id} = (SELECT {row_id} FROM {table_name} WHERE {} LIMIT 1)",
+            matches.join(" AND "),
+            table_name = quote(table),
+        );
+        let (mut deleted, mut missing) = (0, 0);
+        for row in target.keys {
+            let parameters: Vec<(&Value, FieldType)> =
+                row.iter().zip(target.types.iter().copied()).collect();
+            let affected = self
+                .execute_bound(table, &delete, parameters.iter().copied())
+                .await?;
+            match affected {
+                1 => deleted += 1,
+                0 if force => missing += 1,
+                _ => {
+                    return Err(DbError::Changed {
+                        table: table.to_string(),
+                        reason: "a row the import inserted is no longer in the table (changed or deleted since): nothing was undone; --force takes back the rows that are still there".to_string(),
+                    });
+                }
+            }
+        }
+        let mark = format!(
+            "UPDATE {HISTORY_TABLE} SET outcome = {} WHERE id = {}",
+            dialect.parameter(1),
+            dialect.parameter(2)
+        );
+        let outcome = Value::Text(target.outcome.into());
+        let id = Value::Text(target.import_id.into());
+        self.one_row(
+            HISTORY_TABLE,
+            &mark,
+            &[(&outcome, FieldType::String), (&id, FieldType::String)],
+        )
+        .await?;
+        Ok((deleted, missing))
+    }
+
     /// Runs a statement that must change exactly one row.
     async fn one_row(
         &mut self,

@@ -1164,3 +1164,183 @@ fn a_streamed_commit_over_many_runs_is_journaled_whole_and_a_commit_of_nothing_k
         );
     }
 }
+
+/// Order lines: a table without a key, in a Table Schema without `primaryKey`.
+const ORDER_LINES_SCHEMA: &str = r#"{"name": "order_lines", "fields": [
+    {"name": "order_number", "type": "string", "constraints": {"required": true}},
+    {"name": "sku", "type": "string"},
+    {"name": "quantity", "type": "integer"},
+    {"name": "price", "type": "number"}
+]}"#;
+
+#[test]
+fn a_table_without_a_key_takes_appends_and_undo_takes_each_back() {
+    let workspace = Workspace::new();
+    let schema = workspace.write("order_lines.schema.json", ORDER_LINES_SCHEMA);
+    // Two lines alike (the same order, product and quantity twice) and one with no price.
+    let lines = workspace.write(
+        "lines.csv",
+        "order_number,sku,quantity,price\nSO-1,A-1,2,9.50\nSO-1,A-1,2,9.50\nSO-2,B-7,1,\n",
+    );
+    const LINES: &str = "SELECT order_number, sku, CAST(quantity AS TEXT), CAST(price AS TEXT) FROM order_lines ORDER BY order_number, sku, price";
+    for target in workspace.targets() {
+        let name = target.name();
+        let url = target.url();
+        let import = |mode: &str, commit: bool| {
+            let mut args = vec![
+                "import",
+                &lines,
+                "--schema",
+                &schema,
+                "--db",
+                &url,
+                "--mode",
+                mode,
+                "--backup-dir",
+                "backups",
+                "--format",
+                "json",
+            ];
+            if commit {
+                args.extend_from_slice(&["--commit", "--yes"]);
+            }
+            workspace.run(&args)
+        };
+        // An upsert needs a key, and says how to go on without one.
+        let run = import("upsert", false);
+        assert_eq!(run.code, 2, "{name}");
+        assert!(
+            run.stderr.contains("schema order_lines has no key: an upsert needs one to tell new rows from existing ones: give it a key (key = [...] in a mapping file, primaryKey in a Table Schema), or insert every valid row with --mode append"),
+            "{name}: {}",
+            run.stderr
+        );
+        let run = import("update-only", false);
+        assert_eq!(run.code, 2, "{name}");
+        assert!(
+            run.stderr.contains("an update-only import needs one"),
+            "{name}: {}",
+            run.stderr
+        );
+
+        // The dry run says what a second import would do.
+        let run = import("append", false);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let dry = run.json();
+        assert_eq!(dry["plan"]["insert"], 3, "{name}");
+        assert_eq!(
+            dry["plan_note"],
+            "Table order_lines has no key: every valid row is inserted as a new row, so importing this file again would insert its 3 rows again (intake undo takes an import back)",
+            "{name}"
+        );
+        let run = workspace.run(&[
+            "import",
+            &lines,
+            "--schema",
+            &schema,
+            "--db",
+            &url,
+            "--mode",
+            "append",
+            "--backup-dir",
+            "backups",
+        ]);
+        assert!(
+            run.stdout.contains("Table order_lines has no key: every valid row is inserted as a new row, so importing this file again would insert its 3 rows again (intake undo takes an import back)."),
+            "{name}: {}",
+            run.stdout
+        );
+
+        // Two commits (append, then insert-only): every row twice.
+        let run = import("append", true);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let first = run.json()["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        let run = import("insert-only", true);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let second = run.json();
+        assert_eq!(second["plan"]["insert"], 3, "{name}");
+        let second = second["import_id"]
+            .as_str()
+            .expect("an import id")
+            .to_string();
+        let line = |order: &str, sku: &str, quantity: &str, price: Option<&str>| {
+            vec![
+                Some(order.to_string()),
+                Some(sku.to_string()),
+                Some(quantity.to_string()),
+                price.map(str::to_string),
+            ]
+        };
+        let price = "9.50";
+        let twice = vec![
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-2", "B-7", "1", None),
+            line("SO-2", "B-7", "1", None),
+        ];
+        let mut sorted = target.query(LINES);
+        // NULL sorts first on SQLite and last on PostgreSQL: compare as sets of rows, in order.
+        sorted.sort();
+        let mut expected = twice.clone();
+        expected.sort();
+        assert_eq!(sorted, expected, "{name}");
+
+        // Undo of the first takes back its three rows (one of each pair alike, the NULL price
+        // matched), and leaves the second's.
+        let run = undo(&workspace, &target, &first, &["--format", "json"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let undone = run.json();
+        assert_eq!(undone["delete"], 3, "{name}");
+        assert_eq!(undone["done"], true, "{name}");
+        let mut left = target.query(LINES);
+        left.sort();
+        let mut once = vec![
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-2", "B-7", "1", None),
+        ];
+        once.sort();
+        assert_eq!(left, once, "{name}");
+
+        // A row of the second import deleted by hand: its undo fails and changes nothing...
+        target.query("DELETE FROM order_lines WHERE order_number = 'SO-2'");
+        let run = undo(&workspace, &target, &second, &[]);
+        assert_eq!(run.code, 2, "{name}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("a row the import inserted is no longer in the table (changed or deleted since): nothing was undone; --force takes back the rows that are still there"),
+            "{name}: {}",
+            run.stderr
+        );
+        let mut still = target.query(LINES);
+        still.sort();
+        let mut two = vec![
+            line("SO-1", "A-1", "2", Some(price)),
+            line("SO-1", "A-1", "2", Some(price)),
+        ];
+        two.sort();
+        assert_eq!(still, two, "{name}");
+        // ... and with --force it takes back what is still there.
+        let run = undo(
+            &workspace,
+            &target,
+            &second,
+            &["--force", "--format", "json"],
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let forced = run.json();
+        assert_eq!(
+            (forced["delete"].clone(), forced["already"].clone()),
+            (serde_json::json!(2), serde_json::json!(1)),
+            "{name}"
+        );
+        assert_eq!(
+            target.query(LINES),
+            Vec::<Vec<Option<String>>>::new(),
+            "{name}"
+        );
+    }
+}
