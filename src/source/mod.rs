@@ -510,8 +510,9 @@ impl SkippedRow {
 const SKIPPED_TEXT: usize = 60;
 
 /// The index of the row that best heads the rows under it. Each row with two filled cells or
-/// more is scored by the rows below it (within the rows read; a row with none below is a
-/// candidate only when no other row is):
+/// more, one a label at least, is scored by the rows below it (within the rows read; a row
+/// with none below is a candidate only when no other row is; with no candidate, the first row
+/// is the header, so that a file of values alone loses no row but its first):
 ///
 /// - each filled cell below one of its labels (text that is not a number or a date) counts 1
 ///   for it; below one of its numbers or dates, 1 against it (a row of values is data; years
@@ -534,7 +535,11 @@ pub fn choose_header(rows: &[Record]) -> usize {
     let kinds: Vec<Vec<Option<bool>>> = rows.iter().map(|row| cell_kinds(&row.cells)).collect();
     let mut best: Option<(i64, usize)> = None;
     for (index, candidate) in kinds.iter().enumerate().take(HEADER_SEARCH) {
-        if candidate.iter().flatten().count() < 2 || (index + 1 == kinds.len() && best.is_some()) {
+        let no_label = !candidate.contains(&Some(true));
+        if candidate.iter().flatten().count() < 2
+            || no_label
+            || (index + 1 == kinds.len() && best.is_some())
+        {
             continue;
         }
         let below = &kinds[index + 1..];
@@ -1115,6 +1120,9 @@ mod header_tests {
             .collect();
         let extra: Vec<&[&str]> = extra.iter().map(Vec::as_slice).collect();
         assert_eq!(choose_header(&rows(&extra)), 0);
+        // No labels anywhere: the first row, not the last.
+        let values = rows(&[&["1", "2"], &["3", "4"], &["5", "6"]]);
+        assert_eq!(choose_header(&values), 0);
     }
 
     /// A third set, written apart from both and first run on the rule the first two set: 6 of
