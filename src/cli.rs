@@ -246,6 +246,10 @@ pub struct ValidateArgs {
     /// Check references to TABLE against a file instead of the database (repeatable)
     #[arg(long = "reference", value_name = "TABLE=FILE")]
     pub references: Vec<String>,
+    /// Replace an existing file given to --report, --rejects or --diff even when intake did not
+    /// write it (the input and the database are never written over)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -265,7 +269,7 @@ pub struct ImportArgs {
     /// as insert-only) and insert-only take a table without a key, inserting every valid row
     #[arg(long, value_enum, default_value_t = ModeArg::Upsert)]
     pub mode: ModeArg,
-    /// Rows per INSERT statement
+    /// Rows per INSERT statement (1 to 100000)
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub batch_size: usize,
     /// How many rows the preview shows

@@ -11,6 +11,7 @@ pub mod detect;
 pub mod learned;
 pub mod llm;
 pub mod load;
+pub mod output;
 pub mod parallel;
 pub mod profile;
 pub mod report;

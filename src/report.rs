@@ -277,8 +277,7 @@ pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Resu
     for line in lines {
         writer.write_record(line.iter().map(|field| neutralise(field).into_owned()))?;
     }
-    writer.flush()?;
-    Ok(())
+    commit_csv(writer)
 }
 
 /// The one document `map`, `validate` and `import` print; each fills what its stage knows.
@@ -718,7 +717,7 @@ pub struct ErrorSink {
     keep_all: bool,
     pub summary: ErrorSummary,
     report: Option<ReportFile>,
-    rejects: Option<(String, csv::Writer<std::io::BufWriter<std::fs::File>>)>,
+    rejects: Option<(String, csv::Writer<OutputFile>)>,
     width: usize,
 }
 
@@ -819,19 +818,33 @@ impl Serialize for ErrorList {
     }
 }
 
+type OutputFile = std::io::BufWriter<crate::output::Pending>;
+
 enum ReportFile {
-    Csv(String, Box<csv::Writer<std::io::BufWriter<std::fs::File>>>),
-    Json(String, std::io::BufWriter<std::fs::File>, bool),
+    Csv(String, Box<csv::Writer<OutputFile>>),
+    Json(String, OutputFile, bool),
 }
 
-fn create(path: &std::path::Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-    use anyhow::Context;
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create the file", path.display()))?;
-    Ok(std::io::BufWriter::new(file))
+/// A file that lands at `path` only when [`commit`] is called on it.
+fn create(path: &std::path::Path) -> anyhow::Result<OutputFile> {
+    Ok(std::io::BufWriter::new(crate::output::Pending::create(
+        path,
+    )?))
 }
 
-const REPORT_COLUMNS: [&str; 7] = ["row", "cell", "column", "field", "value", "code", "message"];
+fn commit(writer: OutputFile) -> anyhow::Result<()> {
+    writer
+        .into_inner()
+        .map_err(|error| error.into_error())?
+        .commit()
+}
+
+fn commit_csv(writer: csv::Writer<OutputFile>) -> anyhow::Result<()> {
+    commit(writer.into_inner().map_err(|error| error.into_error())?)
+}
+
+pub const REPORT_COLUMNS: [&str; 7] =
+    ["row", "cell", "column", "field", "value", "code", "message"];
 
 impl ErrorSink {
     /// `headers` are the file's columns, for the rejects file.
@@ -977,19 +990,19 @@ impl ErrorSink {
         }
         let mut written = Vec::new();
         match self.report {
-            Some(ReportFile::Csv(path, mut writer)) => {
-                writer.flush()?;
+            Some(ReportFile::Csv(path, writer)) => {
+                commit_csv(*writer)?;
                 written.push(path);
             }
             Some(ReportFile::Json(path, mut writer, first)) => {
                 writer.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-                writer.flush()?;
+                commit(writer)?;
                 written.push(path);
             }
             None => {}
         }
-        if let Some((path, mut writer)) = self.rejects {
-            writer.flush()?;
+        if let Some((path, writer)) = self.rejects {
+            commit_csv(writer)?;
             written.push(path);
         }
         Ok((self.summary, written))

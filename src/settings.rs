@@ -158,7 +158,12 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             map: map_settings(args.map)?,
             save: args.save,
         }),
-        Command::Validate(args) => Settings::Validate(validate_settings(args)?),
+        Command::Validate(args) => {
+            let force = args.force;
+            let settings = validate_settings(args)?;
+            check_outputs(&settings, force, None, None)?;
+            Settings::Validate(settings)
+        }
         Command::History(args) => Settings::History(HistorySettings {
             database: db::parse_location(&args.db.unwrap_or_else(|| DEFAULT_DATABASE.to_string()))?,
             output: output(args.format),
@@ -176,11 +181,20 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
             output: output(args.format),
         }),
         Command::Import(args) => {
-            if args.batch_size == 0 {
-                bail!("--batch-size must be at least 1");
+            if !(1..=MAX_BATCH_SIZE).contains(&args.batch_size) {
+                bail!(
+                    "--batch-size {}: give a number of rows from 1 to {MAX_BATCH_SIZE}",
+                    args.batch_size
+                );
             }
+            let force = args.validate.force;
+            let validate = validate_settings(args.validate)?;
+            let backup_dir = args
+                .backup_dir
+                .unwrap_or_else(|| PathBuf::from(backup::DEFAULT_DIR));
+            check_outputs(&validate, force, args.diff.as_deref(), Some(&backup_dir))?;
             Settings::Import(ImportSettings {
-                validate: validate_settings(args.validate)?,
+                validate,
                 commit: args.commit,
                 confirmed: args.yes,
                 skip_invalid: args.skip_invalid,
@@ -194,9 +208,7 @@ pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
                 diff: args.diff,
                 plan: args.plan,
                 no_backup: args.no_backup,
-                backup_dir: args
-                    .backup_dir
-                    .unwrap_or_else(|| PathBuf::from(backup::DEFAULT_DIR)),
+                backup_dir,
             })
         }
     })
@@ -304,6 +316,44 @@ fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings
         rejects: args.rejects,
         references,
     })
+}
+
+/// The most rows one INSERT statement takes: more gains nothing and holds a batch in memory.
+pub const MAX_BATCH_SIZE: usize = 100_000;
+
+/// Refuses, before anything is opened, an output path that names the input, a file it refers
+/// to, the database or its journals, the backup folder, another output, or (without `--force`)
+/// an existing file that intake did not write.
+fn check_outputs(
+    settings: &ValidateSettings,
+    force: bool,
+    diff: Option<&std::path::Path>,
+    backup_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::output::Kind;
+    let outputs: Vec<(Kind, &std::path::Path)> = [
+        (Kind::Report, settings.report.as_deref()),
+        (Kind::Rejects, settings.rejects.as_deref()),
+        (Kind::Diff, diff),
+    ]
+    .into_iter()
+    .filter_map(|(kind, path)| Some((kind, path?)))
+    .collect();
+    if outputs.is_empty() {
+        return Ok(());
+    }
+    let mut protected = crate::output::Protected::default();
+    protected.file(&settings.map.input.file, "the input file");
+    for (table, file) in &settings.references {
+        protected.file(file, &format!("the reference file for {table}"));
+    }
+    if let Location::Sqlite(path) = &settings.map.database {
+        protected.database(path);
+    }
+    if let Some(folder) = backup_dir {
+        protected.folder(folder, "the backup folder");
+    }
+    crate::output::check(&outputs, &protected, force)
 }
 
 fn output(format: cli::OutputFormat) -> Output {

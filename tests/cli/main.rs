@@ -12,6 +12,7 @@ mod pipeline;
 mod postgres;
 mod quirks;
 mod reading;
+mod safety;
 mod unseen;
 mod validation;
 
