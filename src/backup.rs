@@ -250,6 +250,15 @@ impl Store {
     /// Checks a backup whole: the manifest's own digest, each file's SHA-256, that it
     /// decompresses, its rows' count, width and content digest. Records the outcome beside it.
     pub fn verify(&self, id: &str) -> anyhow::Result<Verification> {
+        // No such backup is a command that cannot run (exit 2, as for restore), not a
+        // backup found damaged (exit 1).
+        check_id(id)?;
+        if !self.path(id).is_dir() {
+            bail!(
+                "no backup {id} in {}: `intake backup list` shows the backups there (or give --dir)",
+                self.dir.display()
+            );
+        }
         let verification = self.check(id, true)?;
         if self.path(id).is_dir() {
             write_atomically(

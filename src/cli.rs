@@ -79,7 +79,7 @@ pub struct BackupCreateArgs {
     #[arg(long, conflicts_with = "tables")]
     pub all: bool,
     /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db: Option<String>,
 }
 
@@ -101,7 +101,7 @@ pub struct BackupRestoreArgs {
     #[arg(long, value_name = "a,b", value_delimiter = ',')]
     pub tables: Vec<String>,
     /// The database to restore into (default: sqlite://intake.db)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db: Option<String>,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
@@ -129,7 +129,7 @@ pub struct BackupPruneArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// The database: sqlite://path.db or postgres://... (default: sqlite://intake.db)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db: Option<String>,
     /// Output: a table for people, or one JSON document on stdout
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
@@ -192,7 +192,7 @@ pub struct MapArgs {
     #[arg(long, value_name = "NAME")]
     pub table: Option<String>,
     /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db: Option<String>,
     /// Force a match, 'COLUMN=field', or keep a column unmapped, 'COLUMN=' (repeatable)
     #[arg(long = "map", value_name = "COLUMN=field")]
@@ -294,7 +294,7 @@ pub struct UndoArgs {
     /// The import's id, as `intake history` shows it
     pub import_id: String,
     /// The database: sqlite://path.db or postgres://user@host/db (default: sqlite://intake.db)
-    #[arg(long, env = "DATABASE_URL", value_name = "URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub db: Option<String>,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

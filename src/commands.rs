@@ -1939,6 +1939,23 @@ fn journal_values<'v>(
     line.push(b']');
 }
 
+/// The history's word for an undo: `undone` when nothing `--force` could take back was left,
+/// otherwise `partly undone`, which a later `undo --force` may finish; either says what was
+/// left.
+fn undo_outcome(plan: &load::UndoPlan, force: bool) -> String {
+    let at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+    let left = plan.conflicts.len();
+    if left == 0 {
+        format!("undone at {at}")
+    } else if force {
+        format!("undone at {at}; {left} rows deleted since the import were left deleted")
+    } else {
+        format!(
+            "partly undone at {at}; {left} rows changed or deleted since the import were left as they are (intake undo --force takes back the changed ones)"
+        )
+    }
+}
+
 async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
     let location = &settings.database;
     let mut database = db::connect(location, false)
@@ -2029,10 +2046,7 @@ async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
         .context("cannot back up the table before the undo, so nothing was changed (--no-backup goes on without one)")?;
         document.backup = Some(manifest.id);
     }
-    let outcome = format!(
-        "undone at {}",
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-    );
+    let outcome = undo_outcome(&plan, settings.force);
     let target = db::UndoTarget {
         table: &header.table,
         key: &key_columns,

@@ -14,6 +14,7 @@ pub mod load;
 pub mod output;
 pub mod parallel;
 pub mod profile;
+pub mod redact;
 pub mod report;
 pub mod schema;
 pub mod settings;

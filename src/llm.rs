@@ -282,6 +282,7 @@ pub fn request_body(settings: &LlmSettings, question: &Question) -> Json {
     }
 }
 
+/// The chat endpoint, as requested (messages name it through `redact::url`).
 fn endpoint(settings: &LlmSettings) -> String {
     let base = settings.base_url.trim_end_matches('/');
     match settings.provider {
@@ -339,11 +340,12 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
         }
     };
     let url = endpoint(settings);
+    let shown = crate::redact::url(&url);
     let client = reqwest::Client::builder()
         .timeout(settings.timeout)
         .build()
         .map_err(|error| LlmError::Unreachable {
-            url: url.clone(),
+            url: shown.clone(),
             reason: redact(error.to_string()),
         })?;
     let body = request_body(settings, question);
@@ -355,7 +357,7 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) => return Err(transport_error(error, url)),
+            Err(error) => return Err(transport_error(error, shown)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -365,13 +367,15 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
             .and_then(|value| value.trim().parse::<u64>().ok());
         let text = match response.text().await {
             Ok(text) => text,
-            Err(error) => return Err(transport_error(error, url)),
+            Err(error) => return Err(transport_error(error, shown)),
         };
         match status {
-            200..=299 => return parse_answer(settings.provider, &text),
+            // The answer cleared of the key before it is read, so that a model echoing it
+            // in a reason shows nothing.
+            200..=299 => return parse_answer(settings.provider, &redact(text)),
             401 | 403 => {
                 return Err(LlmError::Refused {
-                    url,
+                    url: shown,
                     status,
                     variable: settings
                         .provider
@@ -388,14 +392,14 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
                 tokio::time::sleep(wait).await;
             }
             _ => {
-                let mut shown: String = redact(text).chars().take(300).collect();
-                if shown.is_empty() {
-                    shown = "(no body)".to_string();
+                let mut body: String = redact(text).chars().take(300).collect();
+                if body.is_empty() {
+                    body = "(no body)".to_string();
                 }
                 return Err(LlmError::Status {
-                    url,
+                    url: shown,
                     status,
-                    body: shown,
+                    body,
                 });
             }
         }

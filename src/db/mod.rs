@@ -35,22 +35,8 @@ impl std::fmt::Display for Location {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => write!(formatter, "{}", path.display()),
-            Location::Postgres(url) => formatter.write_str(&without_password(url)),
+            Location::Postgres(url) => formatter.write_str(&crate::redact::url(url)),
         }
-    }
-}
-
-/// `postgres://user:secret@host/db` as `postgres://user@host/db`, for messages.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}")
-        }
-        None => url.to_string(),
     }
 }
 
@@ -75,8 +61,18 @@ pub enum DbError {
 
 /// Reads `postgres://…`, `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.
 pub fn parse_location(url: &str) -> Result<Location, DbError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Location::Postgres(url.to_string()));
+    let url = url.trim();
+    // The scheme without case, as URLs have it: `POSTGRES://` is `postgres://`.
+    for scheme in ["postgres://", "postgresql://"] {
+        if url
+            .get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+        {
+            return Ok(Location::Postgres(format!(
+                "{scheme}{}",
+                &url[scheme.len()..]
+            )));
+        }
     }
     let path = url
         .strip_prefix("sqlite://")
@@ -88,7 +84,7 @@ pub fn parse_location(url: &str) -> Result<Location, DbError> {
         })
         .map(|path| path.split('?').next().unwrap_or(path))
         .filter(|path| !path.is_empty())
-        .ok_or_else(|| DbError::BadUrl(url.to_string()))?;
+        .ok_or_else(|| DbError::BadUrl(crate::redact::url(url)))?;
     Ok(Location::Sqlite(PathBuf::from(path)))
 }
 
@@ -107,9 +103,13 @@ enum Backend {
 /// the answer is `None`, which a dry run reads as an empty database. A PostgreSQL server must be
 /// there either way.
 pub async fn connect(location: &Location, create: bool) -> Result<Option<Database>, DbError> {
+    let secrets = match location {
+        Location::Postgres(url) => crate::redact::secrets_of_url(url),
+        Location::Sqlite(_) => Vec::new(),
+    };
     let connect_error = |error: sqlx::Error| DbError::Connect {
         location: location.to_string(),
-        reason: error.to_string(),
+        reason: crate::redact::scrub(&server_message(&error), &secrets),
     };
     let connection = match location {
         Location::Sqlite(path) => {
@@ -559,13 +559,34 @@ fn query_error(table: &str, error: sqlx::Error) -> DbError {
     {
         return DbError::UniqueViolation {
             table: table.to_string(),
-            reason: database_error.message().to_string(),
+            reason: server_message(&error),
         };
     }
     DbError::Query {
         table: table.to_string(),
-        reason: error.to_string(),
+        reason: server_message(&error),
     }
+}
+
+/// What the server said, for a person: PostgreSQL's message with its detail and hint, without
+/// the line of the server's own source file that sqlx's display adds ("at line 1234").
+pub(crate) fn server_message(error: &sqlx::Error) -> String {
+    let Some(database_error) = error.as_database_error() else {
+        return error.to_string();
+    };
+    let mut message = database_error.message().to_string();
+    if let Some(postgres) = database_error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(detail) = postgres.detail() {
+            message.push_str(" (");
+            message.push_str(detail);
+            message.push(')');
+        }
+        if let Some(hint) = postgres.hint() {
+            message.push_str("; ");
+            message.push_str(hint);
+        }
+    }
+    message
 }
 
 fn bind_error(table: &str, error: sqlx::error::BoxDynError) -> DbError {
@@ -880,6 +901,10 @@ mod tests {
                 Some("postgres://shop@localhost:5432/shop"),
             ),
             ("mysql://host/db", None),
+            (
+                "POSTGRES://shop:secret@localhost/shop?password=secret",
+                Some("postgres://shop@localhost/shop?password=***"),
+            ),
             ("sqlite://", None),
         ] {
             let parsed = parse_location(url)

@@ -935,6 +935,47 @@ fn an_import_is_backed_up_first_and_undo_takes_it_back() {
         now.sort();
         expected.sort();
         assert_eq!(now, expected, "{name}: the edited row stays");
+        // The history says what was left, and the import stays open for the --force that the
+        // conflict suggests.
+        let history = workspace
+            .run(&["history", "--db", &target.url(), "--format", "json"])
+            .json();
+        let outcome = history[0]["outcome"].as_str().expect("an outcome");
+        assert!(
+            outcome.starts_with("partly undone at ")
+                && outcome.ends_with("; 1 rows changed or deleted since the import were left as they are (intake undo --force takes back the changed ones)"),
+            "{name}: {outcome}"
+        );
+        let run = undo(
+            &workspace,
+            &target,
+            &import_id,
+            &["--force", "--format", "json"],
+        );
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let forced = run.json();
+        assert_eq!(
+            (
+                forced["delete"].as_u64(),
+                forced["set_back"].as_u64(),
+                forced["already"].as_u64()
+            ),
+            (Some(1), Some(0), Some(1)),
+            "{name}: {forced}"
+        );
+        let mut now = target.query(PRODUCTS);
+        now.sort();
+        let mut seeded = seeded.clone();
+        seeded.sort();
+        assert_eq!(now, seeded, "{name}: as before the import");
+        let history = workspace
+            .run(&["history", "--db", &target.url(), "--format", "json"])
+            .json();
+        let outcome = history[0]["outcome"].as_str().expect("an outcome");
+        assert!(
+            outcome.starts_with("undone at ") && !outcome.contains("left"),
+            "{name}: {outcome}"
+        );
     }
 }
 

@@ -94,7 +94,13 @@ impl Workspace {
     }
 
     pub(crate) fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_intake"))
+        self.run_with(args, &[])
+    }
+
+    /// A run with `variables` set in its environment (all others of intake's unset).
+    pub(crate) fn run_with(&self, args: &[&str], variables: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_intake"));
+        command
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("DATABASE_URL")
@@ -104,9 +110,11 @@ impl Workspace {
             .env_remove("GROQ_API_KEY")
             .env_remove("GEMINI_API_KEY")
             .env_remove("HF_TOKEN")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run intake");
+            .stdin(Stdio::null());
+        for (name, value) in variables {
+            command.env(name, value);
+        }
+        let output = command.output().expect("run intake");
         let run = Run {
             code: output.status.code().expect("an exit code, not a signal"),
             stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),

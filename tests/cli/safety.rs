@@ -226,3 +226,336 @@ fn a_batch_size_past_the_limit_is_refused_before_the_database_is_opened() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// A loopback server that answers every request with `body` until the test ends.
+fn echoing_model(body: String) -> String {
+    let server = tiny_http::Server::http("127.0.0.1:0").expect("a loopback server");
+    let port = server.server_addr().to_ip().expect("an IP address").port();
+    std::thread::spawn(move || {
+        for request in server.incoming_requests() {
+            let response = tiny_http::Response::from_string(body.clone()).with_header(
+                tiny_http::Header::from_bytes("Content-Type", "application/json")
+                    .expect("a header"),
+            );
+            let _ = request.respond(response);
+        }
+    });
+    format!("http://127.0.0.1:{port}/v1")
+}
+
+/// Every file under `folder`, as bytes.
+fn files_under(folder: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            let mut bytes = std::fs::read(&path).expect("a file");
+            if path.extension().is_some_and(|extension| extension == "zst") {
+                bytes = zstd::decode_all(bytes.as_slice()).unwrap_or(bytes);
+            }
+            files.push((path, bytes));
+        }
+    }
+    files
+}
+
+/// A full session with a password in `DATABASE_URL`, another in `?password=` and an LLM key
+/// that the model echoes: none of the three appears in any output, file or table afterwards.
+#[test]
+fn planted_secrets_appear_nowhere_after_a_full_session() {
+    const USER_INFO_PASSWORD: &str = "PlantedPass1x";
+    const PARAMETER_PASSWORD: &str = "PlantedPass2y";
+    const KEY: &str = "sk-PlantedKey3z";
+    let workspace = Workspace::new();
+    let plain = crate::postgres::new_database();
+    let with_password = plain.replacen(
+        "postgres://intake@",
+        &format!("postgres://intake:{USER_INFO_PASSWORD}@"),
+        1,
+    );
+    let with_parameter = format!("{plain}?password={PARAMETER_PASSWORD}&sslmode=disable");
+    let environment = [("DATABASE_URL", with_password.as_str())];
+    let mut runs = Vec::new();
+    let mut run = |args: &[&str], variables: &[(&str, &str)]| {
+        let run = workspace.run_with(args, variables);
+        runs.push((
+            args.join(" "),
+            run.code,
+            run.stdout.clone(),
+            run.stderr.clone(),
+        ));
+        run
+    };
+
+    let products = fixture("products.csv");
+    let committed = run(
+        &[
+            "import", &products, "--schema", "products", "--commit", "--yes", "--format", "json",
+        ],
+        &environment,
+    );
+    assert_eq!(committed.code, 0, "{}", committed.stderr);
+    let import_id = committed.json()["import_id"]
+        .as_str()
+        .expect("an import id")
+        .to_string();
+    assert_eq!(
+        run(&["import", &products, "--schema", "products"], &environment).code,
+        0
+    );
+    let changes = workspace.write(
+        "changes.csv",
+        "sku,name,price\nWID-001,Widget renamed,12.5\n",
+    );
+    let dry = run(
+        &[
+            "import",
+            &changes,
+            "--schema",
+            "products",
+            "--db",
+            &with_parameter,
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        run(
+            &[
+                "import",
+                &changes,
+                "--schema",
+                "products",
+                "--db",
+                &with_parameter,
+                "--commit",
+                "--yes"
+            ],
+            &[]
+        )
+        .code,
+        0
+    );
+    for format in ["table", "json"] {
+        assert_eq!(run(&["history", "--format", format], &environment).code, 0);
+        assert_eq!(
+            run(
+                &["history", "--db", &with_parameter, "--format", format],
+                &[]
+            )
+            .code,
+            0
+        );
+    }
+    let created = run(
+        &["backup", "create", "--all", "--format", "json"],
+        &environment,
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let backup_id = created.json()["id"]
+        .as_str()
+        .expect("a backup id")
+        .to_string();
+    for format in ["table", "json"] {
+        assert_eq!(run(&["backup", "list", "--format", format], &[]).code, 0);
+    }
+    assert_eq!(run(&["backup", "verify", &backup_id], &[]).code, 0);
+    let restored = run(
+        &[
+            "backup",
+            "restore",
+            &backup_id,
+            "--yes",
+            "--db",
+            &with_parameter,
+        ],
+        &[],
+    );
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    let undone = run(&["undo", &import_id, "--yes", "--force"], &environment);
+    assert_eq!(undone.code, 0, "{}", undone.stderr);
+
+    // Failures that name the database.
+    let unreachable = format!(
+        "postgres://intake:{USER_INFO_PASSWORD}@127.0.0.1:1/shop?password={PARAMETER_PASSWORD}"
+    );
+    let upper = format!("POSTGRES://intake:{USER_INFO_PASSWORD}@127.0.0.1:1/shop");
+    let one_slash = format!("postgres:/intake:{USER_INFO_PASSWORD}@127.0.0.1/shop");
+    let no_scheme =
+        format!("intake:{USER_INFO_PASSWORD}@127.0.0.1/shop?password={PARAMETER_PASSWORD}");
+    for url in [&unreachable, &upper, &one_slash, &no_scheme] {
+        let failed = run(
+            &[
+                "import", &products, "--schema", "products", "--db", url, "--commit", "--yes",
+            ],
+            &[],
+        );
+        assert_eq!(failed.code, 2, "{url}: {}", failed.stderr);
+        assert!(!failed.stderr.trim().is_empty());
+        let failed = run(&["history", "--db", url], &[]);
+        assert_eq!(failed.code, 2, "{url}: {}", failed.stderr);
+    }
+    let failed = run(
+        &[
+            "import", &products, "--schema", "products", "--commit", "--yes",
+        ],
+        &[("DATABASE_URL", &unreachable)],
+    );
+    assert_eq!(failed.code, 2);
+    assert!(
+        failed
+            .stderr
+            .contains("postgres://intake@127.0.0.1:1/shop?password=***"),
+        "{}",
+        failed.stderr
+    );
+
+    // Help with the variable set shows that it is set, not its value.
+    for command in ["import", "validate", "map", "history", "undo"] {
+        let help = run(&[command, "--help"], &environment);
+        assert_eq!(help.code, 0, "{command}");
+        assert!(
+            help.stdout.contains("DATABASE_URL"),
+            "{command}: {}",
+            help.stdout
+        );
+    }
+    let help = run(&["backup", "create", "--help"], &environment);
+    assert_eq!(help.code, 0);
+
+    // A model that echoes the key in its reasons and in a column it makes up.
+    let answer = serde_json::json!({"mappings": [
+        {"column": "Nimike", "field": "name", "reason": format!("the key {KEY} says so")},
+        {"column": "Hinta", "field": "price", "reason": format!("{KEY}")},
+        {"column": format!("{KEY} column"), "field": "quantity", "reason": "made up"},
+    ]})
+    .to_string();
+    let body = serde_json::json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}]}).to_string();
+    let model = echoing_model(body);
+    let finnish = workspace.write("artikel.csv", "SKU,Nimike,Hinta\nA-1,Schraube,0.10\n");
+    let key_variables = [("INTAKE_LLM_KEY", KEY)];
+    for format in ["table", "json"] {
+        let mapped = run(
+            &[
+                "map",
+                &finnish,
+                "--schema",
+                "products",
+                "--llm",
+                "custom",
+                "--llm-url",
+                &model,
+                "--llm-model",
+                "m",
+                "--format",
+                format,
+            ],
+            &key_variables,
+        );
+        assert_eq!(mapped.code, 0, "{}", mapped.stderr);
+        let validated = run(
+            &[
+                "validate",
+                &finnish,
+                "--schema",
+                "products",
+                "--llm",
+                "custom",
+                "--llm-url",
+                &model,
+                "--llm-model",
+                "m",
+                "--accept-llm",
+                "--format",
+                format,
+                "--report",
+                "llm-report.csv",
+            ],
+            &key_variables,
+        );
+        assert!(validated.code <= 1, "{}", validated.stderr);
+    }
+    let json = run(
+        &[
+            "map",
+            &finnish,
+            "--schema",
+            "products",
+            "--llm",
+            "custom",
+            "--llm-url",
+            &model,
+            "--llm-model",
+            "m",
+            "--accept-llm",
+            "--format",
+            "json",
+        ],
+        &key_variables,
+    );
+    assert!(
+        json.stdout.contains("the key *** says so")
+            || json.stdout.contains("the key [key] says so"),
+        "{}",
+        json.stdout
+    );
+
+    let secrets = [USER_INFO_PASSWORD, PARAMETER_PASSWORD, KEY];
+    for (command, code, stdout, stderr) in &runs {
+        for secret in secrets {
+            assert!(
+                !stdout.contains(secret),
+                "{command} (exit {code}) printed {secret}:\n{stdout}"
+            );
+            assert!(
+                !stderr.contains(secret),
+                "{command} (exit {code}) printed {secret} on stderr:\n{stderr}"
+            );
+        }
+    }
+    for (path, bytes) in files_under(&workspace.path(".")) {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in secrets {
+            assert!(!text.contains(secret), "{} holds {secret}", path.display());
+        }
+    }
+    let tables = crate::postgres::query(
+        &plain,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    assert!(tables.len() >= 2, "{tables:?}");
+    for table in tables {
+        let name = table[0].clone().expect("a name");
+        let rows = crate::postgres::query(&plain, &format!("SELECT t::text FROM \"{name}\" t"));
+        for row in rows {
+            let text = row[0].clone().unwrap_or_default();
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret),
+                    "table {name} holds {secret}: {text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn verify_of_a_backup_that_is_not_there_cannot_run_as_restore_cannot() {
+    let workspace = Workspace::new();
+    for args in [&["verify"][..], &["restore", "--yes"][..]] {
+        let command = args[0];
+        let mut all = vec!["backup", command, "20260101-000000-000"];
+        all.extend_from_slice(&args[1..]);
+        let run = workspace.run(&all);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("no backup 20260101-000000-000 in backups: `intake backup list` shows the backups there"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
