@@ -819,10 +819,19 @@ fn source_column_values(path: &Path, column: &str) -> anyhow::Result<Vec<String>
 }
 
 fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) -> Validator {
+    // intake's own rejects file ends in its `errors` column: its formula guards come off.
+    let rejects_file = prepared
+        .table
+        .headers
+        .last()
+        .is_some_and(|header| header == "errors");
     let styles = prepared
         .profiles
         .iter()
-        .map(|profile| profile.style)
+        .map(|profile| crate::validate::TextStyle {
+            guarded: rejects_file,
+            ..profile.style
+        })
         .collect();
     let mut validator = Validator::new(
         &prepared.schema,
@@ -927,6 +936,15 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
             mapped[field] = true;
         }
     }
+    db::check_names(
+        &map_settings.database,
+        std::iter::once(("table", schema.table.as_str())).chain(
+            schema
+                .fields
+                .iter()
+                .map(|field| ("column", field.name.as_str())),
+        ),
+    )?;
     let mut database = db::connect(&map_settings.database, false).await?;
     // An existing table must take the schema's fields: checked before any row is read.
     let existing = match database.as_mut() {

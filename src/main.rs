@@ -8,8 +8,33 @@ use intake::commands::{self, Exit, Refused};
 use intake::settings;
 
 fn main() -> ExitCode {
+    // A reader's panic on a damaged file is turned into a message where it is caught; any
+    // other is a defect of intake, said in one line instead of a trace.
+    std::panic::set_hook(Box::new(|info| {
+        if intake::source::panics_are_caught() {
+            return;
+        }
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|location| format!(" at {}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: intake stopped on an internal defect ({what}{place}); nothing more was written. \
+             Please report it with the command and, if you can, the file"
+        );
+    }));
     let cli = Cli::parse();
-    match settings::resolve(cli).and_then(commands::run) {
+    let outcome = std::panic::catch_unwind(|| settings::resolve(cli).and_then(commands::run));
+    let Ok(outcome) = outcome else {
+        return ExitCode::from(2);
+    };
+    match outcome {
         Ok(Exit::Success) => ExitCode::SUCCESS,
         Ok(Exit::DataErrors) => ExitCode::from(1),
         Err(error) => {

@@ -487,6 +487,7 @@ impl ColumnState {
             let style = TextStyle {
                 decimal_comma,
                 date_order: None,
+                guarded: false,
             };
             if let Ok(Value::Decimal(number)) =
                 validate::parse_text(FieldType::Number, None, text, &style)
@@ -587,6 +588,7 @@ impl ColumnState {
             let style = TextStyle {
                 decimal_comma: file.comma,
                 date_order: None,
+                guarded: false,
             };
             let read = validate::parse_decimal(&example, &style)
                 .map(|number| number.to_string())
@@ -743,6 +745,7 @@ impl ColumnState {
             style: TextStyle {
                 decimal_comma,
                 date_order,
+                guarded: false,
             },
         }
     }

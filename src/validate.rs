@@ -836,6 +836,7 @@ pub fn check_cell(
     // this runs once a cell, and each hand-over of a `Value` through a `Result` shows.
     let value = match cell {
         CellRef::Text(text) => {
+            let text = if style.guarded { unguarded(text) } else { text };
             // Most cells start and end with neither a space nor any other character to trim.
             let bytes = text.as_bytes();
             let trimmed = match (bytes.first(), bytes.last()) {
@@ -1097,6 +1098,17 @@ pub struct TextStyle {
     pub decimal_comma: bool,
     /// `None`: only dates that read one way are accepted.
     pub date_order: Option<DateOrder>,
+    /// The column is of intake's own rejects file, whose formula guard (`'` before `=`, `+`,
+    /// `-`, `@`) is taken off again, so that a fixed rejects file imports what the user wrote.
+    pub guarded: bool,
+}
+
+/// A cell as it was before `report::neutralise` put a `'` in front of it.
+pub fn unguarded(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    }
 }
 
 /// The order of year, month and day in numeric dates.
@@ -1906,7 +1918,7 @@ mod tests {
     fn decimal_comma_columns() {
         let comma = TextStyle {
             decimal_comma: true,
-            date_order: None,
+            ..TextStyle::default()
         };
         let read = |text: &str| match parse_text(FieldType::Number, None, text, &comma) {
             Ok(value) => format!("{value:?}"),
@@ -1925,8 +1937,8 @@ mod tests {
     #[test]
     fn dates_follow_the_column_order() {
         let order = |date_order| TextStyle {
-            decimal_comma: false,
             date_order,
+            ..TextStyle::default()
         };
         let read =
             |text: &str, style: TextStyle| match parse_text(FieldType::Date, None, text, &style) {
@@ -2312,7 +2324,7 @@ mod tests {
         fn any_text_reads_or_fails_cleanly(text in "\\PC{0,40}") {
             for field_type in [FieldType::String, FieldType::Integer, FieldType::Number, FieldType::Boolean, FieldType::Date, FieldType::Datetime] {
                 let _ = parse_text(field_type, None, &text, &TextStyle::default());
-                let _ = parse_text(field_type, Some("%d/%m/%Y %H:%M"), &text, &TextStyle { decimal_comma: true, date_order: Some(DateOrder::Dmy) });
+                let _ = parse_text(field_type, Some("%d/%m/%Y %H:%M"), &text, &TextStyle { decimal_comma: true, guarded: false, date_order: Some(DateOrder::Dmy) });
             }
         }
 

@@ -57,6 +57,47 @@ pub enum DbError {
         "{table}: the table changed since the plan ({reason}): run the import again to plan anew"
     )]
     Changed { table: String, reason: String },
+    #[error(
+        "{what} {name:?} is {bytes} bytes long, and {engine} keeps names of at most {limit} bytes (it would cut this one, so a later import would not find it): give it a shorter name in the schema"
+    )]
+    NameTooLong {
+        what: String,
+        name: String,
+        bytes: usize,
+        engine: &'static str,
+        limit: usize,
+    },
+}
+
+/// The longest name an engine keeps whole, in bytes: PostgreSQL cuts longer identifiers to
+/// 63 bytes (NAMEDATALEN - 1) without an error; SQLite keeps any.
+pub fn name_limit(location: &Location) -> Option<(&'static str, usize)> {
+    match location {
+        Location::Postgres(_) => Some(("PostgreSQL", 63)),
+        Location::Sqlite(_) => None,
+    }
+}
+
+/// Refuses, before anything is written, a table or column name the engine would cut.
+pub fn check_names<'a>(
+    location: &Location,
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), DbError> {
+    let Some((engine, limit)) = name_limit(location) else {
+        return Ok(());
+    };
+    for (what, name) in names {
+        if name.len() > limit {
+            return Err(DbError::NameTooLong {
+                what: what.to_string(),
+                name: name.to_string(),
+                bytes: name.len(),
+                engine,
+                limit,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Reads `postgres://…`, `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.

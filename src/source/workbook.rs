@@ -9,8 +9,53 @@ use calamine::{Data, Range, Reader, SheetType, Sheets, open_workbook_auto};
 
 use super::{Cell, Opened, ReadOptions, ReadRecords, Record, Records, SheetLabel, SourceError};
 
+std::thread_local! {
+    /// Set while a reader runs under [`guarded`], so that the panic hook stays silent.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside a reader whose panics become messages: the binary's
+/// panic hook prints nothing then.
+pub fn panics_are_caught() -> bool {
+    GUARDED.with(std::cell::Cell::get)
+}
+
+/// Runs `work` (calamine on a file it may choke on) so that a panic inside the reader becomes
+/// "the workbook is damaged", naming the file and sheet, instead of a trace.
+fn guarded<T>(
+    file: &str,
+    sheet: Option<&str>,
+    work: impl FnOnce() -> Result<T, SourceError>,
+) -> Result<T, SourceError> {
+    let was = GUARDED.with(|guarded| guarded.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    GUARDED.with(|guarded| guarded.set(was));
+    result.unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".to_string());
+        Err(SourceError::Workbook {
+            file: file.to_string(),
+            sheet: SheetLabel(sheet.map(str::to_string)),
+            reason: format!(
+                "the workbook is damaged: its reader stopped on a structure it cannot follow ({}); \
+                 open it in a spreadsheet program and save it again, or export the sheet as CSV",
+                what.chars().take(200).collect::<String>()
+            ),
+        })
+    })
+}
+
 /// Opens a workbook at the sheet asked for (by name or 1-based position; the first by default).
 pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Opened, SourceError> {
+    guarded(file, options.sheet.as_deref(), || {
+        open_unguarded(path, file, options)
+    })
+}
+
+fn open_unguarded(path: &Path, file: &str, options: &ReadOptions) -> Result<Opened, SourceError> {
     let workbook_error = |sheet: Option<&str>, error: calamine::Error| SourceError::Workbook {
         file: file.to_string(),
         sheet: SheetLabel(sheet.map(str::to_string)),
@@ -131,9 +176,12 @@ fn explain(error: &calamine::Error) -> String {
 
 /// The sheets' names, in order (none when the workbook cannot be opened).
 pub(super) fn sheet_names(path: &Path) -> Vec<String> {
-    open_workbook_auto(path)
-        .map(|workbook: Sheets<_>| workbook.sheet_names())
-        .unwrap_or_default()
+    guarded("", None, || {
+        Ok(open_workbook_auto(path)
+            .map(|workbook: Sheets<_>| workbook.sheet_names())
+            .unwrap_or_default())
+    })
+    .unwrap_or_default()
 }
 
 /// The rows of a loaded sheet, turned into records one at a time; blank rows left out.
@@ -148,7 +196,12 @@ struct SheetRecords {
 impl ReadRecords for SheetRecords {
     fn next_record(&mut self) -> Option<Result<Record, SourceError>> {
         loop {
-            let row = self.range.rows().nth(self.next)?;
+            // By index, not `rows().nth()`, which walks every row before it (time square in
+            // the rows).
+            if self.next >= self.range.height() {
+                return None;
+            }
+            let row = &self.range[self.next];
             let index = self.next;
             self.next += 1;
             if row.iter().all(|data| cell_from_data(data).is_blank()) {
