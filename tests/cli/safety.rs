@@ -643,6 +643,7 @@ fn mutated_files_end_in_a_result_or_a_message_never_a_crash() {
         ("products.csv", "csv"),
         ("products.xlsx", "xlsx"),
         ("macro-enabled.xlsm", "xlsm"),
+        ("products.xls", "xls"),
         ("products.ods", "ods"),
     ] {
         let original = std::fs::read(fixture(fixture_name)).expect("a fixture");
@@ -676,6 +677,22 @@ fn mutated_files_end_in_a_result_or_a_message_never_a_crash() {
             "reader-panic-2.xls",
             "the workbook is damaged: its reader stopped on a structure it cannot follow",
         ),
+        (
+            "unclosed.ods",
+            "the workbook is damaged: content.xml ends inside table 1, which is never closed (the file was cut short)",
+        ),
+        (
+            "rows-repeat.ods",
+            "the workbook is damaged: table 1 repeats a row of cells past row 1,048,576, the last a sheet has",
+        ),
+        (
+            "columns-repeat.ods",
+            "the workbook is damaged: table 1 repeats its cells over 100001 rows and 16384 columns (1638416384 positions), more than intake lays out for one sheet (33554432)",
+        ),
+        (
+            "looping-sectors.xls",
+            "the file is damaged, or is not an Excel 97-2003 workbook: its compound-file structure is broken (Malformed FAT",
+        ),
     ] {
         let file = fixture(&format!("damaged/{name}"));
         for args in [
@@ -689,12 +706,7 @@ fn mutated_files_end_in_a_result_or_a_message_never_a_crash() {
                 "{name}: {}",
                 run.stderr
             );
-            assert!(
-                run.stderr
-                    .contains("open it in a spreadsheet program and save it again"),
-                "{}",
-                run.stderr
-            );
+            assert!(run.stderr.contains("save it again"), "{}", run.stderr);
         }
     }
     // A sheet whose used range runs far below its rows was read row by row from the top each
