@@ -186,18 +186,7 @@ impl Scratch {
     }
 }
 
-/// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
-pub fn cell_name(column_index: usize, row: usize) -> String {
-    let mut letters = Vec::new();
-    let mut number = column_index + 1;
-    while number > 0 {
-        let remainder = (number - 1) % 26;
-        letters.push(b'A' + remainder as u8);
-        number = (number - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{row}", String::from_utf8_lossy(&letters))
-}
+pub use crate::source::cell_name;
 
 /// Values seen in one unique field (or the fields of the key) → the first row of each.
 enum UniqueIndex {

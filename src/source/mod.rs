@@ -111,6 +111,19 @@ pub struct Record {
     pub cells: Vec<Cell>,
 }
 
+/// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
+pub fn cell_name(column_index: usize, row: usize) -> String {
+    let mut letters = Vec::new();
+    let mut number = column_index + 1;
+    while number > 0 {
+        let remainder = (number - 1) % 26;
+        letters.push(b'A' + remainder as u8);
+        number = (number - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{row}", String::from_utf8_lossy(&letters))
+}
+
 /// The kind of file, as recognised from its bytes and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

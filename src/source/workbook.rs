@@ -56,7 +56,10 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
 }
 
 fn open_unguarded(path: &Path, file: &str, options: &ReadOptions) -> Result<Opened, SourceError> {
-    if let Err(reason) = check_xls_extent(path).and_then(|()| check_ods_structure(path)) {
+    if let Err(reason) = check_xls_extent(path)
+        .and_then(|()| check_ods_structure(path))
+        .and_then(|()| check_xlsx_texts(path))
+    {
         return Err(SourceError::Workbook {
             file: file.to_string(),
             sheet: SheetLabel(None),
@@ -108,6 +111,14 @@ fn open_unguarded(path: &Path, file: &str, options: &ReadOptions) -> Result<Open
             ),
         });
     }
+    check_cells_extent(&mut workbook, &sheet).map_err(|reason| match reason {
+        Ok(reason) => SourceError::Workbook {
+            file: file.to_string(),
+            sheet: SheetLabel(Some(sheet.clone())),
+            reason,
+        },
+        Err(error) => workbook_error(Some(&sheet), error),
+    })?;
     let range = workbook
         .worksheet_range(&sheet)
         .map_err(|error| workbook_error(Some(&sheet), error))?;
@@ -243,6 +254,107 @@ fn check_xls_extent(path: &Path) -> Result<(), String> {
     extent.check(substream)
 }
 
+/// The most bytes one cell's text may take in a workbook's XML: Excel keeps at most 32,767
+/// characters in a cell, and none of them takes more than six bytes written out (`&quot;`).
+const MOST_CELL_BYTES: usize = 32_767 * 6;
+
+/// Before calamine reads an xlsx or xlsm (it loads every shared string at once, then the sheet),
+/// the shared strings and each sheet's XML are streamed for a text longer than any cell can
+/// hold: a 1 MB file can unpack to one string of a gigabyte, which would be refused only after
+/// it was in memory several times over.
+fn check_xlsx_texts(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let parts: Vec<String> = archive
+        .file_names()
+        .filter_map(|name| name.ok().map(|name| name.into_owned()))
+        .filter(|name| {
+            name == "xl/sharedStrings.xml"
+                || (name.starts_with("xl/worksheets/") && name.ends_with(".xml"))
+        })
+        .collect();
+    let mut buffer = vec![0u8; 1 << 16];
+    for part in parts {
+        let Ok(mut entry) = archive.by_name(&part) else {
+            continue;
+        };
+        // The length of the text since the last tag ended.
+        let mut run = 0usize;
+        loop {
+            let read = match entry.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(read) => read,
+                // calamine reports a part it cannot unpack in its own words.
+                Err(_) => return Ok(()),
+            };
+            let mut rest = &buffer[..read];
+            while let Some(at) = memchr::memchr2(b'<', b'>', rest) {
+                run += at;
+                if run > MOST_CELL_BYTES {
+                    break;
+                }
+                run = 0;
+                rest = &rest[at + 1..];
+            }
+            run += rest.len();
+            if run > MOST_CELL_BYTES {
+                return Err(format!(
+                    "{part} holds a text of more than {MOST_CELL_BYTES} bytes, longer than a cell can hold (32,767 characters): the file is damaged or was not written by a spreadsheet program; open it in one and save it again, or export the sheet as CSV"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An xlsx, xlsm or xlsb sheet streamed once through calamine's cell reader before calamine
+/// lays it out whole: a sheet whose filled cells span a grid far larger than they are (a cell
+/// at XFD1048576 beside a table at A1) is refused (`Err(Ok(reason))`) instead of an allocation
+/// that ends the process. A reader error is handed on (`Err(Err(error))`).
+fn check_cells_extent<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut Sheets<RS>,
+    sheet: &str,
+) -> Result<(), Result<String, calamine::Error>> {
+    let mut extent = Extent::default();
+    let mut add = |cell: calamine::Cell<calamine::DataRef<'_>>| {
+        if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+            let (row, column) = cell.get_position();
+            extent.add(u64::from(row), u64::from(column), u64::from(column));
+        }
+    };
+    match workbook {
+        Sheets::Xlsx(xlsx) => {
+            let mut cells = xlsx
+                .worksheet_cells_reader(sheet)
+                .map_err(|error| Err(calamine::Error::Xlsx(error)))?;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|error| Err(calamine::Error::Xlsx(error)))?
+            {
+                add(cell);
+            }
+        }
+        Sheets::Xlsb(xlsb) => {
+            let mut cells = xlsb
+                .worksheet_cells_reader(sheet)
+                .map_err(|error| Err(calamine::Error::Xlsb(error)))?;
+            while let Some(cell) = cells
+                .next_cell()
+                .map_err(|error| Err(calamine::Error::Xlsb(error)))?
+            {
+                add(cell);
+            }
+        }
+        _ => return Ok(()),
+    }
+    extent.check_grid("the sheet").map_err(Ok)
+}
+
 /// The cells of one xls substream: how many, and the corners of the grid they span.
 #[derive(Default)]
 struct Extent {
@@ -276,15 +388,30 @@ impl Extent {
         };
         let rows = bottom - top + 1;
         let columns = right - left + 1;
-        let positions = rows * columns;
-        if positions > XLS_POSITIONS {
+        if rows * columns > XLS_POSITIONS {
             return Err(format!(
                 "the workbook is damaged: {which} places cells over {rows} rows and {columns} columns, more than an xls holds (65,536 rows of 256 columns); open it in a spreadsheet program and save it again, or export the sheet as CSV"
             ));
         }
-        if positions > SPARSE_POSITIONS && positions > self.cells.saturating_mul(SPARSE_RATIO) {
+        self.check_grid(&which)
+    }
+
+    /// The grid rules of every workbook format: at most [`MOST_POSITIONS`], and past
+    /// [`SPARSE_POSITIONS`] at least one cell in [`SPARSE_RATIO`] positions.
+    fn check_grid(&self, which: &str) -> Result<(), String> {
+        let (Some((top, bottom)), Some((left, right))) = (self.rows, self.columns) else {
+            return Ok(());
+        };
+        let rows = bottom - top + 1;
+        let columns = right - left + 1;
+        let positions = rows * columns;
+        let corner = |row: u64, column: u64| super::cell_name(column as usize, row as usize + 1);
+        let far = format!("{} to {}", corner(top, left), corner(bottom, right));
+        if positions > MOST_POSITIONS
+            || (positions > SPARSE_POSITIONS && positions > self.cells.saturating_mul(SPARSE_RATIO))
+        {
             return Err(format!(
-                "{which} spreads {} cells over {rows} rows and {columns} columns ({positions} positions), which would have to be laid out whole: the file is damaged, or has stray cells far from the table; delete them (or copy the table alone into a new workbook), or export the sheet as CSV",
+                "{which} spreads {} cells over {far} ({rows} rows by {columns} columns, {positions} positions), which would have to be laid out whole: it has stray cells far from the table, or is damaged; delete them (or copy the table alone into a new workbook), or export the sheet as CSV",
                 self.cells
             ));
         }
@@ -521,6 +648,7 @@ pub(super) fn sheet_names(path: &Path) -> Vec<String> {
     guarded("", None, || {
         if check_xls_extent(path)
             .and_then(|()| check_ods_structure(path))
+            .and_then(|()| check_xlsx_texts(path))
             .is_err()
         {
             return Ok(Vec::new());
