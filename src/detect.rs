@@ -100,6 +100,10 @@ const FUZZY_CEILING: f64 = 0.85;
 const VALUES_SCORE: f64 = 0.82;
 const CANDIDATE_FLOOR: f64 = 0.5;
 
+/// The most characters of a header that matching reads: no field's name or alias comes near
+/// it, and comparing a header of a megabyte with every name took most of a minute.
+const HEADER_CHARS: usize = 128;
+
 /// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
 ///
 /// ```
@@ -467,11 +471,12 @@ pub fn detect(
         .iter()
         .enumerate()
         .map(|(column_index, header)| {
+            let header = match header.char_indices().nth(HEADER_CHARS) {
+                Some((end, _)) => &header[..end],
+                None => header.as_str(),
+            };
             pair_scores(schema, &known, entity, header, profiles.get(column_index))
         })
-        .collect();
-    let open_columns: Vec<usize> = (0..headers.len())
-        .filter(|&column| !column_fixed[column])
         .collect();
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
@@ -490,6 +495,12 @@ pub fn detect(
         let fits = i64::from(values_fit(&schema.fields[field], profiles.get(column)) == Some(true));
         (value * 10_000.0).round() as i64 * 10 + surety * 2 + fits
     };
+    // Only columns that some field may take enter the assignment: the rest cannot be assigned,
+    // and a file of thousands of columns would make the assignment take minutes.
+    let open_columns: Vec<usize> = (0..headers.len())
+        .filter(|&column| !column_fixed[column])
+        .filter(|&column| open_fields.iter().any(|&field| weight(column, field) > 0))
+        .collect();
     for (column, field) in best_assignment(&open_columns, &open_fields, weight) {
         let (value, method, _) = pairs[column][field];
         let entry = &mut columns[column];

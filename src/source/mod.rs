@@ -124,6 +124,9 @@ pub fn cell_name(column_index: usize, row: usize) -> String {
     format!("{}{row}", String::from_utf8_lossy(&letters))
 }
 
+/// The most columns a table may have: as many as Excel and LibreOffice hold (XFD).
+pub const MOST_COLUMNS: usize = 16_384;
+
 /// The kind of file, as recognised from its bytes and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -187,6 +190,15 @@ pub enum SourceError {
         file: String,
         wanted: String,
         available: String,
+    },
+    #[error(
+        "{file}{sheet}: the header on row {header_row} has {columns} columns, more than the {MOST_COLUMNS} a spreadsheet holds and intake reads: if the delimiter was read wrong, name it with --delimiter; otherwise split the file"
+    )]
+    TooWide {
+        file: String,
+        sheet: SheetLabel,
+        header_row: usize,
+        columns: usize,
     },
     #[error("{file}{sheet}: {reason}")]
     Workbook {
@@ -316,6 +328,14 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
         skipped,
         mut records,
     } = find_header(opened.records, options.header_row, &file, &sheet)?;
+    if headers.len() > MOST_COLUMNS {
+        return Err(SourceError::TooWide {
+            file,
+            sheet,
+            header_row,
+            columns: headers.len(),
+        });
+    }
     let first = records.next();
     if first.is_none() {
         let others: Vec<String> = opened

@@ -839,3 +839,84 @@ fn a_fixed_rejects_file_imports_the_values_the_user_wrote() {
         ])
     );
 }
+
+/// A delimited file past the column limit is refused plainly; a header cell of a megabyte and a
+/// line of a million delimiters end in a result, not minutes of matching or gigabytes.
+#[test]
+fn wide_files_and_long_headers_end_in_a_message_or_a_result() {
+    let workspace = Workspace::new();
+    let limit = std::time::Duration::from_secs(20);
+    let header: Vec<String> = (0..200_000).map(|index| format!("c{index}")).collect();
+    let wide = workspace.write(
+        "wide.csv",
+        format!("{}\n{}\n", header.join(","), vec!["1"; 200_000].join(",")),
+    );
+    for command in ["inspect", "map"] {
+        let run = workspace.run(&[command, &wide, "--schema", "products"]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {wide}: the header on row 1 has 200000 columns, more than the 16384 a spreadsheet holds and intake reads: if the delimiter was read wrong, name it with --delimiter; otherwise split the file\n"
+            )
+        );
+    }
+    let widest = workspace.write(
+        "widest.csv",
+        format!(
+            "{}\n{}\n",
+            header[..16_384].join(","),
+            vec!["1"; 16_384].join(",")
+        ),
+    );
+    let run = workspace.run(&["inspect", &widest, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["columns"].as_array().map(Vec::len), Some(16_384));
+
+    let long_header = workspace.write(
+        "long-header.csv",
+        format!("sku,{},name\nA-100,1,Bolt\n", "x".repeat(1 << 20)),
+    );
+    let (code, stderr) = run_limited(
+        &workspace,
+        &["map", &long_header, "--schema", "products"],
+        limit,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let run = workspace.run(&[
+        "map",
+        &long_header,
+        "--schema",
+        "products",
+        "--format",
+        "json",
+    ]);
+    let mapped: Vec<(String, Option<String>)> = run.json()["mapping"]
+        .as_array()
+        .expect("a mapping")
+        .iter()
+        .map(|entry| {
+            (
+                entry["column"]
+                    .as_str()
+                    .expect("a column")
+                    .chars()
+                    .take(3)
+                    .collect(),
+                entry["field"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mapped,
+        vec![
+            ("sku".to_string(), Some("sku".to_string())),
+            ("xxx".to_string(), None),
+            ("nam".to_string(), Some("name".to_string())),
+        ]
+    );
+
+    let commas = workspace.write("commas.csv", format!("a,b\nx{}\n", ",".repeat(1_000_000)));
+    let (code, stderr) = run_limited(&workspace, &["inspect", &commas], limit);
+    assert_eq!(code, Some(0), "{stderr}");
+}
