@@ -918,7 +918,7 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
     let mut prepared = prepare(map_settings).await?;
     offer_missing_columns(&mut prepared)?;
     require_mapped(&prepared)?;
-    let schema = prepared.schema.clone();
+    let mut schema = prepared.schema.clone();
     if schema.key.is_empty() && settings.mode != load::Mode::InsertOnly {
         bail!(
             "schema {} has no key: an {} needs one to tell new rows from existing ones: give it a key (key = [...] in a mapping file, primaryKey in a Table Schema), or insert every valid row with --mode append",
@@ -953,6 +953,9 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
     };
     if let Some(description) = &existing {
         schema::check_against_table(&schema, description)?;
+        // What the table's columns hold exactly joins the fields' checks (PostgreSQL).
+        schema::take_column_limits(&mut schema, description);
+        schema::take_column_limits(&mut prepared.schema, description);
     }
     let existing_columns: Option<Vec<String>> = existing.as_ref().map(|description| {
         description

@@ -85,6 +85,61 @@ impl Schema {
     }
 }
 
+/// The limits a column's declared type sets: `character varying(40)` holds 40 characters,
+/// `numeric(10,2)` ten digits of which two after the point, `smallint` and `integer` their
+/// ranges. Read by [`ColumnLimits::of`] from the type as the database declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnLimits {
+    pub column: String,
+    pub declared: String,
+    pub chars: Option<usize>,
+    /// (precision, scale) of a NUMERIC/DECIMAL with a precision.
+    pub digits: Option<(u32, u32)>,
+    /// The range of a fixed-width integer column narrower than 64 bits.
+    pub integers: Option<(i64, i64)>,
+}
+
+impl ColumnLimits {
+    /// The limits of a column of type `declared` (PostgreSQL's `format_type` spelling, or any
+    /// SQL spelling of the same types); `None` when it sets none.
+    pub fn of(column: &str, declared: &str) -> Option<ColumnLimits> {
+        let lower = declared.trim().to_ascii_lowercase();
+        let (base, arguments) = match lower.split_once('(') {
+            Some((base, rest)) => (base.trim(), rest.trim_end_matches(')').trim()),
+            None => (lower.as_str(), ""),
+        };
+        let numbers: Vec<u32> = arguments
+            .split(',')
+            .filter_map(|part| part.trim().parse().ok())
+            .collect();
+        let mut limits = ColumnLimits {
+            column: column.to_string(),
+            declared: declared.trim().to_string(),
+            chars: None,
+            digits: None,
+            integers: None,
+        };
+        match base {
+            "character varying" | "varchar" | "character" | "char" | "bpchar" | "nvarchar"
+            | "nchar" => limits.chars = numbers.first().map(|&length| length as usize),
+            "numeric" | "decimal" => {
+                limits.digits = match numbers[..] {
+                    [precision] => Some((precision, 0)),
+                    [precision, scale, ..] => Some((precision, scale)),
+                    [] => None,
+                }
+            }
+            "smallint" | "int2" => limits.integers = Some((i16::MIN.into(), i16::MAX.into())),
+            "integer" | "int" | "int4" => {
+                limits.integers = Some((i32::MIN.into(), i32::MAX.into()));
+            }
+            _ => {}
+        }
+        (limits.chars.is_some() || limits.digits.is_some() || limits.integers.is_some())
+            .then_some(limits)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Field {
     pub name: String,
@@ -108,6 +163,9 @@ pub struct Field {
     /// Whether spaces around a cell are taken off before its checks and its write (the default);
     /// `trim = false` keeps them as part of the value.
     pub trim: bool,
+    /// What the target column holds exactly, when the engine enforces it (PostgreSQL): a value
+    /// it would round, cut or refuse is an error of its row before anything is written.
+    pub column: Option<ColumnLimits>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -839,6 +897,7 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         false_values: raw.false_values.clone(),
         reference: raw.reference.clone(),
         trim: raw.trim,
+        column: None,
         name: raw.name,
     })
 }
@@ -915,10 +974,13 @@ pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaE
         let Some(field_type) = crate::db::field_type_of_column(&column.declared_type) else {
             continue;
         };
+        // On PostgreSQL the column's limit is checked as the column's (`ColumnLimits`); SQLite
+        // holds any length, so its declared one is taken as the field's.
         let max_length = column
             .declared_type
             .split_once('(')
             .filter(|_| field_type == FieldType::String)
+            .filter(|_| table.dialect != crate::db::Dialect::Postgres)
             .and_then(|(_, rest)| rest.trim_end_matches(')').trim().parse().ok());
         let is_key = table.primary_key.contains(&column.name);
         fields.push(Field {
@@ -946,6 +1008,10 @@ pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaE
                     field: field.clone(),
                 }),
             trim: true,
+            // SQLite stores what it is given; PostgreSQL holds a column's declared limits.
+            column: (table.dialect == crate::db::Dialect::Postgres)
+                .then(|| ColumnLimits::of(&column.name, &column.declared_type))
+                .flatten(),
         });
     }
     let key = table
@@ -972,6 +1038,23 @@ pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaE
 
 /// Whether a schema's fields fit an existing table: every field a column, of a type that holds
 /// its values. All mismatches are listed at once.
+/// Gives each field the limits of its column in `table`, when the engine holds them
+/// (PostgreSQL), so that stage 2 finds what the column would round, cut or refuse.
+pub fn take_column_limits(schema: &mut Schema, table: &crate::db::TableDescription) {
+    if table.dialect != crate::db::Dialect::Postgres {
+        return;
+    }
+    for field in &mut schema.fields {
+        if let Some(column) = table
+            .columns
+            .iter()
+            .find(|column| column.name == field.name)
+        {
+            field.column = ColumnLimits::of(&column.name, &column.declared_type);
+        }
+    }
+}
+
 pub fn check_against_table(
     schema: &Schema,
     table: &crate::db::TableDescription,

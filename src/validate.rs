@@ -971,6 +971,20 @@ fn check_text(field: &Field, text: &str, copy: Option<&regex::Regex>) -> Result<
             )));
         }
     }
+    if let Some(column) = &field.column
+        && let Some(chars) = column.chars
+    {
+        let length = text.chars().count();
+        if length > chars {
+            return Err(Box::new((
+                ErrorCode::MaxLength,
+                format!(
+                    "has {length} characters; column {} is {}, which holds {chars}",
+                    column.column, column.declared
+                ),
+            )));
+        }
+    }
     if let Some(pattern) = &field.pattern
         && !pattern.matches(text, copy)
     {
@@ -1023,6 +1037,54 @@ fn check_bounds(field: &Field, value: &Value) -> Result<(), Fault> {
             ErrorCode::Enum,
             format!("must be one of: {}", list.join(", ")),
         )));
+    }
+    if let Some(column) = &field.column {
+        check_column_numbers(column, value)?;
+    }
+    Ok(())
+}
+
+/// A number against what its column holds exactly: a NUMERIC's digits before and after the
+/// point, a SMALLINT's or INTEGER's range. The database would round the first and refuse the
+/// others, mid-commit.
+fn check_column_numbers(column: &crate::schema::ColumnLimits, value: &Value) -> Result<(), Fault> {
+    let whole_digits = |text: String| text.trim_start_matches('-').trim_start_matches('0').len();
+    let (whole, scale) = match value {
+        Value::Integer(number) => (whole_digits(number.to_string()), 0),
+        Value::Decimal(number) => {
+            let exact = number.normalize();
+            (whole_digits(exact.trunc().to_string()), exact.scale())
+        }
+        _ => return Ok(()),
+    };
+    let held = |what: String, would: &str| {
+        Err(Box::new((
+            ErrorCode::Type,
+            format!(
+                "{what}; column {} is {}, so the database would {would}",
+                column.column, column.declared
+            ),
+        )))
+    };
+    if let Some((precision, places)) = column.digits {
+        if scale > places {
+            return held(
+                format!("has {scale} decimal places where the column keeps {places}"),
+                "round it",
+            );
+        }
+        let room = precision.saturating_sub(places) as usize;
+        if whole > room {
+            return held(
+                format!("has {whole} digits before the point where the column holds {room}"),
+                "refuse it",
+            );
+        }
+    }
+    if let (Some((low, high)), Value::Integer(number)) = (column.integers, value)
+        && !(low..=high).contains(number)
+    {
+        return held(format!("is outside {low} to {high}"), "refuse it");
     }
     Ok(())
 }

@@ -920,3 +920,121 @@ fn wide_files_and_long_headers_end_in_a_message_or_a_result() {
     let (code, stderr) = run_limited(&workspace, &["inspect", &commas], limit);
     assert_eq!(code, Some(0), "{stderr}");
 }
+
+/// A value its PostgreSQL column cannot hold exactly is an error of its row, before anything is
+/// written: more decimals than a NUMERIC keeps (which PostgreSQL rounds without a word), more
+/// digits than it holds, a number outside a SMALLINT, text longer than a VARCHAR. Read from the
+/// table with `--table` and alongside a schema alike.
+#[test]
+fn values_a_postgresql_column_cannot_hold_exactly_are_errors_before_writing() {
+    let workspace = Workspace::new();
+    let url = crate::postgres::new_database();
+    crate::postgres::query(
+        &url,
+        "CREATE TABLE prices (sku text PRIMARY KEY, price numeric(10,2), label varchar(5), stock smallint)",
+    );
+    let file = workspace.write(
+        "prices.csv",
+        "sku,price,label,stock\nA-1,1.23,short,7\nA-2,1.239,short,7\nA-3,123456789.5,short,7\nA-4,1.5,longer,7\nA-5,1.5,ok,40000\nA-6,99999999.99,émoji,-32768\nA-7,1.230,x,1\n",
+    );
+    let schema = workspace.write(
+        "prices.toml",
+        "table = \"prices\"\nkey = \"sku\"\n\n[[fields]]\nname = \"sku\"\ntype = \"string\"\nrequired = true\n\n[[fields]]\nname = \"price\"\ntype = \"number\"\n\n[[fields]]\nname = \"label\"\ntype = \"string\"\n\n[[fields]]\nname = \"stock\"\ntype = \"integer\"\n",
+    );
+    let expected = vec![
+        (
+            3,
+            "price".to_string(),
+            "type".to_string(),
+            "has 3 decimal places where the column keeps 2; column price is numeric(10,2), so the database would round it".to_string(),
+        ),
+        (
+            4,
+            "price".to_string(),
+            "type".to_string(),
+            "has 9 digits before the point where the column holds 8; column price is numeric(10,2), so the database would refuse it".to_string(),
+        ),
+        (
+            5,
+            "label".to_string(),
+            "maxLength".to_string(),
+            "has 6 characters; column label is character varying(5), which holds 5".to_string(),
+        ),
+        (
+            6,
+            "stock".to_string(),
+            "type".to_string(),
+            "is outside -32768 to 32767; column stock is smallint, so the database would refuse it".to_string(),
+        ),
+    ];
+    for source in [["--schema", schema.as_str()], ["--table", "prices"]] {
+        let run = workspace.run(&[
+            "import", &file, source[0], source[1], "--db", &url, "--format", "json",
+        ]);
+        assert_eq!(run.code, 1, "{source:?}: {}", run.stderr);
+        let errors: Vec<(u64, String, String, String)> = run.json()["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|error| {
+                (
+                    error["row"].as_u64().expect("a row"),
+                    error["column"].as_str().expect("a column").to_string(),
+                    error["code"].as_str().expect("a code").to_string(),
+                    error["message"].as_str().expect("a message").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(errors, expected, "{source:?}");
+    }
+    let run = workspace.run(&[
+        "import",
+        &file,
+        "--table",
+        "prices",
+        "--db",
+        &url,
+        "--commit",
+        "--yes",
+        "--skip-invalid",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        crate::postgres::query(
+            &url,
+            "SELECT sku, CAST(price AS TEXT), label, CAST(stock AS TEXT) FROM prices ORDER BY sku"
+        ),
+        crate::texts(&[
+            &[Some("A-1"), Some("1.23"), Some("short"), Some("7")],
+            &[
+                Some("A-6"),
+                Some("99999999.99"),
+                Some("émoji"),
+                Some("-32768")
+            ],
+            &[Some("A-7"), Some("1.23"), Some("x"), Some("1")],
+        ])
+    );
+    // Nothing was rounded, so a second look plans nothing for the rows that landed.
+    let run = workspace.run(&[
+        "import",
+        &file,
+        "--table",
+        "prices",
+        "--db",
+        &url,
+        "--format",
+        "json",
+        "--skip-invalid",
+    ]);
+    let plan = &run.json()["plan"];
+    assert_eq!(
+        (
+            plan["insert"].as_u64(),
+            plan["update"].as_u64(),
+            plan["unchanged"].as_u64()
+        ),
+        (Some(0), Some(0), Some(3)),
+        "{plan}"
+    );
+}
