@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use intake::cli::Cli;
 use intake::commands::{self, Exit, Refused};
+use intake::db::DbError;
 use intake::settings;
 
 fn main() -> ExitCode {
@@ -45,7 +46,15 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {error:#}");
-            if error.downcast_ref::<Refused>().is_some() {
+            // A plan overtaken by the table (another import got there first) is an import
+            // refused with nothing written, as the contract's exit 1 says.
+            let overtaken = error.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<DbError>(),
+                    Some(DbError::Changed { .. })
+                )
+            });
+            if error.downcast_ref::<Refused>().is_some() || overtaken {
                 ExitCode::from(1)
             } else {
                 ExitCode::from(2)

@@ -150,6 +150,15 @@ impl Database {
             }
         }
         if let Some(create) = &load.create_sql {
+            // Planned while the table did not exist; another import may have created it while
+            // this one waited for the lock. Its plan (every row an insert) is not this table's.
+            if self.table_columns(table).await?.is_some() {
+                let _ = self.execute(table, "ROLLBACK").await;
+                return Err(DbError::Changed {
+                    table: table.to_string(),
+                    reason: "another import created the table after this one was planned; nothing was written".to_string(),
+                });
+            }
             self.execute(table, create).await?;
         }
         Ok(Loading::default())

@@ -1038,3 +1038,74 @@ fn values_a_postgresql_column_cannot_hold_exactly_are_errors_before_writing() {
         "{plan}"
     );
 }
+
+/// Two first imports into a table that does not exist yet: the one that waited for the other
+/// finds the table created since its plan and stops plainly (exit 1, nothing written), or
+/// planned after it and lands; never "relation already exists".
+#[test]
+fn two_first_imports_into_a_missing_table_never_collide() {
+    let workspace = Workspace::new();
+    let mut first = String::from("sku,name,price\n");
+    let mut second = String::from("sku,name,price\n");
+    for number in 0..2000 {
+        first.push_str(&format!("A-{number:05},First {number},1.00\n"));
+        second.push_str(&format!("B-{number:05},Second {number},2.00\n"));
+    }
+    let first = workspace.write("first.csv", first);
+    let second = workspace.write("second.csv", second);
+    let mut refusals = 0;
+    for round in 0..4 {
+        let targets = [
+            crate::Target::Sqlite(workspace.path(&format!("round-{round}.db"))),
+            crate::Target::Postgres(crate::postgres::new_database()),
+        ];
+        for target in targets {
+            let name = target.name();
+            let url = target.url();
+            let spawn = |file: &str| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
+                    .args([
+                        "import", file, "--schema", "products", "--commit", "--yes", "--db", &url,
+                    ])
+                    .current_dir(workspace.path("."))
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("start intake")
+            };
+            let runs = [spawn(&first), spawn(&second)];
+            let mut landed = Vec::new();
+            for run in runs {
+                let output = run.wait_with_output().expect("intake ends");
+                let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+                assert!(!stderr.contains("already exists"), "{name}: {stderr}");
+                match output.status.code() {
+                    Some(0) => landed.push(true),
+                    Some(1) => {
+                        assert!(
+                            stderr.contains("another import created the table after this one was planned; nothing was written")
+                                || stderr.contains("another writer"),
+                            "{name}: {stderr}"
+                        );
+                        refusals += 1;
+                        landed.push(false);
+                    }
+                    other => panic!("{name}: exit {other:?}: {stderr}"),
+                }
+            }
+            assert!(landed.iter().any(|landed| *landed), "{name}: one lands");
+            for (prefix, landed) in [("A-%", landed[0]), ("B-%", landed[1])] {
+                assert_eq!(
+                    target.query(&format!(
+                        "SELECT CAST(count(*) AS TEXT) FROM products WHERE sku LIKE '{prefix}'"
+                    )),
+                    crate::texts(&[&[Some(if landed { "2000" } else { "0" })]]),
+                    "{name} {prefix}"
+                );
+            }
+        }
+    }
+    // Printed for whoever reads the log: how often the race was met.
+    eprintln!("refused as overtaken: {refusals} of 16 runs");
+}
