@@ -24,6 +24,10 @@ pub const DEFAULT_DIR: &str = "backups";
 const MANIFEST: &str = "manifest.json";
 const VERIFICATION: &str = "verification.json";
 const RESTORES: &str = "restores.jsonl";
+/// In the folder of an import's safety backup until that import commits: the import's id. A
+/// backup that keeps it, with no committed journal of that import, belongs to an import that
+/// was killed, and is listed and pruned as such.
+const PENDING: &str = "import-pending";
 /// zstd's level: its default, a good trade of speed for size on rows of text.
 const LEVEL: i32 = 3;
 
@@ -93,7 +97,8 @@ pub struct Listed {
     pub tables: Vec<String>,
     pub rows: u64,
     pub bytes: u64,
-    /// `verified`, `failed`, `never`, or `incomplete`.
+    /// `verified`, `failed`, `never`, `incomplete`, or `uncommitted` (the safety backup of an
+    /// import that did not commit).
     pub verified: String,
     pub format_version: Option<u32>,
 }
@@ -234,6 +239,14 @@ impl Store {
                     format_version: None,
                 },
             };
+            let mut item = item;
+            if let Some(import_id) = self.uncommitted_import(&id) {
+                item.verified = "uncommitted".to_string();
+                item.reason = Some(format!(
+                    "{}; import {import_id} did not commit",
+                    item.reason.as_deref().unwrap_or("before an import")
+                ));
+            }
             listed.push(item);
         }
         listed.sort_by(|left, right| right.id.cmp(&left.id));
@@ -1212,7 +1225,7 @@ pub fn prune(
     let listed = store.list()?;
     let complete: Vec<&Listed> = listed
         .iter()
-        .filter(|item| item.created_at.is_some())
+        .filter(|item| item.created_at.is_some() && item.verified != "uncommitted")
         .collect();
     let newest_verified = complete
         .iter()
@@ -1261,6 +1274,16 @@ pub fn prune(
                 path: item.path.clone(),
                 bytes: item.bytes,
                 why: "a backup that did not finish".to_string(),
+            });
+        }
+    }
+    for item in listed.iter().filter(|item| item.verified == "uncommitted") {
+        if older_than_an_hour(fs::metadata(&item.path)) {
+            pruned.push(Pruned {
+                id: item.id.clone(),
+                path: item.path.clone(),
+                bytes: item.bytes,
+                why: "the safety backup of an import that did not commit".to_string(),
             });
         }
     }
@@ -1462,6 +1485,32 @@ impl Store {
     }
 
     /// Removes the journal of an import that did not commit.
+    /// Marks backup `id` as the safety backup of import `import_id`, which has not committed
+    /// yet; [`Store::settle`] takes the mark off once it has.
+    pub fn mark_pending(&self, id: &str, import_id: &str) -> anyhow::Result<()> {
+        check_id(id)?;
+        let path = self.path(id).join(PENDING);
+        fs::write(&path, import_id).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// The import of backup `id` committed: its mark goes.
+    pub fn settle(&self, id: &str) {
+        if check_id(id).is_ok() {
+            let _ = fs::remove_file(self.path(id).join(PENDING));
+        }
+    }
+
+    /// The import a backup was taken for, when that import never committed: the backup keeps
+    /// its mark and the import has no committed journal (which is in place before a commit).
+    fn uncommitted_import(&self, id: &str) -> Option<String> {
+        let import_id = fs::read_to_string(self.path(id).join(PENDING)).ok()?;
+        let import_id = import_id.trim().to_string();
+        let committed = self
+            .journal_path(&import_id)
+            .is_ok_and(|journal| journal.exists());
+        (!committed).then_some(import_id)
+    }
+
     pub fn remove_journal(&self, import_id: &str) {
         if let Ok(path) = self.journal_path(import_id) {
             let _ = fs::remove_file(path);

@@ -1311,6 +1311,11 @@ async fn import_streaming(
     let mut history = history_entry(settings, &schema);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
+    if let Some(id) = &backup_id {
+        // Until the commit, the backup says it belongs to an import that has not committed:
+        // killed before, the import leaves nothing that looks complete.
+        store.mark_pending(id, &import_id)?;
+    }
     // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
     // backup of the untouched table and a database file made for the import removed.
     let abandon = async |mut database: db::Database, backup_thread: Option<BackupThread>| {
@@ -1404,6 +1409,9 @@ async fn import_streaming(
             "the import failed and nothing was written: {error:#}"
         ))
         .into());
+    }
+    if let Some(id) = &backup_id {
+        store.settle(id);
     }
     document.backup = Some(backup_id.clone());
     document.committed = Some(true);

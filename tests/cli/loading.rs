@@ -908,16 +908,38 @@ fn an_import_killed_while_it_streams_leaves_the_table_as_it_was() {
             .open(&partial[0])
             .and_then(|file| file.set_modified(two_hours_ago))
             .expect("age the journal");
+        // Its safety backup is whole but says that its import did not commit.
+        let listed = workspace
+            .run(&["backup", "list", "--dir", "backups", "--format", "json"])
+            .json();
+        // (Besides the backups of the earlier target's imports, which committed.)
+        let listed: Vec<&serde_json::Value> = listed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|item| item["verified"] == "uncommitted")
+            .collect();
+        assert_eq!(listed.len(), 1, "{name}: {listed:?}");
+        let reason = listed[0]["reason"].as_str().expect("a reason");
+        assert!(
+            reason.starts_with("before import into products; import ")
+                && reason.ends_with(" did not commit"),
+            "{name}: {reason}"
+        );
+        let folder = workspace.path(listed[0]["path"].as_str().expect("a path"));
+        std::fs::File::open(&folder)
+            .and_then(|file| file.set_modified(two_hours_ago))
+            .expect("age the backup");
         let pruned = workspace.run(&["backup", "prune", "--keep-last", "100", "--dir", "backups"]);
         assert_eq!(pruned.code, 0, "{name}: {}", pruned.stderr);
-        assert!(
-            pruned
-                .stdout
-                .contains("the journal of an import that did not finish"),
-            "{name}: {}",
-            pruned.stdout
-        );
+        for why in [
+            "the journal of an import that did not finish",
+            "the safety backup of an import that did not commit",
+        ] {
+            assert!(pruned.stdout.contains(why), "{name}: {}", pruned.stdout);
+        }
         assert!(!partial[0].exists(), "{name}");
+        assert!(!folder.exists(), "{name}");
 
         // Nothing is left holding the table: the same import runs whole.
         let run = import(
