@@ -1720,9 +1720,13 @@ async fn backup_before_import(
     Ok(manifest.id)
 }
 
-/// A SQLite file made for an import that wrote nothing: no trace is left.
+/// A SQLite file made for an import that wrote nothing: no trace is left. Only while it is
+/// still empty: two first imports may each have found no file, and the one that committed
+/// keeps what it wrote (a rolled-back transaction leaves a new file at 0 bytes).
 fn remove_created_file(settings: &ImportSettings) {
-    if let db::Location::Sqlite(path) = &settings.validate.map.database {
+    if let db::Location::Sqlite(path) = &settings.validate.map.database
+        && std::fs::metadata(path).is_ok_and(|metadata| metadata.len() == 0)
+    {
         std::fs::remove_file(path).ok();
     }
 }

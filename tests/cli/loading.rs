@@ -461,18 +461,10 @@ fn two_imports_at_once_both_land_whole() {
         // The table exists first, so that neither run has to create it.
         seed_products(&workspace, &target);
         let url = target.url();
-        let spawn = |file: &str| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
-                .args([
-                    "import", file, "--schema", "products", "--commit", "--yes", "--db", &url,
-                ])
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("start intake")
-        };
-        let runs = [spawn(&first), spawn(&second)];
+        let runs = [
+            crate::spawn_import(&workspace, &first, &url),
+            crate::spawn_import(&workspace, &second, &url),
+        ];
         let mut landed = Vec::new();
         for run in runs {
             let output = run.wait_with_output().expect("intake ends");

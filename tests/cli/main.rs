@@ -252,6 +252,21 @@ pub(crate) fn keys(document: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// `intake import FILE --schema products --commit --yes --db URL` started in the workspace and
+/// left running (stderr piped), for tests of imports at the same time.
+pub(crate) fn spawn_import(workspace: &Workspace, file: &str, url: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args([
+            "import", file, "--schema", "products", "--commit", "--yes", "--db", url,
+        ])
+        .current_dir(workspace.path("."))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start intake")
+}
+
 /// An answer typed into a pseudo-terminal once `prompt` is on the screen, after `meanwhile` ran.
 pub(crate) struct Answer<'a> {
     pub(crate) prompt: &'a str,

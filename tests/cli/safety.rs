@@ -1062,19 +1062,10 @@ fn two_first_imports_into_a_missing_table_never_collide() {
         for target in targets {
             let name = target.name();
             let url = target.url();
-            let spawn = |file: &str| {
-                std::process::Command::new(env!("CARGO_BIN_EXE_intake"))
-                    .args([
-                        "import", file, "--schema", "products", "--commit", "--yes", "--db", &url,
-                    ])
-                    .current_dir(workspace.path("."))
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("start intake")
-            };
-            let runs = [spawn(&first), spawn(&second)];
+            let runs = [
+                crate::spawn_import(&workspace, &first, &url),
+                crate::spawn_import(&workspace, &second, &url),
+            ];
             let mut landed = Vec::new();
             for run in runs {
                 let output = run.wait_with_output().expect("intake ends");
