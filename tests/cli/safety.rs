@@ -1100,3 +1100,107 @@ fn two_first_imports_into_a_missing_table_never_collide() {
     // Printed for whoever reads the log: how often the race was met.
     eprintln!("refused as overtaken: {refusals} of 16 runs");
 }
+
+/// One exit code per kind of outcome on every command, as CONTRACT.md's table says: 0 done, 1
+/// the data has errors or an import was refused with nothing written, 2 the command could not
+/// run (bad arguments, unreadable file, unknown schema, unreachable database, no such backup).
+#[test]
+fn every_command_exits_by_the_contracts_table() {
+    let workspace = Workspace::new();
+    let products = fixture("products.csv");
+    let errors = fixture("products-errors.csv");
+    let missing = workspace.path("missing.csv").display().to_string();
+    let unreachable = "postgres://intake@127.0.0.1:1/none";
+    let db = workspace.path("shop.db").display().to_string();
+    let seeded = workspace.run(&[
+        "import", &products, "--schema", "products", "--db", &db, "--commit", "--yes",
+    ]);
+    assert_eq!(seeded.code, 0, "{}", seeded.stderr);
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        // Done.
+        (vec!["inspect", &products], 0),
+        (vec!["map", &products, "--schema", "products"], 0),
+        (vec!["validate", &products, "--schema", "products"], 0),
+        (
+            vec!["import", &products, "--schema", "products", "--db", &db],
+            0,
+        ),
+        (vec!["history", "--db", &db], 0),
+        (vec!["backup", "list"], 0),
+        // The data has errors; an import refused with nothing written.
+        (vec!["validate", &errors, "--schema", "products"], 1),
+        (
+            vec!["import", &errors, "--schema", "products", "--db", &db],
+            1,
+        ),
+        (
+            vec![
+                "import", &errors, "--schema", "products", "--db", &db, "--commit", "--yes",
+            ],
+            1,
+        ),
+        (
+            vec![
+                "import",
+                &products,
+                "--schema",
+                "products",
+                "--db",
+                &db,
+                "--commit",
+                "--yes",
+                "--plan",
+                "0000000000000000",
+            ],
+            1,
+        ),
+        // Bad arguments.
+        (vec!["inspect"], 2),
+        (vec!["validate", &products, "--no-such-flag"], 2),
+        (
+            vec![
+                "import", &products, "--schema", "products", "--mode", "sideways",
+            ],
+            2,
+        ),
+        (vec!["backup", "prune"], 2),
+        (vec!["frobnicate"], 2),
+        // An unreadable file, an unknown schema, an unreachable database, no such backup or import.
+        (vec!["inspect", &missing], 2),
+        (vec!["map", &missing, "--schema", "products"], 2),
+        (vec!["validate", &products, "--schema", "no-such-schema"], 2),
+        (
+            vec![
+                "import",
+                &products,
+                "--schema",
+                "products",
+                "--db",
+                unreachable,
+            ],
+            2,
+        ),
+        (vec!["history", "--db", unreachable], 2),
+        (vec!["backup", "create", "--all", "--db", unreachable], 2),
+        (vec!["backup", "verify", "20260101-000000-000"], 2),
+        (vec!["backup", "restore", "20260101-000000-000", "--yes"], 2),
+        (
+            vec![
+                "undo",
+                "20260101T000000.000000Z-00000000",
+                "--db",
+                &db,
+                "--yes",
+            ],
+            2,
+        ),
+    ];
+    for (args, code) in cases {
+        let run = workspace.run(&args);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+        if code == 2 {
+            let first = run.stderr.lines().next().unwrap_or_default();
+            assert!(first.starts_with("error: "), "{args:?}: {}", run.stderr);
+        }
+    }
+}
