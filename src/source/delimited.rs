@@ -235,6 +235,11 @@ fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> usize {
 /// own input buffer as it is. Any other record (quoted fields, the first record, a last line
 /// without a line break, a line longer than the buffer) is parsed by csv_core into the record
 /// buffers. [`ReadRecords::next_rows`] copies records into a batch and checks its UTF-8 once.
+/// The most bytes one record may take: far more than any row of a spreadsheet (16,384 cells of
+/// 32,767 characters would be past it only when every cell is full), and a bound on what a
+/// quote that is never closed makes intake hold.
+const MOST_RECORD_BYTES: usize = 64 << 20;
+
 struct CsvRecords {
     core: csv_core::Reader,
     delimiter: u8,
@@ -453,7 +458,13 @@ impl CsvRecords {
             match result {
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => {
-                    let size = (self.fields.len() * 2).max(64);
+                    if self.fields.len() >= MOST_RECORD_BYTES {
+                        return Some(Err(SourceError::RecordTooLong {
+                            file: self.file.clone(),
+                            row: start_line as usize,
+                        }));
+                    }
+                    let size = (self.fields.len() * 2).clamp(64, MOST_RECORD_BYTES);
                     self.fields.resize(size, 0);
                 }
                 ReadRecordResult::OutputEndsFull => {

@@ -200,6 +200,10 @@ pub enum SourceError {
         header_row: usize,
         columns: usize,
     },
+    #[error(
+        "{file}: the record that starts on row {row} is longer than 64 MB: most often a quote that is never closed; check the quotes from row {row} on, or name the quote character with --quote"
+    )]
+    RecordTooLong { file: String, row: usize },
     #[error("{file}{sheet}: {reason}")]
     Workbook {
         file: String,

@@ -1204,3 +1204,29 @@ fn every_command_exits_by_the_contracts_table() {
         }
     }
 }
+
+/// A quote that is never closed makes the rest of a file one record: past 64 MB it ends in a
+/// message naming the row where the record starts, not in memory as large as the file.
+#[test]
+fn a_record_past_the_limit_names_the_row_where_it_starts() {
+    let workspace = Workspace::new();
+    let mut text = String::from("sku,name\nA-1,Bolt\nA-2,\"Nut\n");
+    let line = format!("{}\n", "x".repeat(1000));
+    for _ in 0..70_000 {
+        text.push_str(&line);
+    }
+    let file = workspace.write("unclosed.csv", text);
+    for args in [
+        vec!["inspect", file.as_str()],
+        vec!["validate", file.as_str(), "--schema", "products"],
+    ] {
+        let run = workspace.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {file}: the record that starts on row 3 is longer than 64 MB: most often a quote that is never closed; check the quotes from row 3 on, or name the quote character with --quote\n"
+            )
+        );
+    }
+}
