@@ -716,6 +716,9 @@ fn choose_sheet(sheets: &[String], wanted: Option<&str>) -> Option<String> {
         .cloned()
 }
 
+/// The largest date serial a spreadsheet writes: 9999-12-31.
+const MOST_SERIAL: f64 = 2_958_465.999_999;
+
 fn cell_from_data(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
@@ -736,6 +739,16 @@ fn cell_from_data(data: &Data) -> Cell {
             }
         }
         Data::Bool(value) => Cell::Bool(*value),
+        // A date serial no spreadsheet writes (past 9999-12-31, or not a number): a damaged
+        // cell, shown as an error cell rather than turned into a date (chrono panics on it).
+        Data::DateTime(excel)
+            if !excel.as_f64().is_finite() || excel.as_f64().abs() > MOST_SERIAL =>
+        {
+            Cell::Error(format!(
+                "#NUM! (date serial {:.3e} out of range)",
+                excel.as_f64()
+            ))
+        }
         Data::DateTime(excel) if excel.is_duration() => {
             let millis = (excel.as_f64() * 86_400_000.0).round() as i64;
             Cell::Text(clock_text(millis, true).into())

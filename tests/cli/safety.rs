@@ -722,6 +722,19 @@ fn mutated_files_end_in_a_result_or_a_message_never_a_crash() {
             );
         }
     }
+    // Date serials past 9999-12-31 made chrono panic while the rows were read (found by the fuzz
+    // harness): each is an error cell now, shown as such.
+    for number in 1..=3 {
+        let file = fixture(&format!("damaged/date-serial-{number}.xls"));
+        let run = workspace.run(&["inspect", &file, "--format", "json"]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("#NUM! (date serial -"),
+            "{file}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("out of range)"), "{file}");
+    }
     // A sheet whose used range runs far below its rows was read row by row from the top each
     // time (minutes); now at once.
     let (code, stderr) = run_limited(
