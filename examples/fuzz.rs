@@ -193,12 +193,7 @@ fn main() {
             .location()
             .map(|location| format!("{}:{}", location.file(), location.line()))
             .unwrap_or_default();
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|text| text.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let what = intake::source::panic_text(info.payload()).unwrap_or_default();
         eprintln!(
             "panic at {place}: {}",
             what.chars().take(200).collect::<String>()

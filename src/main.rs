@@ -15,12 +15,7 @@ fn main() -> ExitCode {
         if intake::source::panics_are_caught() {
             return;
         }
-        let what = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|text| text.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let what = intake::source::panic_text(info.payload()).unwrap_or_default();
         let place = info
             .location()
             .map(|location| format!(" at {}:{}", location.file(), location.line()))

@@ -19,7 +19,7 @@ use compact_str::CompactString;
 
 pub use delimited::{Dialect, detect_dialect};
 pub use rows::{CellRef, ReadRecords, Records, RowCells, Rows, RowsRead, TextRows};
-pub use workbook::panics_are_caught;
+pub use workbook::{panic_text, panics_are_caught};
 
 /// What a file holds in one cell, before any field type is applied.
 #[derive(Debug, Clone, PartialEq)]

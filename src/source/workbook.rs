@@ -20,6 +20,22 @@ pub fn panics_are_caught() -> bool {
     GUARDED.with(std::cell::Cell::get)
 }
 
+/// What a panic said, when it said it as text (`panic!("...")` gives a `&str` or a `String`).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
+/// Every check that runs before calamine opens a file, so that what calamine lays out is
+/// bounded: an xls's structure and extent, an ods's structure and repeats, an xlsx's texts.
+fn check_before_reading(path: &Path) -> Result<(), String> {
+    check_xls_extent(path)
+        .and_then(|()| check_ods_structure(path))
+        .and_then(|()| check_xlsx_texts(path))
+}
+
 /// Runs `work` (calamine on a file it may choke on) so that a panic inside the reader becomes
 /// "the workbook is damaged", naming the file and sheet, instead of a trace.
 fn guarded<T>(
@@ -31,11 +47,7 @@ fn guarded<T>(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
     GUARDED.with(|guarded| guarded.set(was));
     result.unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|text| text.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no reason given".to_string());
+        let what = panic_text(payload.as_ref()).unwrap_or_else(|| "no reason given".to_string());
         Err(SourceError::Workbook {
             file: file.to_string(),
             sheet: SheetLabel(sheet.map(str::to_string)),
@@ -56,10 +68,7 @@ pub(super) fn open(path: &Path, file: &str, options: &ReadOptions) -> Result<Ope
 }
 
 fn open_unguarded(path: &Path, file: &str, options: &ReadOptions) -> Result<Opened, SourceError> {
-    if let Err(reason) = check_xls_extent(path)
-        .and_then(|()| check_ods_structure(path))
-        .and_then(|()| check_xlsx_texts(path))
-    {
+    if let Err(reason) = check_before_reading(path) {
         return Err(SourceError::Workbook {
             file: file.to_string(),
             sheet: SheetLabel(None),
@@ -646,11 +655,7 @@ fn explain(error: &calamine::Error) -> String {
 /// The sheets' names, in order (none when the workbook cannot be opened).
 pub(super) fn sheet_names(path: &Path) -> Vec<String> {
     guarded("", None, || {
-        if check_xls_extent(path)
-            .and_then(|()| check_ods_structure(path))
-            .and_then(|()| check_xlsx_texts(path))
-            .is_err()
-        {
+        if check_before_reading(path).is_err() {
             return Ok(Vec::new());
         }
         Ok(open_workbook_auto(path)
@@ -676,21 +681,18 @@ impl ReadRecords for SheetRecords {
             // the rows).
             // `get`, since calamine may size a range larger than the cells it holds (an ods
             // whose repeats it capped): a row past them ends the sheet.
-            let width = self.range.width();
-            if self.next >= self.range.height() || self.range.get((self.next, 0)).is_none() {
+            let (range, index) = (&self.range, self.next);
+            if index >= range.height() || range.get((index, 0)).is_none() {
                 return None;
             }
-            let row: Vec<&Data> = (0..width)
-                .map_while(|column| self.range.get((self.next, column)))
-                .collect();
-            let index = self.next;
+            let row = || (0..range.width()).map_while(|column| range.get((index, column)));
             self.next += 1;
-            if row.iter().all(|data| cell_from_data(data).is_blank()) {
+            if row().all(|data| cell_from_data(data).is_blank()) {
                 continue;
             }
             // Cells left of the used range are empty; padding keeps the sheet's column positions.
             let mut cells = vec![Cell::Empty; self.first_column];
-            cells.extend(row.iter().map(|data| cell_from_data(data)));
+            cells.extend(row().map(cell_from_data));
             return Some(Ok(Record {
                 row: self.first_row + index + 1,
                 cells,
