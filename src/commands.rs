@@ -426,7 +426,7 @@ fn offer_missing_columns(prepared: &mut Prepared) -> anyhow::Result<()> {
         let mut items: Vec<String> = open
             .iter()
             .map(|&(index, score)| {
-                let header = report::clean(&table.headers[index]);
+                let header = report::short_name(&table.headers[index]);
                 if score > 0.0 {
                     format!("{header} (closeness {score:.2})")
                 } else {
@@ -563,7 +563,7 @@ fn require_mapped(prepared: &Prepared) -> anyhow::Result<()> {
         } else {
             let listed: Vec<String> = closest
                 .iter()
-                .map(|(column, score)| format!("{column:?} {score:.2}"))
+                .map(|(column, score)| format!("{:?} {score:.2}", report::short_name(column)))
                 .collect();
             format!(" (closest columns: {})", listed.join(", "))
         };

@@ -150,20 +150,25 @@ pub fn normalise(header: &str) -> String {
 struct FieldNames {
     /// `normalise`d: the name first, then the aliases.
     normalised: Vec<String>,
+    /// The same, accents and case folded (computed once: a file may have thousands of columns).
+    folded: Vec<String>,
     /// Read as words (accents folded, units set aside): the name first, then the aliases.
     words: Vec<String>,
     concepts: Vec<usize>,
     units: Vec<String>,
     /// Names to compare typos with: its own and its concepts'.
-    similar: Vec<String>,
+    similar: Vec<Letters>,
 }
 
 /// What stage 1 reads in one header.
 struct HeaderNames {
     normalised: String,
+    folded: String,
     reading: Reading,
     /// Its forms with the table's entity words, qualifiers or a last "number" set aside.
     forms: Vec<(String, Form)>,
+    /// The forms, their letters counted, for edit similarity.
+    letters: Vec<Letters>,
     concepts: Vec<ConceptMatch>,
     /// The concepts its words reach as they stand.
     whole: Vec<usize>,
@@ -195,8 +200,14 @@ fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
             similar.retain(|name| name.chars().count() >= 4);
             similar.sort();
             similar.dedup();
+            let similar = similar.into_iter().map(Letters::of).collect();
+            let normalised: Vec<String> = names.iter().map(|name| normalise(name)).collect();
             FieldNames {
-                normalised: names.iter().map(|name| normalise(name)).collect(),
+                folded: normalised
+                    .iter()
+                    .map(|name| crate::vocabulary::fold(name))
+                    .collect(),
+                normalised,
                 units: readings[0].units.clone(),
                 words,
                 concepts,
@@ -207,21 +218,32 @@ fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
     (entity, fields)
 }
 
+/// What matching reads of a header: its first `HEADER_CHARS` characters.
 fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
+    let header = match header.char_indices().nth(HEADER_CHARS) {
+        Some((end, _)) => &header[..end],
+        None => header,
+    };
     let vocabulary = &*VOCABULARY;
     let reading = vocabulary.read(header);
-    let forms = vocabulary
+    let forms: Vec<(String, Form)> = vocabulary
         .forms(&reading, entity)
         .into_iter()
         .map(|(words, _, form)| (words.join(" "), form))
         .collect();
+    let normalised = normalise(header);
     HeaderNames {
-        normalised: normalise(header),
+        folded: crate::vocabulary::fold(&normalised),
+        normalised,
         concepts: vocabulary.concepts(&reading, entity),
         whole: vocabulary
             .whole_concepts(&reading, entity)
             .into_iter()
             .map(|found| found.concept)
+            .collect(),
+        letters: forms
+            .iter()
+            .map(|(form, _)| Letters::of(form.clone()))
             .collect(),
         forms,
         reading,
@@ -259,14 +281,17 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
             .iter()
             .any(|unit| field.units.contains(unit));
     if !units_clash {
-        for (position, (normalised, words)) in field.normalised.iter().zip(&field.words).enumerate()
+        for (position, ((normalised, folded), words)) in field
+            .normalised
+            .iter()
+            .zip(&field.folded)
+            .zip(&field.words)
+            .enumerate()
         {
             // The same name, up to case, punctuation and accents, is the name itself; read the
             // same way (an abbreviation, a unit in brackets) it is an alias.
             let same = !normalised.is_empty()
-                && (*normalised == header.normalised
-                    || crate::vocabulary::fold(normalised)
-                        == crate::vocabulary::fold(&header.normalised));
+                && (*normalised == header.normalised || *folded == header.folded);
             if same && position == 0 {
                 return plain(EXACT_SCORE, Method::Exact);
             }
@@ -309,10 +334,9 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
     // Edit similarity catches typos; very short names are left out, where one letter is a
     // different word (qty, sku, vat).
     let similarity = header
-        .forms
+        .letters
         .iter()
-        .map(|(form, _)| form)
-        .filter(|form| form.chars().count() >= 4)
+        .filter(|form| form.chars >= 4)
         .flat_map(|form| {
             field
                 .similar
@@ -333,18 +357,18 @@ fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> Pai
 /// Edit similarity of two names. Of as many words each, every pair of words must be the same,
 /// a typo of each other (four letters or more), or an abbreviation (`lmt` for `limit`: the
 /// letters in order, the first the same), so that `Customer PO` is not `customer id`.
-fn similarity_of(header: &str, name: &str) -> f64 {
-    // The similarity is at most one less the share of letters one has more: below what is ever
-    // shown, it is not worth computing (a file of thousands of columns).
-    let (short, long) = {
-        let (left, right) = (header.chars().count(), name.chars().count());
-        (left.min(right), left.max(right))
-    };
-    if (short as f64) < CANDIDATE_FLOOR * long as f64 {
+fn similarity_of(header: &Letters, name: &Letters) -> f64 {
+    // Below what is ever shown, a similarity is not worth computing (a file of thousands of
+    // columns): the lengths and then the letter counts bound it from above.
+    let (short, long) = (
+        header.chars.min(name.chars) as f64,
+        header.chars.max(name.chars) as f64,
+    );
+    if short < CANDIDATE_FLOOR * long || header.at_most(name) < CANDIDATE_FLOOR {
         return 0.0;
     }
-    let header_words: Vec<&str> = header.split(' ').collect();
-    let name_words: Vec<&str> = name.split(' ').collect();
+    let header_words: Vec<&str> = header.text.split(' ').collect();
+    let name_words: Vec<&str> = name.text.split(' ').collect();
     if header_words.len() == name_words.len() {
         let close = header_words.iter().zip(&name_words).all(|(left, right)| {
             left == right
@@ -358,7 +382,47 @@ fn similarity_of(header: &str, name: &str) -> f64 {
             return 0.0;
         }
     }
-    strsim::normalized_damerau_levenshtein(header, name)
+    strsim::normalized_damerau_levenshtein(&header.text, &name.text)
+}
+
+/// A name with its letters counted once, to bound its edit similarity with another cheaply:
+/// stage 1 compares every header with every name of every field, and most pairs end at the bound.
+struct Letters {
+    text: String,
+    chars: usize,
+    /// How often each letter occurs, in 64 buckets (a shared bucket only lowers the bound).
+    counts: [u16; 64],
+}
+
+impl Letters {
+    fn of(text: String) -> Letters {
+        let mut counts = [0u16; 64];
+        let mut chars = 0;
+        for character in text.chars() {
+            counts[character as usize % 64] = counts[character as usize % 64].saturating_add(1);
+            chars += 1;
+        }
+        Letters {
+            text,
+            chars,
+            counts,
+        }
+    }
+
+    /// The most the edit similarity of the two can be: each letter one has more of than the
+    /// other needs an edit, and so does each letter of length one has more.
+    fn at_most(&self, other: &Letters) -> f64 {
+        let (mut more, mut fewer) = (0u32, 0u32);
+        for (left, right) in self.counts.iter().zip(&other.counts) {
+            if left > right {
+                more += u32::from(left - right);
+            } else {
+                fewer += u32::from(right - left);
+            }
+        }
+        let longer = self.chars.max(other.chars).max(1);
+        1.0 - f64::from(more.max(fewer)) / longer as f64
+    }
 }
 
 /// `short` is made of letters of `long` in order, starting with its first (`lmt`, `limit`).
@@ -471,10 +535,6 @@ pub fn detect(
         .iter()
         .enumerate()
         .map(|(column_index, header)| {
-            let header = match header.char_indices().nth(HEADER_CHARS) {
-                Some((end, _)) => &header[..end],
-                None => header.as_str(),
-            };
             pair_scores(schema, &known, entity, header, profiles.get(column_index))
         })
         .collect();

@@ -158,12 +158,12 @@ fn write_inspection(
         let sheets: Vec<String> = document
             .sheets
             .iter()
-            .map(|sheet| format!("{:?}", clean(sheet)))
+            .map(|sheet| format!("{:?}", short_name(sheet)))
             .collect();
         writeln!(out, "sheets:     {}", sheets.join(", "))?;
     }
     if let Some(sheet) = &document.sheet {
-        writeln!(out, "sheet:      {:?}", clean(sheet))?;
+        writeln!(out, "sheet:      {:?}", short_name(sheet))?;
     }
     for (position, sheet) in document.sheet_headers.iter().enumerate() {
         let header = match sheet.header_row {
@@ -181,11 +181,11 @@ fn write_inspection(
             out,
             "  sheet {} {:?}: {header}{fit}",
             position + 1,
-            clean(&sheet.sheet)
+            short_name(&sheet.sheet)
         )?;
     }
     if let Some(reason) = &document.sheet_reason {
-        writeln!(out, "            {}", clean(reason))?;
+        writeln!(out, "            {}", short_message(reason))?;
     }
     writeln!(out, "header row: {}", document.header_row)?;
     if let Some(skipped) = skipped_rows(&document.skipped_rows) {
@@ -209,11 +209,15 @@ fn write_inspection(
             format.push(format!("{order:?}").to_lowercase());
         }
         for note in &column.notes {
-            notes.push(format!("column {:?}: {note}", clean(&column.column)));
+            notes.push(format!(
+                "column {:?}: {}",
+                short_name(&column.column),
+                short_message(note)
+            ));
         }
         table.add_row(vec![
             (column.index + 1).to_string(),
-            clean(&column.column),
+            short_name(&column.column),
             serde_json::to_value(column.kind)
                 .ok()
                 .and_then(|kind| kind.as_str().map(str::to_string))
@@ -363,7 +367,7 @@ fn skipped_rows(skipped: &[SkippedRow]) -> Option<String> {
     let shown: Vec<String> = skipped
         .iter()
         .take(3)
-        .map(|row| format!("{:?}", clean(&row.text)))
+        .map(|row| format!("{:?}", short_name(&row.text)))
         .collect();
     let more = if skipped.len() > 3 { ", …" } else { "" };
     Some(format!(
@@ -393,7 +397,7 @@ fn write_tables(out: &mut io::StdoutLock<'static>, document: &Document) -> io::R
         clean(&document.table)
     )?;
     if let Some(reason) = &document.sheet_reason {
-        writeln!(out, "{}.", clean(reason))?;
+        writeln!(out, "{}.", short_message(reason))?;
     }
     if let Some(skipped) = skipped_rows(&document.skipped_rows) {
         writeln!(out, "{skipped}.")?;
@@ -451,7 +455,7 @@ fn write_mapping(out: &mut impl Write, document: &Document) -> io::Result<()> {
         };
         table.add_row(vec![
             (entry.index + 1).to_string(),
-            clean(&entry.column),
+            short_name(&entry.column),
             field,
             score,
             method,
@@ -489,7 +493,12 @@ fn write_mapping(out: &mut impl Write, document: &Document) -> io::Result<()> {
         .filter(|entry| entry.field.is_some())
     {
         for note in &entry.notes {
-            writeln!(out, "Column {:?}: {}.", clean(&entry.column), clean(note))?;
+            writeln!(
+                out,
+                "Column {:?}: {}.",
+                short_name(&entry.column),
+                short_message(note)
+            )?;
         }
     }
     Ok(())
@@ -521,7 +530,7 @@ fn write_errors(
     }
     let mut counts = new_table(&["code", "column", "errors"]);
     for ((code, column), count) in &summary.counts {
-        counts.add_row(vec![code.clone(), clean(column), count.to_string()]);
+        counts.add_row(vec![code.clone(), short_name(column), count.to_string()]);
     }
     writeln!(out, "{counts}")?;
     if summary.first.is_empty() {
@@ -532,10 +541,10 @@ fn write_errors(
         table.add_row(vec![
             error.row.to_string(),
             error.cell.clone().unwrap_or_default(),
-            clean(error.column.as_deref().unwrap_or_default()),
+            short_name(error.column.as_deref().unwrap_or_default()),
             shorten(&clean(&error.value)),
             error.code.to_string(),
-            error.message.clone(),
+            short_message(&error.message),
         ]);
     }
     writeln!(out, "{table}")?;
@@ -608,7 +617,7 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
                 };
                 changes.add_row(vec![
                     row.row.to_string(),
-                    clean(column),
+                    short_name(column),
                     shown(&change["old"]),
                     shown(&change["new"]),
                 ]);
@@ -657,12 +666,29 @@ fn plural(count: usize, noun: &str) -> String {
 
 /// A long cell would push the table off the screen; the JSON document has the whole value.
 fn shorten(text: &str) -> String {
-    const MOST: usize = 40;
-    if text.chars().count() <= MOST {
-        return text.to_string();
+    shorten_to(text, 40)
+}
+
+/// A name from the file (a column's header, a key, a sheet's rows), cleaned and cut to what a
+/// terminal line shows. A table is as wide as its widest cell on every row: a header of 100,000
+/// characters over 15,000 columns made a 4 GB table before it was cut.
+pub fn short_name(text: &str) -> String {
+    shorten_to(&clean(text), 60)
+}
+
+/// A message that may quote the file (a rule's values, a header), cleaned and cut likewise.
+fn short_message(text: &str) -> String {
+    shorten_to(&clean(text), 240)
+}
+
+fn shorten_to(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        None => text.to_string(),
+        Some(_) => {
+            let kept: String = text.chars().take(most - 1).collect();
+            format!("{kept}…")
+        }
     }
-    let kept: String = text.chars().take(MOST - 1).collect();
-    format!("{kept}…")
 }
 
 /// Control characters from a file would move the cursor or recolour the terminal: shown escaped.
@@ -1224,8 +1250,8 @@ pub fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
             for conflict in &document.conflicts {
                 table.add_row(vec![
                     conflict.row.to_string(),
-                    clean(&conflict.key),
-                    conflict.reason.clone(),
+                    short_name(&conflict.key),
+                    short_message(&conflict.reason),
                 ]);
             }
             writeln!(out, "{table}")?;
@@ -1254,10 +1280,10 @@ fn write_llm(out: &mut impl Write, llm: &crate::llm::LlmReport) -> io::Result<()
         writeln!(
             out,
             "  {} → {}: {} ({})",
-            clean(&suggestion.column),
+            short_name(&suggestion.column),
             suggestion.field.as_deref().unwrap_or("nothing"),
             suggestion.outcome,
-            clean(&suggestion.reason)
+            short_message(&suggestion.reason)
         )?;
     }
     Ok(())

@@ -932,6 +932,57 @@ fn wide_files_and_long_headers_end_in_a_message_or_a_result() {
     let commas = workspace.write("commas.csv", format!("a,b\nx{}\n", ",".repeat(1_000_000)));
     let (code, stderr) = run_limited(&workspace, &["inspect", &commas], limit);
     assert_eq!(code, Some(0), "{stderr}");
+
+    // Found by bench/mutations.py: 14,892 columns, one headed by 100,000 characters. A terminal
+    // table is as wide as its widest cell on every row, so `inspect` printed 14,892 lines of
+    // 100,000 characters (3 GB, 19 s); a header is now cut to 60 characters there (the JSON
+    // document keeps it whole).
+    let file = fixture("damaged/wide-long-header.csv");
+    for args in [
+        vec!["inspect", file.as_str()],
+        vec!["map", file.as_str(), "--schema", "products"],
+    ] {
+        let run = workspace.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        let widest = run
+            .stdout
+            .lines()
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(widest <= 600, "{args:?}: a line of {widest} characters");
+        let long = run
+            .stdout
+            .lines()
+            .find(|line| line.contains("│ 3439 "))
+            .expect("the row of column 3439");
+        assert!(
+            long.contains(&format!(
+                " {}… ",
+                "ÿþ".repeat(30).chars().take(59).collect::<String>()
+            )),
+            "{long}"
+        );
+    }
+    let run = workspace.run(&["inspect", &file, "--format", "json"]);
+    assert_eq!(
+        run.json()["columns"][3438]["column"]
+            .as_str()
+            .map(|column| column.chars().count()),
+        Some(100_000)
+    );
+    // A header of 49,531 characters over a file where the required fields find no column: the
+    // closest columns of the message were scored on the whole header (4.8 s in a debug build);
+    // matching now reads every header's first 128 characters wherever it scores one.
+    let file = fixture("damaged/long-header-missing.txt");
+    let run = workspace.run(&["validate", &file, "--schema", "products"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {file}: required field \"sku\" has no column: map one with --map 'COLUMN=sku'\n"
+        )
+    );
 }
 
 /// A value its PostgreSQL column cannot hold exactly is an error of its row, before anything is
