@@ -1040,7 +1040,7 @@ pub async fn restore(
 ) -> anyhow::Result<RestoreReport> {
     let verification = store.verify_hashes(id)?;
     if !verification.ok {
-        return Err(crate::commands::Refused(format!(
+        return Err(crate::exit::Refused(format!(
             "backup {id} is damaged, nothing was restored: {}",
             verification.problems.join("; ")
         ))

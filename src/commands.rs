@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use crate::backup;
 use crate::db;
 use crate::detect::{self, Mapping};
+use crate::exit::{Exit, Refused};
 use crate::learned;
 use crate::llm;
 use crate::load::{self, Plan, Planner};
@@ -23,27 +24,14 @@ use crate::report::{
     self, Candidate, Document, ErrorSink, InspectDocument, MappingEntry, Output, PlanCounts,
     PreviewRow,
 };
-use crate::schema::{self, Schema, Value};
+use crate::schema::{self, Schema};
 use crate::settings::{
     BackupAction, BackupSettings, HistorySettings, ImportSettings, InputSettings, InspectSettings,
     MapCommandSettings, MapSettings, Settings, UndoSettings, ValidateSettings,
 };
 use crate::source::{self, Records, Table};
-use crate::validate::{TypedRow, Validator, comparable_text, parse_text};
-
-/// How a command that ran ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Done, nothing wrong: exit 0.
-    Success,
-    /// The data has errors: exit 1.
-    DataErrors,
-}
-
-/// An import that was refused or failed with nothing written: exit 1, not 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+use crate::validate::{TypedRow, Validator, comparable_text};
+use crate::value::{self, Value, parse_text};
 
 pub fn run(settings: Settings) -> anyhow::Result<Exit> {
     // One thread: sqlx needs a runtime, and the work is one stream of rows.
@@ -105,9 +93,9 @@ async fn resolve_schema(settings: &MapSettings) -> anyhow::Result<Schema> {
         )
     })?;
     match from_file {
-        None => Ok(schema::from_table(&description)?),
+        None => Ok(db::schema_from_table(&description)?),
         Some(mut schema) => {
-            schema::check_against_table(&schema, &description)?;
+            db::check_against_table(&schema, &description)?;
             schema.table = table.clone();
             Ok(schema)
         }
@@ -828,7 +816,7 @@ fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) 
     let styles = prepared
         .profiles
         .iter()
-        .map(|profile| crate::validate::TextStyle {
+        .map(|profile| crate::value::TextStyle {
             guarded: rejects_file,
             ..profile.style
         })
@@ -836,7 +824,7 @@ fn validator(prepared: &Prepared, references: &[(usize, Arc<HashSet<String>>)]) 
     let mut validator = Validator::new(
         &prepared.schema,
         &prepared.table.headers,
-        &prepared.mapping,
+        prepared.mapping.field_columns(prepared.schema.fields.len()),
         styles,
     );
     for (field, values) in references {
@@ -952,10 +940,10 @@ async fn import_setup(settings: &ImportSettings) -> anyhow::Result<ImportSetup> 
         None => None,
     };
     if let Some(description) = &existing {
-        schema::check_against_table(&schema, description)?;
+        db::check_against_table(&schema, description)?;
         // What the table's columns hold exactly joins the fields' checks (PostgreSQL).
-        schema::take_column_limits(&mut schema, description);
-        schema::take_column_limits(&mut prepared.schema, description);
+        db::take_column_limits(&mut schema, description);
+        db::take_column_limits(&mut prepared.schema, description);
     }
     let existing_columns: Option<Vec<String>> = existing.as_ref().map(|description| {
         description
@@ -1872,7 +1860,7 @@ async fn undo_keyless(
     entry: &db::HistoryEntry,
     header: &backup::JournalHeader,
     entries: &[backup::JournalEntry],
-    types: &[schema::FieldType],
+    types: &[value::FieldType],
 ) -> anyhow::Result<Exit> {
     let location = &settings.database;
     let rows: Vec<Vec<Value>> = entries
@@ -2014,10 +2002,10 @@ async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
     }
     let store = backup::Store::new(&settings.backup_dir);
     let (header, entries) = store.read_journal(&entry.id)?;
-    let types: Vec<schema::FieldType> = header
+    let types: Vec<value::FieldType> = header
         .types
         .iter()
-        .map(|name| schema::FieldType::parse(name).unwrap_or(schema::FieldType::String))
+        .map(|name| value::FieldType::parse(name).unwrap_or(value::FieldType::String))
         .collect();
     let width = header.key_width;
     if width == 0 {

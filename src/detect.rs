@@ -8,7 +8,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
-use crate::schema::{Field, FieldType, Schema};
+use crate::schema::{Field, Schema};
+use crate::value::FieldType;
 use crate::vocabulary::{ConceptKind, ConceptMatch, Form, Reading, VOCABULARY};
 
 /// How a column was matched to its field.
@@ -56,6 +57,19 @@ pub struct Mapping {
     pub columns: Vec<ColumnMatch>,
     /// Schema fields (indices) that no column feeds.
     pub missing_fields: Vec<usize>,
+}
+
+impl Mapping {
+    /// For each of the schema's `fields`, the index of the column that feeds it, if any.
+    pub fn field_columns(&self, fields: usize) -> Vec<Option<usize>> {
+        let mut columns = vec![None; fields];
+        for column in &self.columns {
+            if let Some(field) = column.field {
+                columns[field] = Some(column.index);
+            }
+        }
+        columns
+    }
 }
 
 /// A user's `--map 'COLUMN=field'`; `field: None` keeps the column unmapped.

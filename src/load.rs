@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::db::{self, Database, DbError};
-use crate::schema::{FieldType, Schema, Value};
+use crate::schema::Schema;
 use crate::validate::{self, TypedRow};
+use crate::value::{self, FieldType, Value};
 
 /// Which rows a commit may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -305,13 +306,8 @@ impl Plan {
 fn stored_value(schema: &Schema, field: usize, text: Option<&str>) -> Value {
     let Some(text) = text else { return Value::Null };
     let field = &schema.fields[field];
-    validate::parse_text(
-        field.field_type,
-        None,
-        text,
-        &validate::TextStyle::default(),
-    )
-    .unwrap_or_else(|_| Value::Text(text.into()))
+    value::parse_text(field.field_type, None, text, &value::TextStyle::default())
+        .unwrap_or_else(|_| Value::Text(text.into()))
 }
 
 /// A key's values as one number: a 128-bit hash of their key form (see
@@ -606,7 +602,7 @@ pub fn plan_undo(
             .map(|(text, field_type)| match text {
                 None => Value::Null,
                 Some(text) => {
-                    validate::parse_text(*field_type, None, text, &validate::TextStyle::default())
+                    value::parse_text(*field_type, None, text, &value::TextStyle::default())
                         .unwrap_or_else(|_| Value::Text(text.as_str().into()))
                 }
             })

@@ -4,9 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use intake::cli::Cli;
-use intake::commands::{self, Exit, Refused};
-use intake::db::DbError;
-use intake::settings;
+use intake::{commands, exit, settings};
 
 fn main() -> ExitCode {
     // A reader's panic on a damaged file is turned into a message where it is caught; any
@@ -30,30 +28,9 @@ fn main() -> ExitCode {
     let Ok(outcome) = outcome else {
         return ExitCode::from(2);
     };
-    match outcome {
-        Ok(Exit::Success) => ExitCode::SUCCESS,
-        Ok(Exit::DataErrors) => ExitCode::from(1),
-        Err(error) => {
-            if error
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("error: {error:#}");
-            // A plan overtaken by the table (another import got there first) is an import
-            // refused with nothing written, as the contract's exit 1 says.
-            let overtaken = error.chain().any(|cause| {
-                matches!(
-                    cause.downcast_ref::<DbError>(),
-                    Some(DbError::Changed { .. })
-                )
-            });
-            if error.downcast_ref::<Refused>().is_some() || overtaken {
-                ExitCode::from(1)
-            } else {
-                ExitCode::from(2)
-            }
-        }
+    let (code, say) = exit::code(&outcome);
+    if let (true, Err(error)) = (say, &outcome) {
+        eprintln!("error: {error:#}");
     }
+    ExitCode::from(code)
 }

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
+/// The header of the CSV error report (`--report errors.csv`), by which an earlier one is known.
+pub const REPORT_COLUMNS: [&str; 7] =
+    ["row", "cell", "column", "field", "value", "code", "message"];
+
 /// What kind of file a path is given for; each kind knows how its own files begin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -35,7 +39,7 @@ impl Kind {
         let first_line = text.lines().next().unwrap_or_default();
         match self {
             Kind::Report => {
-                first_line == crate::report::REPORT_COLUMNS.join(",") || {
+                first_line == REPORT_COLUMNS.join(",") || {
                     let rest = text.trim_start();
                     rest.strip_prefix('[').is_some_and(|rest| {
                         let rest = rest.trim_start();

@@ -15,9 +15,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use validator::ValidateEmail;
 
-use crate::schema::{FieldType, Value};
 use crate::source::{Cell, Record};
-use crate::validate::{self, DateOrder, TextStyle};
+use crate::value::{self, DateOrder, FieldType, TextStyle, Value};
 
 /// What most values of a column are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -348,12 +347,9 @@ impl ColumnState {
             }
             Cell::Float(number) => {
                 self.counts.number += 1;
-                if let Ok(Value::Decimal(decimal)) = validate::parse_cell(
-                    FieldType::Number,
-                    None,
-                    cell.into(),
-                    &TextStyle::default(),
-                ) {
+                if let Ok(Value::Decimal(decimal)) =
+                    value::parse_cell(FieldType::Number, None, cell.into(), &TextStyle::default())
+                {
                     self.number(decimal, None);
                 }
                 let _ = number;
@@ -374,7 +370,7 @@ impl ColumnState {
     }
 
     fn observe_text(&mut self, text: &str) {
-        if validate::parse_boolean_word(text).is_some() {
+        if value::parse_boolean_word(text).is_some() {
             self.counts.boolean += 1;
         }
         if looks_like_phone(text) {
@@ -424,11 +420,11 @@ impl ColumnState {
             return;
         }
         if let Some(evidence) = date_evidence(text) {
-            let (date_part, _) = validate::split_date_time(text).unwrap_or((text, false));
+            let (date_part, _) = value::split_date_time(text).unwrap_or((text, false));
             let reading = |order| {
-                validate::iso_date(date_part)
-                    .or_else(|| validate::textual_date(date_part))
-                    .or_else(|| validate::parse_date_in_order(date_part, order))
+                value::iso_date(date_part)
+                    .or_else(|| value::textual_date(date_part))
+                    .or_else(|| value::parse_date_in_order(date_part, order))
             };
             self.date_readings(reading(DateOrder::Dmy), reading(DateOrder::Mdy));
             let last = date_part
@@ -436,13 +432,13 @@ impl ColumnState {
                 .rsplit(|character: char| !character.is_ascii_digit())
                 .next()
                 .unwrap_or_default();
-            if last.len() == 2 && validate::iso_date(date_part).is_none() {
+            if last.len() == 2 && value::iso_date(date_part).is_none() {
                 self.two_digit_years += 1;
                 self.two_digit_year_example
                     .get_or_insert_with(|| text.to_string());
             }
             // A date-time at midnight is a date (a date field takes it as one).
-            if evidence.with_time && !validate::is_midnight(&text[date_part.len()..]) {
+            if evidence.with_time && !value::is_midnight(&text[date_part.len()..]) {
                 self.counts.datetime += 1;
             } else {
                 self.counts.date += 1;
@@ -459,7 +455,7 @@ impl ColumnState {
             }
             return;
         }
-        if text.contains('@') && (validate::plain_email(text) || text.validate_email()) {
+        if text.contains('@') && (value::plain_email(text) || text.validate_email()) {
             self.counts.email += 1;
         } else if looks_like_url(text) {
             self.counts.url += 1;
@@ -490,7 +486,7 @@ impl ColumnState {
                 guarded: false,
             };
             if let Ok(Value::Decimal(number)) =
-                validate::parse_text(FieldType::Number, None, text, &style)
+                value::parse_text(FieldType::Number, None, text, &style)
             {
                 self.number(number, Some(reading));
             }
@@ -590,7 +586,7 @@ impl ColumnState {
                 date_order: None,
                 guarded: false,
             };
-            let read = validate::parse_decimal(&example, &style)
+            let read = value::parse_decimal(&example, &style)
                 .map(|number| number.to_string())
                 .unwrap_or_default();
             let (separator, role, other) = match (example.contains(','), file.comma) {
@@ -607,7 +603,7 @@ impl ColumnState {
         } else if numeric && point == 0 && comma == 0 && self.ambiguous_numbers > 0 {
             let example = self.ambiguous_number_example.clone().unwrap_or_default();
             // Say what the reading makes of the value, whichever separator it has.
-            let read = validate::parse_decimal(&example, &TextStyle::default())
+            let read = value::parse_decimal(&example, &TextStyle::default())
                 .map(|number| number.to_string())
                 .unwrap_or_default();
             notes.push(if example.contains(',') {
@@ -797,7 +793,7 @@ pub struct NumberEvidence {
 /// Whether text is a number as people write them (sign, currency, parentheses, grouping), and
 /// what it says about the separators.
 pub fn number_evidence(text: &str) -> Option<NumberEvidence> {
-    let (_, core) = validate::strip_number_decoration(text)?;
+    let (_, core) = value::strip_number_decoration(text)?;
     let digits_only =
         |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
     const SPACES: [char; 4] = [' ', '\u{a0}', '\u{202f}', '\''];
@@ -912,27 +908,27 @@ pub struct DateEvidence {
 
 /// Whether text is a date (or date and time) and what it says about the order.
 pub fn date_evidence(text: &str) -> Option<DateEvidence> {
-    let (date_part, with_time) = validate::split_date_time(text)?;
-    if validate::iso_date(date_part).is_some() {
+    let (date_part, with_time) = value::split_date_time(text)?;
+    if value::iso_date(date_part).is_some() {
         return Some(DateEvidence {
             order: Some(DateOrder::Ymd),
             ambiguous: false,
             with_time,
         });
     }
-    if validate::textual_date(date_part).is_some() {
+    if value::textual_date(date_part).is_some() {
         return Some(DateEvidence {
             order: None,
             ambiguous: false,
             with_time,
         });
     }
-    let day_first = validate::parse_date_in_order(date_part, DateOrder::Dmy).is_some();
-    let month_first = validate::parse_date_in_order(date_part, DateOrder::Mdy).is_some();
+    let day_first = value::parse_date_in_order(date_part, DateOrder::Dmy).is_some();
+    let month_first = value::parse_date_in_order(date_part, DateOrder::Mdy).is_some();
     let same = day_first
         && month_first
-        && validate::parse_date_in_order(date_part, DateOrder::Dmy)
-            == validate::parse_date_in_order(date_part, DateOrder::Mdy);
+        && value::parse_date_in_order(date_part, DateOrder::Dmy)
+            == value::parse_date_in_order(date_part, DateOrder::Mdy);
     match (day_first, month_first) {
         (false, false) => None,
         (true, false) => Some(DateEvidence {

@@ -869,9 +869,6 @@ fn commit_csv(writer: csv::Writer<OutputFile>) -> anyhow::Result<()> {
     commit(writer.into_inner().map_err(|error| error.into_error())?)
 }
 
-pub const REPORT_COLUMNS: [&str; 7] =
-    ["row", "cell", "column", "field", "value", "code", "message"];
-
 impl ErrorSink {
     /// `headers` are the file's columns, for the rejects file.
     pub fn new(
@@ -894,7 +891,7 @@ impl ErrorSink {
             }
             Some(path) => {
                 let mut writer = csv::Writer::from_writer(create(path)?);
-                writer.write_record(REPORT_COLUMNS)?;
+                writer.write_record(crate::output::REPORT_COLUMNS)?;
                 Some(ReportFile::Csv(
                     path.display().to_string(),
                     Box::new(writer),

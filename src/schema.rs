@@ -4,17 +4,13 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime};
-use compact_str::CompactString;
 use regex::Regex;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::validate;
+use crate::value::{self, FieldType, Value};
 
 /// A target table and what each of its fields accepts.
 #[derive(Debug, Clone)]
@@ -168,41 +164,6 @@ pub struct Field {
     pub column: Option<ColumnLimits>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Date,
-    Datetime,
-}
-
-impl FieldType {
-    pub fn parse(text: &str) -> Option<FieldType> {
-        Some(match text {
-            "string" => FieldType::String,
-            "integer" => FieldType::Integer,
-            "number" | "decimal" => FieldType::Number,
-            "boolean" => FieldType::Boolean,
-            "date" => FieldType::Date,
-            "datetime" => FieldType::Datetime,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            FieldType::String => "string",
-            FieldType::Integer => "integer",
-            FieldType::Number => "number",
-            FieldType::Boolean => "boolean",
-            FieldType::Date => "date",
-            FieldType::Datetime => "datetime",
-        }
-    }
-}
-
 /// A field's regular expression, anchored to the whole value as Table Schema requires.
 #[derive(Debug, Clone)]
 pub struct Pattern {
@@ -251,99 +212,6 @@ impl Pattern {
             return found.is_some();
         }
         copy.unwrap_or(&self.regex).is_match(text)
-    }
-}
-
-/// What a field holds once read: exact decimals, calendar dates, never a float.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Null,
-    Text(CompactString),
-    Integer(i64),
-    Decimal(Decimal),
-    Boolean(bool),
-    Date(NaiveDate),
-    DateTime(NaiveDateTime),
-}
-
-/// 10⁰ to 10¹⁸: the powers of ten under 2⁶³.
-const POWERS_OF_TEN: [i128; 19] = {
-    let mut powers = [1i128; 19];
-    let mut index = 1;
-    while index < powers.len() {
-        powers[index] = powers[index - 1] * 10;
-        index += 1;
-    }
-    powers
-};
-
-/// Orders two decimals as `Decimal::cmp` does, most pairs (a value against a bound) without its
-/// general path: the signed mantissas brought to one scale and compared as integers, when the
-/// one to scale is under 2⁶³ and the scales differ by at most 18 (otherwise `Decimal::cmp`
-/// decides).
-fn compare_decimals(left: &Decimal, right: &Decimal) -> Ordering {
-    let (left_scale, right_scale) = (left.scale(), right.scale());
-    // Both factors under 2⁶³: the product fits 128 bits.
-    let scaled = |mantissa: i128, by: u32| {
-        let factor = *POWERS_OF_TEN.get(by as usize)?;
-        (mantissa.unsigned_abs() < 1 << 63).then(|| mantissa * factor)
-    };
-    let pair = if left_scale < right_scale {
-        scaled(left.mantissa(), right_scale - left_scale).map(|left| (left, right.mantissa()))
-    } else {
-        scaled(right.mantissa(), left_scale - right_scale).map(|right| (left.mantissa(), right))
-    };
-    match pair {
-        Some((left, right)) => left.cmp(&right),
-        None => left.cmp(right),
-    }
-}
-
-impl Value {
-    /// Orders two values of the same kind; `None` across kinds.
-    pub fn compare(&self, other: &Value) -> Option<Ordering> {
-        match (self, other) {
-            (Value::Text(left), Value::Text(right)) => Some(left.cmp(right)),
-            (Value::Integer(left), Value::Integer(right)) => Some(left.cmp(right)),
-            (Value::Decimal(left), Value::Decimal(right)) => Some(compare_decimals(left, right)),
-            (Value::Integer(left), Value::Decimal(right)) => {
-                Some(compare_decimals(&Decimal::from(*left), right))
-            }
-            (Value::Decimal(left), Value::Integer(right)) => {
-                Some(compare_decimals(left, &Decimal::from(*right)))
-            }
-            (Value::Boolean(left), Value::Boolean(right)) => Some(left.cmp(right)),
-            (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
-            (Value::DateTime(left), Value::DateTime(right)) => Some(left.cmp(right)),
-            _ => None,
-        }
-    }
-
-    /// Equal for the database: decimals by value (12.5 = 12.50), everything else exactly.
-    pub fn same_as(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::Null, Value::Null) => true,
-            _ => self.compare(other) == Some(Ordering::Equal),
-        }
-    }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
-    }
-}
-
-impl fmt::Display for Value {
-    /// The text form, which is also how text-stored values are written to the database.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Null => Ok(()),
-            Value::Text(text) => formatter.write_str(text),
-            Value::Integer(number) => write!(formatter, "{number}"),
-            Value::Decimal(number) => write!(formatter, "{number}"),
-            Value::Boolean(value) => write!(formatter, "{value}"),
-            Value::Date(date) => crate::source::write_date(formatter, date),
-            Value::DateTime(datetime) => crate::source::write_datetime(formatter, datetime),
-        }
     }
 }
 
@@ -806,11 +674,11 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
         }
     }
     let typed = |text: &str, what: &str| {
-        validate::parse_text(
+        value::parse_text(
             field_type,
             raw.format.as_deref(),
             text,
-            &validate::TextStyle::default(),
+            &value::TextStyle::default(),
         )
         .map_err(|reason| {
             field_error(format!(
@@ -940,11 +808,11 @@ fn parse_rule(
             let literal =
                 right_text.trim_matches(|character| character == '"' || character == '\'');
             let field = &fields[left];
-            let value = validate::parse_text(
+            let value = value::parse_text(
                 field.field_type,
                 field.format.as_deref(),
                 literal,
-                &validate::TextStyle::default(),
+                &value::TextStyle::default(),
             )
             .map_err(|reason| {
                 invalid(format!(
@@ -962,141 +830,6 @@ fn parse_rule(
         right,
         message,
     })
-}
-
-/// A schema read from an existing table: each column a field of its type (columns of types
-/// intake cannot load are left out), NOT NULL without a default as required, the primary key as
-/// the key, single-column UNIQUE constraints as unique, `varchar(n)` as a maximum length, and
-/// single-column foreign keys as references.
-pub fn from_table(table: &crate::db::TableDescription) -> Result<Schema, SchemaError> {
-    let mut fields = Vec::new();
-    for column in &table.columns {
-        let Some(field_type) = crate::db::field_type_of_column(&column.declared_type) else {
-            continue;
-        };
-        // On PostgreSQL the column's limit is checked as the column's (`ColumnLimits`); SQLite
-        // holds any length, so its declared one is taken as the field's.
-        let max_length = column
-            .declared_type
-            .split_once('(')
-            .filter(|_| field_type == FieldType::String)
-            .filter(|_| table.dialect != crate::db::Dialect::Postgres)
-            .and_then(|(_, rest)| rest.trim_end_matches(')').trim().parse().ok());
-        let is_key = table.primary_key.contains(&column.name);
-        fields.push(Field {
-            name: column.name.clone(),
-            field_type,
-            // A key field must be in the file: the key tells new rows from existing ones.
-            required: (column.not_null && !column.has_default) || is_key,
-            unique: table.unique.contains(&column.name) || (is_key && table.primary_key.len() == 1),
-            minimum: None,
-            maximum: None,
-            min_length: None,
-            max_length,
-            pattern: None,
-            allowed: None,
-            format: None,
-            aliases: Vec::new(),
-            true_values: None,
-            false_values: None,
-            reference: table
-                .foreign_keys
-                .iter()
-                .find(|(local, _, _)| *local == column.name)
-                .map(|(_, table, field)| Reference {
-                    table: table.clone(),
-                    field: field.clone(),
-                }),
-            trim: true,
-            // SQLite stores what it is given; PostgreSQL holds a column's declared limits.
-            column: (table.dialect == crate::db::Dialect::Postgres)
-                .then(|| ColumnLimits::of(&column.name, &column.declared_type))
-                .flatten(),
-        });
-    }
-    let key = table
-        .primary_key
-        .iter()
-        .filter(|name| fields.iter().any(|field| field.name == **name))
-        .cloned()
-        .collect();
-    if fields.is_empty() {
-        return Err(SchemaError::Invalid {
-            file: format!("table {}", table.name),
-            reason: "no column of a type intake can load (text, numbers, booleans, dates)"
-                .to_string(),
-        });
-    }
-    Ok(Schema {
-        name: table.name.clone(),
-        table: table.name.clone(),
-        key,
-        fields,
-        rules: Vec::new(),
-    })
-}
-
-/// Whether a schema's fields fit an existing table: every field a column, of a type that holds
-/// its values. All mismatches are listed at once.
-/// Gives each field the limits of its column in `table`, when the engine holds them
-/// (PostgreSQL), so that stage 2 finds what the column would round, cut or refuse.
-pub fn take_column_limits(schema: &mut Schema, table: &crate::db::TableDescription) {
-    if table.dialect != crate::db::Dialect::Postgres {
-        return;
-    }
-    for field in &mut schema.fields {
-        if let Some(column) = table
-            .columns
-            .iter()
-            .find(|column| column.name == field.name)
-        {
-            field.column = ColumnLimits::of(&column.name, &column.declared_type);
-        }
-    }
-}
-
-pub fn check_against_table(
-    schema: &Schema,
-    table: &crate::db::TableDescription,
-) -> Result<(), SchemaError> {
-    let mut problems = Vec::new();
-    for field in &schema.fields {
-        let Some(column) = table
-            .columns
-            .iter()
-            .find(|column| column.name == field.name)
-        else {
-            problems.push(format!("field {:?} has no column in the table", field.name));
-            continue;
-        };
-        let sqlite = table.dialect == crate::db::Dialect::Sqlite;
-        let fits = match crate::db::field_type_of_column(&column.declared_type) {
-            Some(column_type) => {
-                column_type == field.field_type
-                    || (field.field_type == FieldType::Integer && column_type == FieldType::Number)
-                    // SQLite: intake keeps decimals and dates as exact text, booleans as 0/1.
-                    || (sqlite && column_type == FieldType::String)
-                    || (sqlite && field.field_type == FieldType::Boolean && column_type == FieldType::Integer)
-            }
-            None => false,
-        };
-        if !fits {
-            problems.push(format!(
-                "field {:?} is {} but its column is {}",
-                field.name,
-                field.field_type.name(),
-                column.declared_type
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(SchemaError::Invalid {
-            file: format!("schema {} against table {}", schema.name, table.name),
-            reason: format!("{}: change the schema or the table", problems.join("; ")),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -1206,47 +939,9 @@ mod tests {
 }
 
 #[cfg(test)]
-mod compare_tests {
+mod pattern_tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn decimal() -> impl Strategy<Value = Decimal> {
-        prop_oneof![
-            (any::<i64>(), 0u32..=28).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
-            (
-                any::<u32>(),
-                any::<u32>(),
-                any::<u32>(),
-                any::<bool>(),
-                0u32..=28
-            )
-                .prop_map(|(low, middle, high, negative, scale)| Decimal::from_parts(
-                    low, middle, high, negative, scale
-                )),
-            (-3i64..=3, 0u32..=3).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale)),
-        ]
-    }
-
-    #[test]
-    fn decimals_compare_by_value() {
-        let cases = [
-            ("0", "-0.00"),
-            ("971.96", "100000"),
-            ("-1.5", "-1.50"),
-            ("0.1", "0.09"),
-        ];
-        for (left, right) in cases {
-            let (left, right) = (
-                Decimal::from_str_exact(left).expect("left"),
-                Decimal::from_str_exact(right).expect("right"),
-            );
-            assert_eq!(
-                compare_decimals(&left, &right),
-                left.cmp(&right),
-                "{left} {right}"
-            );
-        }
-    }
 
     /// Patterns with a DFA and without: each value matches by it as by the regex alone.
     const PATTERNS: [&str; 9] = [
@@ -1291,11 +986,6 @@ mod compare_tests {
         ) {
             let pattern = Pattern::new(PATTERNS[index]).expect("compiles");
             prop_assert_eq!(pattern.matches(&text, None), pattern.regex.is_match(&text), "{} {}", PATTERNS[index], text);
-        }
-
-        #[test]
-        fn decimals_compare_as_rust_decimal_does(left in decimal(), right in decimal()) {
-            prop_assert_eq!(compare_decimals(&left, &right), left.cmp(&right));
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::load::Mode;
 use crate::profile::Overrides;
 use crate::report::Output;
 use crate::source::ReadOptions;
-use crate::validate::DateOrder;
+use crate::value::DateOrder;
 
 /// How to read a file: what `inspect` needs, and every other command too.
 #[derive(Debug, Clone)]

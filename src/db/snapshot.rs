@@ -147,7 +147,7 @@ impl Database {
 
     /// What a table is, or `None` when there is no such table.
     pub async fn table_shape(&mut self, table: &str) -> Result<Option<TableShape>, DbError> {
-        let name = crate::schema::Value::Text(table.into());
+        let name = crate::value::Value::Text(table.into());
         let parameters = std::slice::from_ref(&name);
         let dialect = self.dialect();
         let (columns_sql, unique_sql, foreign_sql, sequences_sql) = match dialect {
@@ -657,7 +657,7 @@ impl Database {
     ) -> Result<Vec<(String, String)>, DbError> {
         let mut deferred = Vec::new();
         for table in tables {
-            let name = crate::schema::Value::Text(table.as_str().into());
+            let name = crate::value::Value::Text(table.as_str().into());
             let rows = self
                 .fetch_texts(
                     table,
@@ -961,7 +961,7 @@ impl Database {
             let column = quote(&sequence.column);
             match self.dialect() {
                 Dialect::Postgres => {
-                    let name = crate::schema::Value::Text(sequence.name.as_str().into());
+                    let name = crate::value::Value::Text(sequence.name.as_str().into());
                     self.fetch_texts(
                         &backed_up.name,
                         format!(
@@ -974,7 +974,7 @@ impl Database {
                     .await?;
                 }
                 Dialect::Sqlite => {
-                    let name = crate::schema::Value::Text(backed_up.name.as_str().into());
+                    let name = crate::value::Value::Text(backed_up.name.as_str().into());
                     self.fetch_texts(
                         &backed_up.name,
                         format!(

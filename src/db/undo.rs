@@ -4,7 +4,7 @@
 
 use super::write::lock_key;
 use super::{Database, DbError, Dialect, HISTORY_TABLE, quote};
-use crate::schema::{FieldType, Value};
+use crate::value::{FieldType, Value};
 
 /// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -13,7 +13,7 @@ use super::{
     bind_error, bind_postgres, bind_sqlite, field_type_of, history_has_backup_sql,
     history_table_sql, query_error, quote,
 };
-use crate::schema::{FieldType, Value};
+use crate::value::{FieldType, Value};
 
 /// The target of a commit and how it is written.
 #[derive(Clone)]
