@@ -1,0 +1,619 @@
+//! The commit of an import: the safety backup and the file's SHA-256 on threads of their own,
+//! the rows planned again run by run inside the transaction and checked against the confirmed
+//! plan, the journal written beside, the history row; nothing left behind when it stops.
+
+use std::path::Path;
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+use anyhow::Context;
+
+use super::Worker;
+use super::plan::{ImportSetup, Planning, plan_document, preview, refusal};
+use super::undo::journal_values;
+use crate::backup;
+use crate::db;
+use crate::exit::{Exit, Refused};
+use crate::load::{self, Plan};
+use crate::report::{self, Document, Output};
+use crate::schema::Schema;
+use crate::settings::ImportSettings;
+use crate::source::{self};
+use crate::value::Value;
+
+/// `import --commit --yes`: each run of rows is planned inside the commit's transaction (under
+/// its lock, so the plan is exact by construction) and written at once, its journal lines with
+/// it; memory holds a run at a time, and the database writes while the file is still read. On
+/// PostgreSQL, a table the import creates takes every row through one `COPY`. Rows with errors
+/// (without `--skip-invalid`), a plan other than `--plan`'s, or nothing to write: the
+/// transaction is rolled back, as if nothing had started. `None` when the database refused a
+/// row: rolled back too, for the caller to name the row.
+pub(crate) async fn import_streaming(
+    settings: &ImportSettings,
+    mut setup: ImportSetup,
+    confirmed: Option<Confirmed<'_>>,
+) -> anyhow::Result<StreamEnd> {
+    let output = settings.validate.map.output;
+    let schema = setup.schema.clone();
+    let created_file = setup.database.is_none();
+    let mut database = match setup.database.take() {
+        Some(database) => database,
+        None => db::connect(&settings.validate.map.database, true)
+            .await?
+            .context("the database could not be created")?,
+    };
+    let table_exists = setup.existing_columns.is_some();
+    let store = backup::Store::new(&settings.backup_dir);
+    // The table as it was, before anything is written; discarded when nothing is. On
+    // PostgreSQL it is written meanwhile, on a connection and a thread of its own: its snapshot
+    // cannot see this import's rows, which stay uncommitted until it is done.
+    let mut backup_thread = None;
+    let backup_id = if settings.no_backup || !table_exists {
+        None
+    } else if database.dialect() == db::Dialect::Postgres {
+        let (id, thread) = backup_meanwhile(settings, &store, &schema)?;
+        backup_thread = Some(thread);
+        Some(id)
+    } else {
+        Some(backup_before_import(&mut database, &store, &schema).await?)
+    };
+    let sha256 = file_sha256(&settings.validate.map.input.file)?;
+    let mut history = history_entry(settings, &schema);
+    history.backup_id = backup_id.clone();
+    let import_id = history.id.clone();
+    if let Some(id) = &backup_id {
+        // Until the commit, the backup says it belongs to an import that has not committed:
+        // killed before, the import leaves nothing that looks complete.
+        store.mark_pending(id, &import_id)?;
+    }
+    // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
+    // backup of the untouched table and a database file made for the import removed.
+    let abandon = async |mut database: db::Database, backup_thread: Option<BackupThread>| {
+        database.rollback_load().await;
+        drop(database);
+        // Dropping the backup's worker waits for it: the folder is whole when discarded.
+        drop(backup_thread);
+        if let Some(id) = &backup_id {
+            store.discard(id);
+        }
+        if created_file {
+            remove_created_file(settings);
+        }
+    };
+    let streamed = stream_rows(
+        settings,
+        &mut setup,
+        &mut database,
+        &store,
+        &import_id,
+        backup_id.clone(),
+        confirmed.as_ref().map(|confirmed| confirmed.plan),
+    )
+    .await;
+    let (mut document, plan, journal, check) = match streamed {
+        Ok(Streamed::Planned(planned)) => *planned,
+        Ok(Streamed::Refused) => {
+            abandon(database, backup_thread.take()).await;
+            return Ok(StreamEnd::Refused(Box::new(setup)));
+        }
+        Err(error) => {
+            abandon(database, backup_thread.take()).await;
+            return Err(error);
+        }
+    };
+    let plan_id = plan.id();
+    let announced = confirmed
+        .as_ref()
+        .is_some_and(|confirmed| confirmed.announced);
+    let refused = match &confirmed {
+        Some(confirmed) => changed_since(confirmed.plan, &plan, check),
+        None => refusal(settings, &plan, &plan_id),
+    };
+    if refused.is_some() || plan.insert + plan.update == 0 {
+        // Not a row, not the table it would have created, not the history.
+        drop(journal);
+        abandon(database, backup_thread.take()).await;
+        document.committed = Some(refused.is_none());
+        if !announced {
+            report::print(&document, output)?;
+        }
+        return match refused {
+            Some(refused) => Err(refused.into()),
+            None => Ok(StreamEnd::Done(Exit::Success)),
+        };
+    }
+    set_counts(&mut history, &plan);
+    if let Some(thread) = backup_thread.take()
+        && let Err(error) = thread.finish()
+    {
+        abandon(database, None).await;
+        return Err(error);
+    }
+    let mut finished = match sha256.finish() {
+        Ok(sha256) => {
+            history.file_sha256 = sha256;
+            database
+                .record_history(&schema.table, &history)
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        Err(error) => Err(error),
+    };
+    if finished.is_ok() {
+        // The journal is in place before the commit: a committed import can always be undone.
+        finished = journal
+            .finish()
+            .map(|_| ())
+            .context("cannot keep the import's journal, so nothing was written");
+    }
+    if finished.is_ok() {
+        finished = database
+            .commit_load(&schema.table)
+            .await
+            .map_err(anyhow::Error::from);
+    }
+    if let Err(error) = finished {
+        store.remove_journal(&import_id);
+        abandon(database, backup_thread.take()).await;
+        return Err(Refused(format!(
+            "the import failed and nothing was written: {error:#}"
+        ))
+        .into());
+    }
+    if let Some(id) = &backup_id {
+        store.settle(id);
+    }
+    document.backup = Some(backup_id.clone());
+    document.committed = Some(true);
+    document.import_id = Some(Some(import_id));
+    if output == Output::Table && !announced {
+        // The plan and the preview, then the line that says it is done.
+        document.committed = None;
+        report::print(&document, output)?;
+    }
+    print_committed(settings, &document, &schema, &plan)?;
+    Ok(StreamEnd::Done(Exit::Success))
+}
+
+/// A plan the user confirmed, to be written only as it was shown.
+pub(crate) struct Confirmed<'p> {
+    pub(crate) plan: &'p Plan,
+    /// The plan was printed before the question: only the outcome is left to print.
+    pub(crate) announced: bool,
+}
+
+/// How a streamed commit ended: done (whatever the exit), or the database refused a row and
+/// everything was rolled back (the setup comes back, to name the row).
+pub(crate) enum StreamEnd {
+    Done(Exit),
+    Refused(Box<ImportSetup>),
+}
+
+/// The setup of an import, its file opened again from the start for another pass.
+pub(crate) fn reopened(
+    mut setup: ImportSetup,
+    settings: &ImportSettings,
+) -> anyhow::Result<ImportSetup> {
+    let input = &settings.validate.map.input;
+    let table = source::open(&input.file, &input.read)?;
+    setup.prepared.table.records = table.records;
+    Ok(setup)
+}
+
+/// Why a confirmed plan must not be written: the same file planned again inside the commit's
+/// transaction is not the plan the user confirmed (the table or the file changed meanwhile).
+fn changed_since(confirmed: &Plan, now: &Plan, check: Option<load::PlanCheck>) -> Option<Refused> {
+    let (count, differences) =
+        check.map_or((0, Vec::new()), |check| (check.count, check.differences));
+    if count == 0 && confirmed.id() == now.id() {
+        return None;
+    }
+    let mut shown = differences.join("; ");
+    if count > differences.len() {
+        shown.push_str(&format!("; and {} more", count - differences.len()));
+    }
+    if shown.is_empty() {
+        shown = format!(
+            "it was {} new, {} changed and {} unchanged rows, it is now {}, {} and {}",
+            confirmed.insert,
+            confirmed.update,
+            confirmed.unchanged,
+            now.insert,
+            now.update,
+            now.unchanged
+        );
+    }
+    Some(Refused(format!(
+        "the table changed since the plan you confirmed, so nothing was written: {shown}; run the import again to see the new plan"
+    )))
+}
+
+/// How the rows of a streamed commit ended: all planned and written, the transaction still open
+/// (the document, the plan without its rows, and the journal); or refused by the database.
+enum Streamed<'p> {
+    Planned(
+        Box<(
+            Document,
+            Plan,
+            backup::JournalWriter,
+            Option<load::PlanCheck<'p>>,
+        )>,
+    ),
+    Refused,
+}
+
+/// Where a streamed commit's rows go: one `COPY` for all of them (PostgreSQL, into a table this
+/// transaction creates), or a write per run of rows.
+enum Sink<'d> {
+    Copy(db::InsertStream<'d>),
+    Batches(&'d mut db::Database, db::Loading),
+}
+
+/// Reads, checks, plans and writes every row of a streamed commit inside its open transaction.
+async fn stream_rows<'p>(
+    settings: &ImportSettings,
+    setup: &mut ImportSetup,
+    database: &mut db::Database,
+    store: &backup::Store,
+    import_id: &str,
+    backup_id: Option<String>,
+    confirmed: Option<&'p Plan>,
+) -> anyhow::Result<Streamed<'p>> {
+    let schema = setup.schema.clone();
+    let mut planner = setup.planner(&schema, settings.mode);
+    let columns = planner.plan.columns.clone();
+    let types = load::column_types(&schema, &columns);
+    let load = load::target(
+        database,
+        &schema,
+        planner.plan.create_table,
+        &columns,
+        &types,
+        settings.batch_size,
+    );
+    let journal = JournalThread::start(
+        store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
+        columns.clone(),
+    )?;
+    let loading = database.begin_load(&load).await.map_err(|error| {
+        Refused(format!(
+            "the import could not start and nothing was written: {error}"
+        ))
+    })?;
+    let mut sink = if load.create_sql.is_some()
+        && let Some(copy) = database.insert_stream(&load).await?
+    {
+        Sink::Copy(copy)
+    } else {
+        Sink::Batches(database, loading)
+    };
+    let mut planning = Planning::start(setup, settings)?;
+    let mut shown = Vec::new();
+    let mut refused = None;
+    let mut check = confirmed.map(|plan| load::PlanCheck::new(plan, schema.key.len()));
+    while let Some(rows) = planning.next_rows() {
+        let lookup = match &mut sink {
+            Sink::Batches(database, _) => Some(&mut **database),
+            Sink::Copy(_) => None,
+        };
+        planner.add_batch(lookup, rows).await?;
+        let writes = planner.take_writes();
+        if let Some(check) = &mut check {
+            check.check(&columns, &writes);
+        }
+        // A row with errors, or one that is not as confirmed, means nothing will be written:
+        // the rest is only checked.
+        if refused.is_some()
+            || (planning.rejected() > 0 && !settings.skip_invalid)
+            || check.as_ref().is_some_and(|check| check.count > 0)
+        {
+            continue;
+        }
+        if shown.len() < settings.preview {
+            shown.extend(preview(&columns, &writes, settings.preview - shown.len()));
+        }
+        let (inserts, updates): (Vec<&[Value]>, Vec<&[Value]>) = {
+            let mut inserts = Vec::with_capacity(writes.len());
+            let mut updates = Vec::new();
+            for planned in &writes {
+                match planned.action {
+                    load::Action::Insert => inserts.push(planned.values.as_slice()),
+                    _ => updates.push(planned.values.as_slice()),
+                }
+            }
+            (inserts, updates)
+        };
+        let written = match &mut sink {
+            Sink::Copy(copy) => copy.send(&inserts).await,
+            Sink::Batches(database, loading) => {
+                database
+                    .load_batch(&load, loading, &inserts, &updates)
+                    .await
+            }
+        };
+        if let Err(error) = written {
+            refused = Some(error);
+        }
+        // The journal's own thread writes the rows' lines, then frees them.
+        journal.send(writes);
+    }
+    let ended = match sink {
+        Sink::Copy(copy) if refused.is_none() => copy.finish().await,
+        Sink::Copy(copy) => {
+            copy.abort().await;
+            Ok(())
+        }
+        Sink::Batches(database, loading) if refused.is_none() => {
+            database.finish_load(&load, loading).await
+        }
+        Sink::Batches(..) => Ok(()),
+    };
+    let checked = planning.finish()?;
+    let journal = journal.finish()?;
+    if let Some(error) = refused.or(ended.err()) {
+        return match error {
+            db::DbError::Query { .. } | db::DbError::UniqueViolation { .. } => {
+                Ok(Streamed::Refused)
+            }
+            other => Err(Refused(format!(
+                "the import failed and nothing was written: {other}"
+            ))
+            .into()),
+        };
+    }
+    let mut plan = planner.finish();
+    plan.rejected = checked.rejected;
+    if let Some(check) = &mut check {
+        check.finish();
+    }
+    let document = plan_document(settings, &setup.prepared, checked, &plan, shown)?;
+    Ok(Streamed::Planned(Box::new((
+        document, plan, journal, check,
+    ))))
+}
+
+/// A streamed commit's journal, written on a thread of its own: each run of written rows is
+/// handed over once it is in the database.
+struct JournalThread {
+    /// Dropped before the worker is joined: the worker's loop ends.
+    pub(crate) sender: SyncSender<Vec<load::PlannedRow>>,
+    pub(crate) worker: Worker<backup::JournalWriter>,
+}
+
+impl JournalThread {
+    pub(crate) fn start(
+        mut writer: backup::JournalWriter,
+        columns: Vec<String>,
+    ) -> anyhow::Result<Self> {
+        let (sender, runs) = sync_channel::<Vec<load::PlannedRow>>(2);
+        let worker = Worker::spawn("intake-journal", move || {
+            let mut lines = Vec::new();
+            for writes in runs {
+                lines.clear();
+                journal_lines(&mut lines, &columns, &writes);
+                writer.write(&lines)?;
+            }
+            Ok(writer)
+        })?;
+        Ok(JournalThread { sender, worker })
+    }
+
+    /// Hands rows over. Should the thread have stopped on an error, `finish` gives it.
+    pub(crate) fn send(&self, writes: Vec<load::PlannedRow>) {
+        let _ = self.sender.send(writes);
+    }
+
+    /// Every line written: the journal, to be put in place before the commit.
+    pub(crate) fn finish(self) -> anyhow::Result<backup::JournalWriter> {
+        drop(self.sender);
+        self.worker.finish()
+    }
+}
+
+/// A backup being written on a thread of its own.
+type BackupThread = Worker<()>;
+
+/// Starts backing the import's table up on a thread, its own runtime and a connection of its
+/// own; gives the backup's id at once.
+fn backup_meanwhile(
+    settings: &ImportSettings,
+    store: &backup::Store,
+    schema: &Schema,
+) -> anyhow::Result<(String, BackupThread)> {
+    let reserved = store.reserve()?;
+    let id = reserved.id.clone();
+    let location = settings.validate.map.database.clone();
+    let table = schema.table.clone();
+    let thread = Worker::spawn("intake-backup", move || -> anyhow::Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        runtime
+                .block_on(async {
+                    let mut database = db::connect(&location, false)
+                        .await?
+                        .context("the database is gone")?;
+                    backup::create_reserved(
+                        &mut database,
+                        reserved,
+                        &backup::Selection::Tables(vec![table.clone()]),
+                        &format!("before import into {table}"),
+                    )
+                    .await
+                    .map(|_| ())
+                })
+                .with_context(|| {
+                    format!(
+                        "cannot back up table {table} before the import, so nothing was written (--no-backup goes on without one)"
+                    )
+                })
+    })?;
+    Ok((id, thread))
+}
+
+/// Backs the import's table up before anything is written.
+pub(crate) async fn backup_before_import(
+    database: &mut db::Database,
+    store: &backup::Store,
+    schema: &Schema,
+) -> anyhow::Result<String> {
+    let progress = report::Progress::step(&format!("backing up table {}", schema.table));
+    let manifest = backup::create(
+        database,
+        store,
+        &backup::Selection::Tables(vec![schema.table.clone()]),
+        &format!("before import into {}", schema.table),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "cannot back up table {} before the import, so nothing was written (--no-backup goes on without one)",
+            schema.table
+        )
+    })?;
+    progress.finish();
+    Ok(manifest.id)
+}
+
+/// What `intake_imports` records of this import: an id made of the time and a hash of the
+/// file's name, the time and the process; the file's SHA-256, computed meanwhile on a thread of
+/// its own (see [`file_sha256`]), and the counts are set once the plan is complete.
+pub(crate) fn history_entry(settings: &ImportSettings, schema: &Schema) -> db::HistoryEntry {
+    let path = &settings.validate.map.input.file;
+    let now = chrono::Utc::now();
+    let mut tag = xxhash_rust::xxh3::Xxh3::new();
+    tag.update(path.as_os_str().as_encoded_bytes());
+    tag.update(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    tag.update(&std::process::id().to_le_bytes());
+    db::HistoryEntry {
+        id: format!(
+            "{}-{:08x}",
+            now.format("%Y%m%dT%H%M%S%.6fZ"),
+            tag.digest() as u32
+        ),
+        committed_at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        file: path.display().to_string(),
+        file_sha256: String::new(),
+        schema_name: schema.name.clone(),
+        target_table: schema.table.clone(),
+        mode: match settings.mode {
+            load::Mode::Upsert => "upsert",
+            load::Mode::InsertOnly => "insert-only",
+            load::Mode::UpdateOnly => "update-only",
+        }
+        .to_string(),
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        outcome: "committed".to_string(),
+        backup_id: None,
+    }
+}
+
+/// The SHA-256 of the imported file, read again on a thread of its own while the import runs.
+pub(crate) fn file_sha256(path: &Path) -> anyhow::Result<Worker<String>> {
+    let path = path.to_path_buf();
+    Worker::spawn("intake-sha256", move || {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut file = std::fs::File::open(&path)
+            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+        std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
+    })
+}
+
+/// The counts of a complete plan, as `intake_imports` records them.
+pub(crate) fn set_counts(history: &mut db::HistoryEntry, plan: &Plan) {
+    history.inserted = plan.insert as i64;
+    history.updated = plan.update as i64;
+    history.unchanged = plan.unchanged as i64;
+    history.rejected = plan.rejected as i64;
+}
+
+/// The first line of an import's journal.
+pub(crate) fn journal_header(
+    schema: &Schema,
+    columns: &[String],
+    import_id: &str,
+    backup_id: Option<String>,
+) -> backup::JournalHeader {
+    backup::JournalHeader {
+        import_id: import_id.to_string(),
+        table: schema.table.clone(),
+        columns: columns.to_vec(),
+        types: load::column_types(schema, columns)
+            .iter()
+            .map(|field_type| field_type.name().to_string())
+            .collect(),
+        key_width: schema.key.len(),
+        backup: backup_id,
+    }
+}
+
+/// The journal's line for each row written (see `backup::JournalEntry`), straight from the
+/// plan's values, without a string per value.
+pub(crate) fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedRow]) {
+    use std::io::Write as _;
+    let mut scratch = String::new();
+    for planned in writes {
+        let insert = planned.action == load::Action::Insert;
+        out.extend_from_slice(if insert {
+            b"{\"action\":\"insert\",\"row\":"
+        } else {
+            b"{\"action\":\"update\",\"row\":"
+        });
+        let _ = write!(out, "{}", planned.row);
+        out.extend_from_slice(b",\"new\":");
+        journal_values(out, &mut scratch, planned.values.iter());
+        out.extend_from_slice(b",\"old\":");
+        if insert {
+            out.extend_from_slice(b"[]");
+        } else {
+            // The row as it was: the new values, but for the changed columns.
+            let old = columns.iter().zip(&planned.values).map(|(column, new)| {
+                planned
+                    .changed
+                    .iter()
+                    .position(|changed| changed == column)
+                    .map_or(new, |index| &planned.old[index])
+            });
+            journal_values(out, &mut scratch, old);
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// A SQLite file made for an import that wrote nothing: no trace is left. Only while it is
+/// still empty: two first imports may each have found no file, and the one that committed
+/// keeps what it wrote (a rolled-back transaction leaves a new file at 0 bytes).
+pub(crate) fn remove_created_file(settings: &ImportSettings) {
+    if let db::Location::Sqlite(path) = &settings.validate.map.database
+        && std::fs::metadata(path).is_ok_and(|metadata| metadata.len() == 0)
+    {
+        std::fs::remove_file(path).ok();
+    }
+}
+
+/// The end of a committed import: the document as JSON, or a line on the terminal.
+pub(crate) fn print_committed(
+    settings: &ImportSettings,
+    document: &Document,
+    schema: &Schema,
+    plan: &Plan,
+) -> anyhow::Result<()> {
+    match settings.validate.map.output {
+        Output::Json => report::print(document, Output::Json)?,
+        Output::Table => report::print_line(&format!(
+            "Committed: {} inserted, {} updated in table {} of {}.",
+            plan.insert, plan.update, schema.table, settings.validate.map.database
+        ))?,
+    }
+    Ok(())
+}

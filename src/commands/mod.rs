@@ -1,0 +1,103 @@
+//! The commands, one file each (`inspect`, `map`, `validate`, `import`, `undo`, `history`,
+//! `backups`): each runs the stages in order (source → detect → validate → load) and hands what
+//! they found to `report`. `prepare` is stage 1 as every command runs it; `commit` is an
+//! import's commit (the safety backup, the journal, the rows planned again inside the
+//! transaction). Here: `run`, which picks the command, the `Worker` thread that several use, and
+//! the terminal's yes/no question.
+
+use std::io::IsTerminal;
+use std::thread::JoinHandle;
+
+use anyhow::{Context, bail};
+
+use crate::exit::{Exit, Refused};
+use crate::settings::Settings;
+
+mod backups;
+mod commit;
+mod history;
+mod import;
+mod inspect;
+mod map;
+mod plan;
+mod prepare;
+mod undo;
+mod validate;
+
+pub fn run(settings: Settings) -> anyhow::Result<Exit> {
+    // One thread: sqlx needs a runtime, and the work is one stream of rows.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        match &settings {
+            // Needs no database, runs all the same on the one thread.
+            Settings::Inspect(settings) => inspect::inspect(settings),
+            Settings::Map(settings) => map::map(settings).await,
+            Settings::Validate(settings) => validate::validate(settings).await,
+            Settings::Import(settings) => import::import(settings).await,
+            Settings::History(settings) => history::history(settings).await,
+            Settings::Backup(settings) => backups::backup_command(settings).await,
+            Settings::Undo(settings) => undo::undo(settings).await,
+        }
+    })
+}
+
+/// A thread whose work ends in a result: [`Worker::finish`] waits for it and gives it (a panic
+/// there goes on here); dropped unfinished, it is waited for all the same.
+pub(crate) struct Worker<T> {
+    pub(crate) thread: Option<JoinHandle<anyhow::Result<T>>>,
+}
+
+impl<T: Send + 'static> Worker<T> {
+    /// Starts a named thread (names show in profilers).
+    pub(crate) fn spawn(
+        name: &str,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<Worker<T>> {
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(work)
+            .context("cannot start a thread")?;
+        Ok(Worker {
+            thread: Some(thread),
+        })
+    }
+
+    pub(crate) fn finish(mut self) -> anyhow::Result<T> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => bail!("the thread was already waited for"),
+        }
+    }
+}
+
+impl<T> Drop for Worker<T> {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Asks a yes/no question on the terminal; anything but yes, or no terminal, refuses.
+pub(crate) fn ask(question: &str, what: &str, nothing: &str) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        return Err(Refused(format!(
+            "{what} needs a confirmation: run it in a terminal to be asked, or pass --yes; {nothing}"
+        ))
+        .into());
+    }
+    let accepted = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .context("cannot read the answer from the terminal")?;
+    if !accepted {
+        return Err(Refused(format!("not confirmed: {nothing}")).into());
+    }
+    Ok(())
+}
