@@ -608,12 +608,10 @@ pub(crate) fn print_committed(
     schema: &Schema,
     plan: &Plan,
 ) -> anyhow::Result<()> {
-    match settings.validate.map.output {
-        Output::Json => report::print(document, Output::Json)?,
-        Output::Table => report::print_line(&format!(
-            "Committed: {} inserted, {} updated in table {} of {}.",
-            plan.insert, plan.update, schema.table, settings.validate.map.database
-        ))?,
-    }
+    let line = format!(
+        "Committed: {} inserted, {} updated in table {} of {}.",
+        plan.insert, plan.update, schema.table, settings.validate.map.database
+    );
+    report::print_ending(document, settings.validate.map.output, &line)?;
     Ok(())
 }

@@ -1,78 +1,19 @@
-//! The only writer of stdout: the JSON document of CONTRACT.md, and the tables people read.
-//! Text taken from files is stripped of control characters before it reaches a terminal.
+//! The terminal's tables: each command's document as people read it, text from files cleaned
+//! of control characters and cut to what a line shows.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use serde::Serialize;
 
 use crate::load::Action;
-use crate::profile::ColumnProfile;
 use crate::source::SkippedRow;
-use crate::validate::RowError;
 
+use super::document::{
+    BackupCreated, Document, InspectDocument, PlanCounts, PruneDocument, UndoDocument,
+};
 /// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Output {
-    Table,
-    Json,
-}
-
-/// One column of the mapping as the document shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct MappingEntry {
-    pub index: usize,
-    pub column: String,
-    pub field: Option<String>,
-    pub score: f64,
-    pub method: Option<String>,
-    /// For an unmapped column, the closest fields and their scores.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub candidates: Vec<Candidate>,
-    /// Why the model suggested this field (method `llm`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What the column's values leave open (an ambiguous date order or decimal separator).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// What `inspect` prints.
-#[derive(Debug, Clone, Serialize)]
-pub struct InspectDocument {
-    pub file: String,
-    pub format: String,
-    pub encoding: Option<&'static str>,
-    pub delimiter: Option<String>,
-    pub quote: Option<String>,
-    pub sheets: Vec<String>,
-    pub sheet: Option<String>,
-    /// Every sheet of a workbook of several: its header and, with `--schema`, its fit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sheet_headers: Vec<SheetHeader>,
-    /// Why the sheet profiled is not the first, when `--schema` chose it by fit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sheet_reason: Option<String>,
-    pub header_row: usize,
-    /// The non-blank rows above the header, left out as titles, notes or metadata.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped_rows: Vec<SkippedRow>,
-    pub rows: usize,
-    pub columns: Vec<ColumnProfile>,
-}
-
-/// One sheet of a workbook as `inspect` lists it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SheetHeader {
-    pub sheet: String,
-    /// None when the sheet has no table to read.
-    pub header_row: Option<usize>,
-    pub headers: Vec<String>,
-    /// With `--schema`: how many fields, and required fields, the header maps.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fit: Option<String>,
-}
+use super::emit::{Output, emit, print_line};
+use super::errors::ErrorSummary;
 
 /// Prints the recorded imports as a JSON array or a table.
 pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io::Result<()> {
@@ -117,26 +58,6 @@ pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io:
 /// Prints an inspection as JSON or as a table of column profiles.
 pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
     emit(document, output, write_inspection)
-}
-
-/// Writes `document` to stdout as pretty JSON, or through `tables` for people. A closed pipe
-/// (`| head`) is not an error.
-fn emit<D: Serialize>(
-    document: &D,
-    output: Output,
-    tables: impl FnOnce(&mut io::StdoutLock<'static>, &D) -> io::Result<()>,
-) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    let result = match output {
-        Output::Json => serde_json::to_writer_pretty(&mut out, document)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(out)),
-        Output::Table => tables(&mut out, document),
-    };
-    match result {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.and_then(|()| out.flush()),
-    }
 }
 
 fn write_inspection(
@@ -245,119 +166,8 @@ fn write_inspection(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
-    pub field: String,
-    pub score: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanCounts {
-    pub insert: usize,
-    pub update: usize,
-    pub unchanged: usize,
-    pub rejected: usize,
-    /// Valid rows that the mode leaves alone (`insert-only`, `update-only`).
-    pub skipped: usize,
-}
-
-/// A row as it would be written.
-#[derive(Debug, Clone, Serialize)]
-pub struct PreviewRow {
-    pub row: usize,
-    pub action: Action,
-    pub values: serde_json::Map<String, serde_json::Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changed: Vec<String>,
-    /// For an update: each changed column's stored and new value.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub diff: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Writes every change of a plan's updates as CSV: row, key, column, old, new.
-pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(create(path)?);
-    writer.write_record(["row", "key", "column", "old", "new"])?;
-    for line in lines {
-        writer.write_record(line.iter().map(|field| neutralise(field).into_owned()))?;
-    }
-    commit_csv(writer)
-}
-
-/// The one document `map`, `validate` and `import` print; each fills what its stage knows.
-#[derive(Debug, Serialize)]
-pub struct Document {
-    pub file: String,
-    pub schema: String,
-    pub table: String,
-    pub format: String,
-    pub sheet: Option<String>,
-    /// Why this sheet was read rather than the first, when intake chose it by fit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sheet_reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delimiter: Option<String>,
-    pub header_row: usize,
-    /// The non-blank rows above the header, left out as titles, notes or metadata.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped_rows: Vec<SkippedRow>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rows: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_rows: Option<usize>,
-    pub mapping: Vec<MappingEntry>,
-    pub missing_fields: Vec<String>,
-    /// What intake changed in cells before checking them (validate and import).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub normalised: Option<Normalised>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<ErrorList>,
-    /// Counts and the first errors, for the terminal.
-    #[serde(skip)]
-    pub summary: Option<ErrorSummary>,
-    /// Files written by `--report` and `--rejects`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub written: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub database: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub create_table: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<PlanCounts>,
-    /// What the plan means beyond its counts: for a table without a key, what a re-import does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan_note: Option<String>,
-    /// Names exactly this plan; `import --commit --plan ID` writes only if it is still the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview: Option<Vec<PreviewRow>>,
-    /// True for an import that wrote nothing because it was not asked to (`--commit` absent).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dry_run: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub committed: Option<bool>,
-    /// What the language model was asked and what came of it (`--llm`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub llm: Option<crate::llm::LlmReport>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup: Option<Option<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub import_id: Option<Option<String>>,
-    /// Where `map --save` recorded the mapping.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub saved: Option<String>,
-}
-
-/// What was normalised in the cells read: the values were checked and written so.
-#[derive(Debug, Serialize, Default)]
-pub struct Normalised {
-    /// Cells with spaces, tabs or non-breaking spaces around their value, taken off.
-    pub trimmed: usize,
-}
-
 /// One line naming the rows above the header that were left out, or none.
-fn skipped_rows(skipped: &[SkippedRow]) -> Option<String> {
+pub(crate) fn skipped_rows(skipped: &[SkippedRow]) -> Option<String> {
     let (first, last) = (skipped.first()?, skipped.last()?);
     let rows = if skipped.len() == 1 {
         format!("row {}", first.row)
@@ -647,7 +457,7 @@ fn write_plan(out: &mut impl Write, document: &Document, plan: &PlanCounts) -> i
     }
 }
 
-fn action_name(action: Action) -> &'static str {
+pub(crate) fn action_name(action: Action) -> &'static str {
     match action {
         Action::Insert => "insert",
         Action::Update => "update",
@@ -705,385 +515,6 @@ pub fn clean(text: &str) -> String {
             }
         })
         .collect()
-}
-
-/// One line of plain output, for what follows a printed document (the end of a commit).
-pub fn print_line(line: &str) -> io::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    match writeln!(out, "{line}") {
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
-}
-
-/// What a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
-/// first) gets a leading apostrophe, so that opening a report never runs anything. Plain numbers
-/// such as `-3` are left alone: they cannot be formulas.
-pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let plain_number = {
-        let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-        !whole.is_empty()
-            && whole.bytes().all(|byte| byte.is_ascii_digit())
-            && fraction.bytes().all(|byte| byte.is_ascii_digit())
-    };
-    if risky && !plain_number {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// Every error of a run, counted and passed on as it comes: to the report file, the rejects
-/// file, and a short list for the terminal. Only the JSON document on stdout keeps them all.
-pub struct ErrorSink {
-    show: usize,
-    keep_all: bool,
-    pub summary: ErrorSummary,
-    report: Option<ReportFile>,
-    rejects: Option<(String, csv::Writer<OutputFile>)>,
-    width: usize,
-}
-
-/// Counts and the first errors, for the terminal; all errors when the JSON document needs them.
-#[derive(Debug, Default)]
-pub struct ErrorSummary {
-    pub total: usize,
-    /// (code, column) → errors.
-    pub counts: BTreeMap<(String, String), usize>,
-    pub first: Vec<RowError>,
-    pub all: Option<ErrorList>,
-}
-
-/// Errors an [`ErrorList`] keeps in memory; the rest wait in a temporary file.
-const ERRORS_IN_MEMORY: usize = 10_000;
-
-/// Every error of a run, for the JSON document, in memory that does not grow with them: the
-/// first [`ERRORS_IN_MEMORY`] as they are, the rest as JSON lines in an anonymous temporary
-/// file (gone when it is closed). Serialized as one JSON array either way, in the order added.
-#[derive(Debug, Default)]
-pub struct ErrorList {
-    kept: Vec<RowError>,
-    spilled: Option<Spilled>,
-}
-
-#[derive(Debug)]
-struct Spilled {
-    writer: io::BufWriter<std::fs::File>,
-    count: usize,
-}
-
-impl ErrorList {
-    pub fn push(&mut self, error: RowError) -> anyhow::Result<()> {
-        use anyhow::Context;
-        if self.kept.len() < ERRORS_IN_MEMORY {
-            self.kept.push(error);
-            return Ok(());
-        }
-        let spilled = match &mut self.spilled {
-            Some(spilled) => spilled,
-            None => self.spilled.insert(Spilled {
-                writer: io::BufWriter::new(
-                    tempfile::tempfile()
-                        .context("cannot create a temporary file to hold the errors")?,
-                ),
-                count: 0,
-            }),
-        };
-        serde_json::to_writer(&mut spilled.writer, &error)?;
-        spilled
-            .writer
-            .write_all(b"\n")
-            .context("cannot write the errors to a temporary file")?;
-        spilled.count += 1;
-        Ok(())
-    }
-
-    pub fn len(&self) -> usize {
-        self.kept.len() + self.spilled.as_ref().map_or(0, |spilled| spilled.count)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Writes out what is buffered, so that serializing reads every error back.
-    pub fn flush(&mut self) -> io::Result<()> {
-        match &mut self.spilled {
-            Some(spilled) => spilled.writer.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Serialize for ErrorList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error as _, SerializeSeq};
-        use std::io::{BufRead, Seek};
-        let mut sequence = serializer.serialize_seq(Some(self.len()))?;
-        for error in &self.kept {
-            sequence.serialize_element(error)?;
-        }
-        if let Some(spilled) = &self.spilled {
-            let mut file = spilled
-                .writer
-                .get_ref()
-                .try_clone()
-                .map_err(S::Error::custom)?;
-            file.seek(io::SeekFrom::Start(0))
-                .map_err(S::Error::custom)?;
-            for line in io::BufReader::new(file).lines() {
-                let line = line.map_err(S::Error::custom)?;
-                let error: RowError = serde_json::from_str(&line).map_err(S::Error::custom)?;
-                sequence.serialize_element(&error)?;
-            }
-        }
-        sequence.end()
-    }
-}
-
-type OutputFile = std::io::BufWriter<crate::output::Pending>;
-
-enum ReportFile {
-    Csv(String, Box<csv::Writer<OutputFile>>),
-    Json(String, OutputFile, bool),
-}
-
-/// A file that lands at `path` only when [`commit`] is called on it.
-fn create(path: &std::path::Path) -> anyhow::Result<OutputFile> {
-    Ok(std::io::BufWriter::new(crate::output::Pending::create(
-        path,
-    )?))
-}
-
-fn commit(writer: OutputFile) -> anyhow::Result<()> {
-    writer
-        .into_inner()
-        .map_err(|error| error.into_error())?
-        .commit()
-}
-
-fn commit_csv(writer: csv::Writer<OutputFile>) -> anyhow::Result<()> {
-    commit(writer.into_inner().map_err(|error| error.into_error())?)
-}
-
-impl ErrorSink {
-    /// `headers` are the file's columns, for the rejects file.
-    pub fn new(
-        show: usize,
-        keep_all: bool,
-        report: Option<&std::path::Path>,
-        rejects: Option<&std::path::Path>,
-        headers: &[String],
-    ) -> anyhow::Result<ErrorSink> {
-        let report = match report {
-            None => None,
-            Some(path)
-                if path
-                    .extension()
-                    .is_some_and(|extension| extension.eq_ignore_ascii_case("json")) =>
-            {
-                let mut writer = create(path)?;
-                writer.write_all(b"[")?;
-                Some(ReportFile::Json(path.display().to_string(), writer, true))
-            }
-            Some(path) => {
-                let mut writer = csv::Writer::from_writer(create(path)?);
-                writer.write_record(crate::output::REPORT_COLUMNS)?;
-                Some(ReportFile::Csv(
-                    path.display().to_string(),
-                    Box::new(writer),
-                ))
-            }
-        };
-        let rejects = match rejects {
-            None => None,
-            Some(path) => {
-                let mut output = create(path)?;
-                // A byte-order mark, so that Excel opens the file as UTF-8; intake skips it.
-                output.write_all(b"\xEF\xBB\xBF")?;
-                let mut writer = csv::Writer::from_writer(output);
-                let mut header: Vec<String> = headers
-                    .iter()
-                    .map(|header| neutralise(header).into_owned())
-                    .collect();
-                header.push("errors".to_string());
-                writer.write_record(&header)?;
-                Some((path.display().to_string(), writer))
-            }
-        };
-        Ok(ErrorSink {
-            show,
-            keep_all,
-            summary: ErrorSummary {
-                all: keep_all.then(ErrorList::default),
-                ..ErrorSummary::default()
-            },
-            report,
-            rejects,
-            width: headers.len(),
-        })
-    }
-
-    /// Takes the errors of one rejected record.
-    pub fn add(
-        &mut self,
-        record: crate::source::RowCells<'_>,
-        errors: Vec<RowError>,
-    ) -> anyhow::Result<()> {
-        if let Some((_, writer)) = &mut self.rejects {
-            let mut cells: Vec<String> = (0..self.width)
-                .map(|index| {
-                    record
-                        .get(index)
-                        .map(|cell| cell.to_text())
-                        .unwrap_or_default()
-                })
-                .map(|text| neutralise(&text).into_owned())
-                .collect();
-            let messages: Vec<String> = errors
-                .iter()
-                .map(|error| match &error.column {
-                    Some(column) => format!("{column}: {}", error.message),
-                    None => error.message.clone(),
-                })
-                .collect();
-            cells.push(neutralise(&messages.join("; ")).into_owned());
-            writer.write_record(&cells)?;
-        }
-        for error in errors {
-            self.summary.total += 1;
-            *self
-                .summary
-                .counts
-                .entry((
-                    error.code.as_str().to_string(),
-                    error.column.clone().unwrap_or_default(),
-                ))
-                .or_default() += 1;
-            match &mut self.report {
-                Some(ReportFile::Csv(_, writer)) => {
-                    let row = error.row.to_string();
-                    let fields = [
-                        row.as_str(),
-                        error.cell.as_deref().unwrap_or_default(),
-                        error.column.as_deref().unwrap_or_default(),
-                        error.field.as_deref().unwrap_or_default(),
-                        error.value.as_str(),
-                        error.code.as_str(),
-                        error.message.as_str(),
-                    ];
-                    writer.write_record(
-                        fields
-                            .iter()
-                            .map(|field| neutralise(field))
-                            .map(|field| field.into_owned()),
-                    )?;
-                }
-                Some(ReportFile::Json(_, writer, first)) => {
-                    writer.write_all(if *first { b"\n  " } else { b",\n  " })?;
-                    *first = false;
-                    let mut neutral = error.clone();
-                    neutral.value = neutralise(&neutral.value).into_owned();
-                    neutral.column = neutral
-                        .column
-                        .map(|column| neutralise(&column).into_owned());
-                    serde_json::to_writer(&mut *writer, &neutral)?;
-                }
-                None => {}
-            }
-            if self.summary.first.len() < self.show {
-                self.summary.first.push(error.clone());
-            }
-            if self.keep_all
-                && let Some(all) = &mut self.summary.all
-            {
-                all.push(error)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Closes the files; gives the summary and the files written.
-    pub fn finish(mut self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
-        if let Some(all) = &mut self.summary.all {
-            all.flush()?;
-        }
-        let mut written = Vec::new();
-        match self.report {
-            Some(ReportFile::Csv(path, writer)) => {
-                commit_csv(*writer)?;
-                written.push(path);
-            }
-            Some(ReportFile::Json(path, mut writer, first)) => {
-                writer.write_all(if first { b"]\n" } else { b"\n]\n" })?;
-                commit(writer)?;
-                written.push(path);
-            }
-            None => {}
-        }
-        if let Some((path, writer)) = self.rejects {
-            commit_csv(writer)?;
-            written.push(path);
-        }
-        Ok((self.summary, written))
-    }
-}
-
-/// Progress on stderr while rows are read and written, shown only when stderr is a terminal
-/// (scripts and logs get nothing).
-pub struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    /// A counter of rows with a rate, labelled `what` ("read").
-    pub fn rows(what: &str) -> Progress {
-        Progress::start("{spinner} {human_pos} rows {msg} ({elapsed})", what)
-    }
-
-    /// A spinner for a step that counts nothing ("writing 5,000 rows").
-    pub fn step(what: &str) -> Progress {
-        Progress::start("{spinner} {msg} ({elapsed})", what)
-    }
-
-    fn start(template: &str, message: &str) -> Progress {
-        use std::io::IsTerminal;
-        if !io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new_spinner();
-        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
-            bar.set_style(style);
-        }
-        bar.set_message(message.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Progress(Some(bar))
-    }
-
-    /// Where the count stands; cheap enough to call for every row.
-    pub fn set(&self, rows: usize) {
-        if let Some(bar) = &self.0
-            && rows.is_multiple_of(1024)
-        {
-            bar.set_position(rows as u64);
-        }
-    }
-
-    pub fn finish(self) {
-        if let Some(bar) = self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// `intake backup create`'s document: the contract's `id`, `path` and rows per table.
-#[derive(Debug, Clone, Serialize)]
-pub struct BackupCreated {
-    pub id: String,
-    pub path: String,
-    pub tables: serde_json::Map<String, serde_json::Value>,
-    pub bytes: u64,
 }
 
 pub fn print_backup_created(document: &BackupCreated, output: Output) -> io::Result<()> {
@@ -1172,13 +603,6 @@ pub fn print_restore(report: &crate::backup::RestoreReport, output: Output) -> i
     })
 }
 
-/// What `prune` deleted (or, with `--dry-run`, would delete).
-#[derive(Debug, Clone, Serialize)]
-pub struct PruneDocument {
-    pub dry_run: bool,
-    pub deleted: Vec<crate::backup::Pruned>,
-}
-
 pub fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
     emit(document, output, |out, document| {
         let verb = if document.dry_run {
@@ -1200,25 +624,6 @@ pub fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
         }
         Ok(())
     })
-}
-
-/// What `intake undo` did (or, before the confirmation, will do).
-#[derive(Debug, Clone, Serialize)]
-pub struct UndoDocument {
-    pub import_id: String,
-    pub table: String,
-    pub database: String,
-    /// Rows the import inserted, deleted.
-    pub delete: usize,
-    /// Rows the import updated, set back to what they were.
-    pub set_back: usize,
-    /// Rows already as they were before the import.
-    pub already: usize,
-    /// Rows changed since the import, left as they are.
-    pub conflicts: Vec<crate::load::UndoConflict>,
-    /// The backup of the table taken just before the undo.
-    pub backup: Option<String>,
-    pub done: bool,
 }
 
 pub fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
@@ -1284,4 +689,13 @@ fn write_llm(out: &mut impl Write, llm: &crate::llm::LlmReport) -> io::Result<()
         )?;
     }
     Ok(())
+}
+
+/// The end of a run whose document people have read already: the whole document as JSON, one
+/// line (`line`) on the terminal.
+pub fn print_ending(document: &Document, output: Output, line: &str) -> io::Result<()> {
+    match output {
+        Output::Json => print(document, Output::Json),
+        Output::Table => print_line(line),
+    }
 }

@@ -1,0 +1,25 @@
+//! The only writer of stdout: the JSON document of CONTRACT.md, and the tables people read.
+//! Text taken from files is stripped of control characters before it reaches a terminal.
+//!
+//! One file per kind of output, behind `emit`, the one place that branches on `Output`: the
+//! documents (`document`), the terminal's tables (`terminal`), the files people open
+//! (`errors`: the error report, the rejects file, the diff) and progress on stderr
+//! (`progress`).
+
+mod document;
+mod emit;
+mod errors;
+mod progress;
+mod terminal;
+
+pub use document::{
+    BackupCreated, Candidate, Document, InspectDocument, MappingEntry, Normalised, PlanCounts,
+    PreviewRow, PruneDocument, SheetHeader, UndoDocument,
+};
+pub use emit::{Output, print_line};
+pub use errors::{ErrorList, ErrorSink, ErrorSummary, neutralise, write_diff};
+pub use progress::Progress;
+pub use terminal::{
+    clean, print, print_backup_created, print_backup_list, print_ending, print_history,
+    print_inspection, print_prune, print_restore, print_undo, print_verification, short_name,
+};
