@@ -9,6 +9,7 @@ pub mod commands;
 pub mod db;
 pub mod detect;
 pub mod exit;
+pub mod files;
 pub mod learned;
 pub mod llm;
 pub mod load;
