@@ -8,6 +8,7 @@ use std::path::Path;
 use encoding_rs::{Encoding, UTF_8};
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
+use super::header::most_common;
 use super::{
     Cell, Opened, ReadOptions, ReadRecords, Record, Records, Rows, RowsRead, SourceError, TextRows,
 };
@@ -219,7 +220,7 @@ fn consistency(sample: &[u8], delimiter: u8, quote: u8) -> usize {
             _ => break,
         }
     }
-    let Some(mode) = super::most_common(&counts) else {
+    let Some(mode) = most_common(&counts) else {
         return 0;
     };
     if mode < 2 {
