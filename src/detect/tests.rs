@@ -1,0 +1,125 @@
+use super::*;
+
+#[test]
+fn normalises_headers() {
+    for (header, expected) in [
+        ("Product Name", "product name"),
+        ("  SKU ", "sku"),
+        ("weightKg", "weight kg"),
+        ("unit_price", "unit price"),
+        ("Price (USD)", "price usd"),
+        ("E-mail", "e mail"),
+        ("ÉTAT", "état"),
+        ("UoM", "uom"),
+        ("InvoiceAmountDue", "invoice amount due"),
+        ("Invoice #", "invoice number"),
+        ("", ""),
+    ] {
+        assert_eq!(normalise(header), expected, "{header:?}");
+    }
+}
+
+fn schema() -> Schema {
+    let text = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        aliases = ["item code"]
+        [[fields]]
+        name = "price"
+        type = "number"
+        [[fields]]
+        name = "quantity"
+        type = "integer"
+        aliases = ["qty"]
+        [[fields]]
+        name = "email"
+    "#;
+    crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses")
+}
+
+fn check(
+    headers: &[&str],
+    overrides: &[Override],
+    expected: &[(&str, Option<&str>, Option<Method>)],
+) {
+    let schema = schema();
+    let headers: Vec<String> = headers.iter().map(|header| header.to_string()).collect();
+    let mapping = detect(&schema, &headers, &[], overrides).expect("detects");
+    let shown: Vec<(&str, Option<&str>, Option<Method>)> = mapping
+        .columns
+        .iter()
+        .map(|column| {
+            (
+                column.column.as_str(),
+                column.field.map(|field| schema.fields[field].name.as_str()),
+                column.method,
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+}
+
+#[test]
+fn matches_by_name_alias_and_typo() {
+    check(
+        &["Item Code", "Prcie", "QTY", "Email consent", "Notes"],
+        &[],
+        &[
+            ("Item Code", Some("sku"), Some(Method::Alias)),
+            ("Prcie", Some("price"), Some(Method::Fuzzy)),
+            ("QTY", Some("quantity"), Some(Method::Alias)),
+            ("Email consent", None, None),
+            ("Notes", None, None),
+        ],
+    );
+}
+
+#[test]
+fn the_better_column_wins_a_field() {
+    // Both are close to `price`; the exact one takes it even though it stands second.
+    check(
+        &["prices", "price"],
+        &[],
+        &[
+            ("prices", None, None),
+            ("price", Some("price"), Some(Method::Exact)),
+        ],
+    );
+}
+
+#[test]
+fn overrides_come_first() {
+    check(
+        &["Notes", "sku"],
+        &[
+            Override {
+                column: "notes".into(),
+                field: Some("email".into()),
+            },
+            Override {
+                column: "SKU".into(),
+                field: None,
+            },
+        ],
+        &[
+            ("Notes", Some("email"), Some(Method::Manual)),
+            ("sku", None, None),
+        ],
+    );
+    let headers = vec!["a".to_string()];
+    let error = detect(
+        &schema(),
+        &headers,
+        &[],
+        &[Override {
+            column: "b".into(),
+            field: None,
+        }],
+    )
+    .expect_err("unknown");
+    assert_eq!(
+        error.to_string(),
+        "--map \"b\": the file has no such column; its columns are: \"a\""
+    );
+}
