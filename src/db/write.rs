@@ -8,10 +8,10 @@ use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};
 use sqlx::sqlite::SqliteArguments;
 
+use super::history::{HISTORY_ADD_BACKUP, history_has_backup_sql, history_table_sql};
 use super::{
-    Backend, Database, DbError, Dialect, HISTORY_ADD_BACKUP, HISTORY_TABLE, HistoryEntry,
-    bind_error, bind_postgres, bind_sqlite, field_type_of, history_has_backup_sql,
-    history_table_sql, query_error, quote,
+    Backend, Database, DbError, Dialect, HISTORY_TABLE, HistoryEntry, bind_error, bind_postgres,
+    bind_sqlite, field_type_of, query_error, quote,
 };
 use crate::value::{FieldType, Value};
 
