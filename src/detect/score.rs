@@ -1,0 +1,391 @@
+//! How one header scores against one field: the names each reads as (`FieldNames`,
+//! `HeaderNames`, the vocabulary's concepts in the table's context), and the score of a pair
+//! (`score`): exact, alias, the name in context, a shared concept, or edit similarity bounded
+//! first by letter counts (`Letters`).
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::schema::Schema;
+use crate::value::FieldType;
+use crate::vocabulary::{ConceptMatch, Form, Reading, VOCABULARY};
+
+/// Scores at or above this are taken by fuzzy matching; anything below stays unmapped.
+pub const FUZZY_THRESHOLD: f64 = 0.8;
+
+pub(crate) const EXACT_SCORE: f64 = 1.0;
+
+pub(crate) const ALIAS_SCORE: f64 = 0.95;
+
+/// The field's own name or alias once the words of the table's entity, qualifiers or units
+/// are set aside ("Product Colour" for `colour` in products, "Price (USD)" for `price`).
+const NAME_IN_CONTEXT_SCORE: f64 = 0.92;
+
+/// A fuzzy match never outranks a known name.
+const FUZZY_CEILING: f64 = 0.85;
+
+/// Matching by values alone: a column of e-mail addresses for the one e-mail field left.
+pub(crate) const VALUES_SCORE: f64 = 0.82;
+
+pub(crate) const CANDIDATE_FLOOR: f64 = 0.5;
+
+/// The most characters of a header that matching reads: no field's name or alias comes near
+/// it, and comparing a header of a megabyte with every name took most of a minute.
+const HEADER_CHARS: usize = 128;
+
+/// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
+///
+/// ```
+/// use intake::detect::normalise;
+/// assert_eq!(normalise("Product_Name"), "product name");
+/// assert_eq!(normalise("unitPrice (EUR)"), "unit price eur");
+/// ```
+pub fn normalise(header: &str) -> String {
+    let mut words = String::with_capacity(header.len());
+    // Lower-case letters just before: a camelCase hump splits only after a word of two or more
+    // (weightKg, isActive), not inside an acronym such as UoM.
+    let mut lower_run = 0;
+    for character in header.trim().chars() {
+        if character.is_alphanumeric() {
+            let hump = character.is_uppercase() && lower_run >= 2;
+            lower_run = if character.is_lowercase() {
+                lower_run + 1
+            } else {
+                0
+            };
+            if hump {
+                words.push(' ');
+            }
+            words.extend(character.to_lowercase());
+        } else if character == '#' {
+            // "Invoice #" is "invoice number".
+            lower_run = 0;
+            if !words.ends_with(' ') && !words.is_empty() {
+                words.push(' ');
+            }
+            words.push_str("number");
+        } else {
+            lower_run = 0;
+            if !words.ends_with(' ') && !words.is_empty() {
+                words.push(' ');
+            }
+        }
+    }
+    words.trim_end().to_string()
+}
+
+/// What stage 1 knows of one field: its own names, the concepts they reach in the table's
+/// context, and the unit its name carries.
+pub(crate) struct FieldNames {
+    /// `normalise`d: the name first, then the aliases.
+    pub(crate) normalised: Vec<String>,
+    /// The same, accents and case folded (computed once: a file may have thousands of columns).
+    pub(crate) folded: Vec<String>,
+    /// Read as words (accents folded, units set aside): the name first, then the aliases.
+    pub(crate) words: Vec<String>,
+    pub(crate) concepts: Vec<usize>,
+    pub(crate) units: Vec<String>,
+    /// Names to compare typos with: its own and its concepts'.
+    pub(crate) similar: Vec<Letters>,
+}
+
+/// What stage 1 reads in one header.
+pub(crate) struct HeaderNames {
+    pub(crate) normalised: String,
+    pub(crate) folded: String,
+    pub(crate) reading: Reading,
+    /// Its forms with the table's entity words, qualifiers or a last "number" set aside.
+    pub(crate) forms: Vec<(String, Form)>,
+    /// The forms, their letters counted, for edit similarity.
+    pub(crate) letters: Vec<Letters>,
+    pub(crate) concepts: Vec<ConceptMatch>,
+    /// The concepts its words reach as they stand.
+    pub(crate) whole: Vec<usize>,
+}
+
+/// The entity of the schema's table and every field's names.
+pub(crate) fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
+    let vocabulary = &*VOCABULARY;
+    let entity = vocabulary.table_entity(&schema.table);
+    let fields = schema
+        .fields
+        .iter()
+        .map(|field| {
+            let names: Vec<&String> = std::iter::once(&field.name).chain(&field.aliases).collect();
+            let readings: Vec<Reading> = names.iter().map(|name| vocabulary.read(name)).collect();
+            let mut concepts: Vec<usize> = Vec::new();
+            for reading in &readings {
+                for found in vocabulary.concepts(reading, entity) {
+                    if !found.weak && !concepts.contains(&found.concept) {
+                        concepts.push(found.concept);
+                    }
+                }
+            }
+            let words: Vec<String> = readings.iter().map(Reading::joined).collect();
+            let mut similar = words.clone();
+            for &concept in &concepts {
+                similar.extend(vocabulary.concepts[concept].names.iter().cloned());
+            }
+            similar.retain(|name| name.chars().count() >= 4);
+            similar.sort();
+            similar.dedup();
+            let similar = similar.into_iter().map(Letters::of).collect();
+            let normalised: Vec<String> = names.iter().map(|name| normalise(name)).collect();
+            FieldNames {
+                folded: normalised
+                    .iter()
+                    .map(|name| crate::vocabulary::fold(name))
+                    .collect(),
+                normalised,
+                units: readings[0].units.clone(),
+                words,
+                concepts,
+                similar,
+            }
+        })
+        .collect();
+    (entity, fields)
+}
+
+/// What matching reads of a header: its first `HEADER_CHARS` characters.
+pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
+    let header = match header.char_indices().nth(HEADER_CHARS) {
+        Some((end, _)) => &header[..end],
+        None => header,
+    };
+    let vocabulary = &*VOCABULARY;
+    let reading = vocabulary.read(header);
+    let forms: Vec<(String, Form)> = vocabulary
+        .forms(&reading, entity)
+        .into_iter()
+        .map(|(words, _, form)| (words.join(" "), form))
+        .collect();
+    let normalised = normalise(header);
+    HeaderNames {
+        folded: crate::vocabulary::fold(&normalised),
+        normalised,
+        concepts: vocabulary.concepts(&reading, entity),
+        whole: vocabulary
+            .whole_concepts(&reading, entity)
+            .into_iter()
+            .map(|found| found.concept)
+            .collect(),
+        letters: forms
+            .iter()
+            .map(|(form, _)| Letters::of(form.clone()))
+            .collect(),
+        forms,
+        reading,
+    }
+}
+
+/// How one header scores against one field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PairScore {
+    pub(crate) value: f64,
+    pub(crate) method: Method,
+    /// The concept both reach, when that is how.
+    pub(crate) concept: Option<usize>,
+    /// Reached by a name that counts only with the values' support (`CC` for a country).
+    pub(crate) weak: bool,
+}
+
+/// The best score of one header against one field's names, and how it was reached: its own name
+/// (exact), an alias, its name or alias once the table's entity words, qualifiers or units are
+/// set aside, a concept both reach, or the similarity of a typo.
+pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldType) -> PairScore {
+    let plain = |value: f64, method: Method| PairScore {
+        value,
+        method,
+        concept: None,
+        weak: false,
+    };
+    let joined = header.reading.joined();
+    // Units that say another thing ("Weight (lb)" for `weight_kg`) rule a match out.
+    let units_clash = !header.reading.units.is_empty()
+        && !field.units.is_empty()
+        && !header
+            .reading
+            .units
+            .iter()
+            .any(|unit| field.units.contains(unit));
+    if !units_clash {
+        for (position, ((normalised, folded), words)) in field
+            .normalised
+            .iter()
+            .zip(&field.folded)
+            .zip(&field.words)
+            .enumerate()
+        {
+            // The same name, up to case, punctuation and accents, is the name itself; read the
+            // same way (an abbreviation, a unit in brackets) it is an alias.
+            let same = !normalised.is_empty()
+                && (*normalised == header.normalised || *folded == header.folded);
+            if same && position == 0 {
+                return plain(EXACT_SCORE, Method::Exact);
+            }
+            if same || (!words.is_empty() && *words == joined) {
+                return plain(ALIAS_SCORE, Method::Alias);
+            }
+        }
+        let form_fits = |form: Form| match form {
+            Form::Any => true,
+            Form::Flag => field_type == FieldType::Boolean,
+            Form::Code => field_type == FieldType::String,
+        };
+        // Not when the header as it stands names another thing ("PO Number" is a reference).
+        let other_thing = !header.whole.is_empty()
+            && !header
+                .whole
+                .iter()
+                .any(|concept| field.concepts.contains(concept));
+        if !other_thing
+            && header
+                .forms
+                .iter()
+                .any(|(form, kind)| form_fits(*kind) && field.words.contains(form))
+        {
+            return plain(NAME_IN_CONTEXT_SCORE, Method::Alias);
+        }
+        if let Some(found) = header
+            .concepts
+            .iter()
+            .find(|found| field.concepts.contains(&found.concept))
+        {
+            return PairScore {
+                value: found.score,
+                method: Method::Alias,
+                concept: Some(found.concept),
+                weak: found.weak,
+            };
+        }
+    }
+    // Edit similarity catches typos; very short names are left out, where one letter is a
+    // different word (qty, sku, vat).
+    let similarity = header
+        .letters
+        .iter()
+        .filter(|form| form.chars >= 4)
+        .flat_map(|form| {
+            field
+                .similar
+                .iter()
+                .map(move |name| similarity_of(form, name))
+        })
+        .fold(0.0, f64::max);
+    // A header that names another known thing ("Sale price", "Short description") or carries
+    // another unit is that thing, however close its spelling: shown, never taken.
+    let ceiling = if units_clash || !header.concepts.is_empty() {
+        FUZZY_THRESHOLD - 0.01
+    } else {
+        FUZZY_CEILING
+    };
+    plain(similarity.min(ceiling), Method::Fuzzy)
+}
+
+/// Edit similarity of two names. Of as many words each, every pair of words must be the same,
+/// a typo of each other (four letters or more), or an abbreviation (`lmt` for `limit`: the
+/// letters in order, the first the same), so that `Customer PO` is not `customer id`.
+fn similarity_of(header: &Letters, name: &Letters) -> f64 {
+    // Below what is ever shown, a similarity is not worth computing (a file of thousands of
+    // columns): the lengths and then the letter counts bound it from above.
+    let (short, long) = (
+        header.chars.min(name.chars) as f64,
+        header.chars.max(name.chars) as f64,
+    );
+    if short < CANDIDATE_FLOOR * long || header.at_most(name) < CANDIDATE_FLOOR {
+        return 0.0;
+    }
+    let header_words: Vec<&str> = header.text.split(' ').collect();
+    let name_words: Vec<&str> = name.text.split(' ').collect();
+    if header_words.len() == name_words.len() {
+        let close = header_words.iter().zip(&name_words).all(|(left, right)| {
+            left == right
+                || (left.chars().count() >= 4
+                    && right.chars().count() >= 4
+                    && strsim::normalized_damerau_levenshtein(left, right) >= 0.75)
+                || abbreviates(left, right)
+                || abbreviates(right, left)
+        });
+        if !close {
+            return 0.0;
+        }
+    }
+    strsim::normalized_damerau_levenshtein(&header.text, &name.text)
+}
+
+/// A name with its letters counted once, to bound its edit similarity with another cheaply:
+/// stage 1 compares every header with every name of every field, and most pairs end at the bound.
+pub(crate) struct Letters {
+    pub(crate) text: String,
+    pub(crate) chars: usize,
+    /// How often each letter occurs, in 64 buckets (a shared bucket only lowers the bound).
+    pub(crate) counts: [u16; 64],
+}
+
+impl Letters {
+    pub(crate) fn of(text: String) -> Letters {
+        let mut counts = [0u16; 64];
+        let mut chars = 0;
+        for character in text.chars() {
+            counts[character as usize % 64] = counts[character as usize % 64].saturating_add(1);
+            chars += 1;
+        }
+        Letters {
+            text,
+            chars,
+            counts,
+        }
+    }
+
+    /// The most the edit similarity of the two can be: each letter one has more of than the
+    /// other needs an edit, and so does each letter of length one has more.
+    pub(crate) fn at_most(&self, other: &Letters) -> f64 {
+        let (mut more, mut fewer) = (0u32, 0u32);
+        for (left, right) in self.counts.iter().zip(&other.counts) {
+            if left > right {
+                more += u32::from(left - right);
+            } else {
+                fewer += u32::from(right - left);
+            }
+        }
+        let longer = self.chars.max(other.chars).max(1);
+        1.0 - f64::from(more.max(fewer)) / longer as f64
+    }
+}
+
+/// `short` is made of letters of `long` in order, starting with its first (`lmt`, `limit`).
+fn abbreviates(short: &str, long: &str) -> bool {
+    let mut letters = long.chars();
+    short.chars().count() >= 2
+        && short.chars().next() == long.chars().next()
+        && short
+            .chars()
+            .all(|wanted| letters.any(|letter| letter == wanted))
+}
+
+/// How a column was matched to its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Manual,
+    Exact,
+    Alias,
+    Fuzzy,
+    Values,
+    Llm,
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(match self {
+            Method::Manual => "manual",
+            Method::Exact => "exact",
+            Method::Alias => "alias",
+            Method::Fuzzy => "fuzzy",
+            Method::Values => "values",
+            Method::Llm => "llm",
+        })
+    }
+}
