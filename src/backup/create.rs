@@ -1,6 +1,6 @@
 //! Writing a backup: each table's rows streamed from a snapshot into its file, the manifest last.
 
-use std::fs::{self};
+use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, bail};

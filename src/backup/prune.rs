@@ -1,8 +1,8 @@
 //! Pruning backups by count and age, per database, and the leftovers of imports that did not
 //! commit.
 
-use std::fs::{self};
-use std::io::{self};
+use std::fs;
+use std::io;
 use std::path::Path;
 
 use anyhow::{Context, bail};

@@ -6,7 +6,7 @@ use super::ask;
 use crate::backup;
 use crate::db;
 use crate::exit::Exit;
-use crate::report::{self};
+use crate::report;
 use crate::settings::{BackupAction, BackupSettings};
 
 pub(crate) async fn backup_command(settings: &BackupSettings) -> anyhow::Result<Exit> {

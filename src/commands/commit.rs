@@ -17,7 +17,7 @@ use crate::load::{self, Plan};
 use crate::report::{self, Document, Output};
 use crate::schema::Schema;
 use crate::settings::ImportSettings;
-use crate::source::{self};
+use crate::source;
 use crate::value::Value;
 
 /// `import --commit --yes`: each run of rows is planned inside the commit's transaction (under

@@ -2,7 +2,7 @@
 
 use crate::db;
 use crate::exit::Exit;
-use crate::report::{self};
+use crate::report;
 use crate::settings::HistorySettings;
 
 pub(crate) async fn history(settings: &HistorySettings) -> anyhow::Result<Exit> {

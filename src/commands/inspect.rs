@@ -7,7 +7,7 @@ use crate::profile::Profiler;
 use crate::report::{self, InspectDocument};
 use crate::schema::{self, Schema};
 use crate::settings::InspectSettings;
-use crate::source::{self};
+use crate::source;
 
 pub(crate) fn inspect(settings: &InspectSettings) -> anyhow::Result<Exit> {
     let schema = settings

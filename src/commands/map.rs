@@ -5,7 +5,7 @@ use std::path::Path;
 use super::prepare::{prepare, stage_one_document};
 use crate::exit::Exit;
 use crate::learned;
-use crate::report::{self};
+use crate::report;
 use crate::settings::MapCommandSettings;
 
 pub(crate) async fn map(settings: &MapCommandSettings) -> anyhow::Result<Exit> {

@@ -7,7 +7,7 @@ use super::ask;
 use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
-use crate::load::{self};
+use crate::load;
 use crate::report::{self, Output};
 use crate::settings::UndoSettings;
 use crate::value::{self, Value, parse_text};

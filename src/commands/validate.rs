@@ -11,7 +11,7 @@ use super::prepare::{
     Prepared, offer_missing_columns, prepare, require_mapped, stage_one_document,
 };
 use crate::db;
-use crate::detect::{self};
+use crate::detect;
 use crate::exit::Exit;
 use crate::parallel::{CheckedBatch, CheckedBatches, CheckedRow};
 use crate::report::{self, Document, ErrorSink, Output};

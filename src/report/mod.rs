@@ -6,12 +6,17 @@
 //! (`errors`: the error report, the rejects file, the diff) and progress on stderr
 //! (`progress`).
 
+mod backups;
 mod document;
 mod emit;
 mod errors;
 mod progress;
 mod terminal;
 
+pub use backups::{
+    print_backup_created, print_backup_list, print_prune, print_restore, print_undo,
+    print_verification,
+};
 pub use document::{
     BackupCreated, Candidate, Document, InspectDocument, MappingEntry, Normalised, PlanCounts,
     PreviewRow, PruneDocument, SheetHeader, UndoDocument,
@@ -19,7 +24,4 @@ pub use document::{
 pub use emit::{Output, print_line};
 pub use errors::{ErrorList, ErrorSink, ErrorSummary, neutralise, write_diff};
 pub use progress::Progress;
-pub use terminal::{
-    clean, print, print_backup_created, print_backup_list, print_ending, print_history,
-    print_inspection, print_prune, print_restore, print_undo, print_verification, short_name,
-};
+pub use terminal::{clean, print, print_ending, print_history, print_inspection, short_name};

@@ -1,6 +1,6 @@
 //! Progress on stderr while rows are read and written, only on a terminal.
 
-use std::io::{self};
+use std::io;
 
 /// Progress on stderr while rows are read and written, shown only when stderr is a terminal
 /// (scripts and logs get nothing).
