@@ -95,10 +95,9 @@ pub(crate) struct HeaderNames {
     pub(crate) normalised: String,
     pub(crate) folded: String,
     pub(crate) reading: Reading,
-    /// Its forms with the table's entity words, qualifiers or a last "number" set aside.
-    pub(crate) forms: Vec<(String, Form)>,
-    /// The forms, their letters counted, for edit similarity.
-    pub(crate) letters: Vec<Letters>,
+    /// Its forms with the table's entity words, qualifiers or a last "number" set aside, their
+    /// letters counted for edit similarity.
+    pub(crate) forms: Vec<(Letters, Form)>,
     pub(crate) concepts: Vec<ConceptMatch>,
     /// The concepts its words reach as they stand.
     pub(crate) whole: Vec<usize>,
@@ -156,10 +155,10 @@ pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
     };
     let vocabulary = &*VOCABULARY;
     let reading = vocabulary.read(header);
-    let forms: Vec<(String, Form)> = vocabulary
+    let forms = vocabulary
         .forms(&reading, entity)
         .into_iter()
-        .map(|(words, _, form)| (words.join(" "), form))
+        .map(|(words, _, form)| (Letters::of(words.join(" ")), form))
         .collect();
     let normalised = normalise(header);
     HeaderNames {
@@ -170,10 +169,6 @@ pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
             .whole_concepts(&reading, entity)
             .into_iter()
             .map(|found| found.concept)
-            .collect(),
-        letters: forms
-            .iter()
-            .map(|(form, _)| Letters::of(form.clone()))
             .collect(),
         forms,
         reading,
@@ -244,7 +239,7 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
             && header
                 .forms
                 .iter()
-                .any(|(form, kind)| form_fits(*kind) && field.words.contains(form))
+                .any(|(form, kind)| form_fits(*kind) && field.words.contains(&form.text))
         {
             return plain(NAME_IN_CONTEXT_SCORE, Method::Alias);
         }
@@ -264,8 +259,9 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
     // Edit similarity catches typos; very short names are left out, where one letter is a
     // different word (qty, sku, vat).
     let similarity = header
-        .letters
+        .forms
         .iter()
+        .map(|(form, _)| form)
         .filter(|form| form.chars >= 4)
         .flat_map(|form| {
             field
