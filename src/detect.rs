@@ -6,7 +6,7 @@
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, Schema};
 use crate::value::FieldType;
-use crate::vocabulary::{ConceptKind, VOCABULARY};
+use crate::vocabulary::{ConceptKind, QUALIFIED_SCORE, VOCABULARY};
 use score::{
     ALIAS_SCORE, CANDIDATE_FLOOR, EXACT_SCORE, FieldNames, PairScore, VALUES_SCORE, field_names,
     header_names, score,
@@ -183,6 +183,8 @@ pub fn detect(
             pair_scores(schema, &known, entity, header, profiles.get(column_index))
         })
         .collect();
+    let mut pairs = pairs;
+    name_beside_its_half(&known, entity, headers, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
         .collect();
@@ -248,6 +250,64 @@ pub fn detect(
     })
 }
 
+/// A person's "Name" beside a "First name" and no last name is the last name ("Vorname",
+/// "Name"); beside a "Last name" and no first name, the first name. Only when one column alone
+/// is named so, and the field it would take has no column of its own name.
+fn name_beside_its_half(
+    known: &[FieldNames],
+    entity: Option<usize>,
+    headers: &[String],
+    pairs: &mut [Vec<(f64, Method, bool)>],
+) {
+    let vocabulary = &*VOCABULARY;
+    let concept = |id: &str| {
+        vocabulary
+            .concepts
+            .iter()
+            .position(|concept| concept.id == id)
+    };
+    let (Some(full), Some(first), Some(last)) = (
+        concept("customer.name"),
+        concept("customer.first_name"),
+        concept("customer.last_name"),
+    ) else {
+        return;
+    };
+    let reached: Vec<Vec<usize>> = headers
+        .iter()
+        .map(|header| {
+            header_names(header, entity)
+                .concepts
+                .iter()
+                .filter(|found| !found.weak)
+                .map(|found| found.concept)
+                .collect()
+        })
+        .collect();
+    let columns_of = |wanted: usize| -> Vec<usize> {
+        (0..headers.len())
+            .filter(|&column| reached[column].contains(&wanted))
+            .collect()
+    };
+    let field_of = |wanted: usize| {
+        known
+            .iter()
+            .position(|names| names.concepts.contains(&wanted))
+    };
+    let named = columns_of(full);
+    let [column] = named.as_slice() else {
+        return;
+    };
+    for (present, absent) in [(first, last), (last, first)] {
+        if !columns_of(present).is_empty()
+            && columns_of(absent).is_empty()
+            && let Some(field) = field_of(absent)
+        {
+            pairs[*column][field] = (QUALIFIED_SCORE, Method::Alias, true);
+        }
+    }
+}
+
 /// One header's score against every field, and whether each may be taken: not when the values
 /// do not fit the field or the concept (unless the header is the field's own name), not a
 /// yes/no question for another type of field, not a weak name without the values' support, and
@@ -259,7 +319,17 @@ fn pair_scores(
     header: &str,
     profile: Option<&ColumnProfile>,
 ) -> Vec<(f64, Method, bool)> {
-    let header = header_names(header, entity);
+    let mut header = header_names(header, entity);
+    // What the header's words name as they stand, when the values rule all of it out, is not
+    // what the column holds: `In stock` over counts is a quantity, not a flag.
+    if !header.whole.is_empty()
+        && header.whole.iter().all(|&concept| {
+            values_fit_kind(VOCABULARY.concepts[concept].kind, profile) == Some(false)
+        })
+    {
+        header.whole.clear();
+        header.concepts = VOCABULARY.concepts_set_aside(&header.reading, entity);
+    }
     let scores: Vec<PairScore> = schema
         .fields
         .iter()

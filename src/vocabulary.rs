@@ -91,6 +91,8 @@ pub struct Vocabulary {
     known: HashSet<String>,
     /// A name's words joined by spaces → the concepts it names.
     index: HashMap<String, Vec<(usize, Role)>>,
+    /// The same by the name's words in any order (`key`).
+    any_order: HashMap<String, Vec<(usize, Role)>>,
 }
 
 struct Entity {
@@ -160,6 +162,8 @@ pub const CONCEPT_SCORE: f64 = 0.9;
 pub const QUALIFIED_SCORE: f64 = 0.88;
 /// By a weak name with the values' support.
 pub const WEAK_SCORE: f64 = 0.86;
+/// Less, for a name's words found in another order.
+const REORDERED_PENALTY: f64 = 0.01;
 
 impl Vocabulary {
     fn empty() -> Vocabulary {
@@ -172,6 +176,7 @@ impl Vocabulary {
             units: HashMap::new(),
             known: HashSet::new(),
             index: HashMap::new(),
+            any_order: HashMap::new(),
         }
     }
 
@@ -289,12 +294,27 @@ impl Vocabulary {
     }
 
     fn add_name(&mut self, words: &[String], concept: usize, role: Role) {
-        let entry = self.index.entry(words.join(" ")).or_default();
-        match entry.iter_mut().find(|(known, _)| *known == concept) {
-            // A name that is specific somewhere stays specific.
-            Some((_, known_role)) if *known_role != Role::Specific => *known_role = role,
-            Some(_) => {}
-            None => entry.push((concept, role)),
+        // A name is also found without its joining words ("prix de vente" as "prix vente"), when
+        // two words or more are left: "in stock" is no "stock".
+        let unjoined: Vec<String> = words
+            .iter()
+            .filter(|word| !JOINING_WORDS.contains(&word.as_str()))
+            .cloned()
+            .collect();
+        if unjoined.len() >= 2 && unjoined.len() < words.len() {
+            self.add_name(&unjoined, concept, role);
+        }
+        for (index, key) in [
+            (&mut self.index, words.join(" ")),
+            (&mut self.any_order, key(words)),
+        ] {
+            let entry = index.entry(key).or_default();
+            match entry.iter_mut().find(|(known, _)| *known == concept) {
+                // A name that is specific somewhere stays specific.
+                Some((_, known_role)) if *known_role != Role::Specific => *known_role = role,
+                Some(_) => {}
+                None => entry.push((concept, role)),
+            }
         }
     }
 
@@ -352,6 +372,15 @@ impl Vocabulary {
             out.extend(replacement.iter().cloned());
             return;
         }
+        // A plural the vocabulary does not know, of a word it knows ("Purchases").
+        if word.chars().count() >= 5
+            && !self.known.contains(word)
+            && let Some(singular) = word.strip_suffix('s')
+            && self.known.contains(singular)
+        {
+            out.push(singular.to_string());
+            return;
+        }
         // Known words are split too when they are compounds of two (a name written
         // `Artikelnummer` and a header written `Artikel-Nr.` must read the same).
         if word.chars().count() < 6 {
@@ -406,7 +435,63 @@ impl Vocabulary {
         if whole.iter().any(|found| !found.weak) {
             return whole;
         }
-        self.concepts_of_forms(reading, self.forms(reading, entity), entity)
+        let found = self.concepts_of_forms(reading, self.forms(reading, entity), entity);
+        if found.iter().any(|found| !found.weak) {
+            return found;
+        }
+        let mut found = found;
+        found.extend(self.two_names(reading, entity));
+        found
+    }
+
+    /// A header made of two names of one concept ("EAN / GTIN", "On Hand Inventory", "Stock
+    /// Qty"): that concept, with a qualified name's score. Each part is read as a header of its
+    /// own, words set aside included.
+    fn two_names(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        let words = &reading.words;
+        let mut found: Vec<ConceptMatch> = Vec::new();
+        for split in 1..words.len() {
+            let part = |range: &[String]| {
+                let part = Reading {
+                    words: range.to_vec(),
+                    units: reading.units.clone(),
+                    question: reading.question,
+                };
+                let forms = self.forms(&part, entity);
+                self.concepts_of_forms(&part, forms, entity)
+                    .into_iter()
+                    .filter(|found| !found.weak)
+                    .map(|found| found.concept)
+                    .collect::<Vec<usize>>()
+            };
+            let (first, second) = (part(&words[..split]), part(&words[split..]));
+            for concept in first {
+                if second.contains(&concept) && !found.iter().any(|known| known.concept == concept)
+                {
+                    found.push(ConceptMatch {
+                        concept,
+                        score: QUALIFIED_SCORE,
+                        weak: false,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// The concepts a header reaches only with words set aside: what it may name when the
+    /// column's values rule out what its words as they stand name (`In stock` over counts).
+    pub fn concepts_set_aside(
+        &self,
+        reading: &Reading,
+        entity: Option<usize>,
+    ) -> Vec<ConceptMatch> {
+        let forms = self
+            .forms(reading, entity)
+            .into_iter()
+            .filter(|(words, _, _)| *words != reading.words)
+            .collect();
+        self.concepts_of_forms(reading, forms, entity)
     }
 
     /// The concepts a header reaches by its words as they stand (no word set aside).
@@ -423,20 +508,26 @@ impl Vocabulary {
     ) -> Vec<ConceptMatch> {
         let mut found: Vec<ConceptMatch> = Vec::new();
         for (words, score, form) in forms {
-            let Some(names) = self.index.get(&words.join(" ")) else {
-                continue;
-            };
-            for &(concept_index, role) in names {
+            // The same words in the same order first; in another order ("code postal", "price
+            // net") a little lower, so that a name in its own order wins a tie.
+            let in_order = self.index.get(&words.join(" ")).into_iter().flatten();
+            let any_order = self
+                .any_order
+                .get(&key(&words))
+                .into_iter()
+                .flatten()
+                .map(|&(concept, role)| (concept, role, score - REORDERED_PENALTY));
+            let names: Vec<(usize, Role, f64)> = in_order
+                .map(|&(concept, role)| (concept, role, score))
+                .chain(any_order)
+                .collect();
+            for (concept_index, role, score) in names {
                 let concept = &self.concepts[concept_index];
                 let in_context = match (concept.entity, entity) {
                     (Some(own), Some(table)) => own == table,
                     _ => true,
                 };
-                let fits_form = match form {
-                    Form::Any => true,
-                    Form::Flag => concept.kind == ConceptKind::Boolean,
-                    Form::Code => concept.kind == ConceptKind::Code,
-                };
+                let fits_form = form.fits(concept.kind);
                 if (role != Role::Specific && !in_context) || !fits_form {
                     continue;
                 }
@@ -483,6 +574,7 @@ impl Vocabulary {
             self.qualifiers.contains(word) || word.bytes().all(|b| b.is_ascii_digit())
         };
         let is_flag = |word: &String| FLAG_WORDS.contains(&word.as_str());
+        let is_joining = |word: &String| JOINING_WORDS.contains(&word.as_str());
         let keep = |drop: &dyn Fn(&String) -> bool| -> Vec<String> {
             words.iter().filter(|word| !drop(word)).cloned().collect()
         };
@@ -505,9 +597,16 @@ impl Vocabulary {
             }
         };
         add(words.clone(), CONCEPT_SCORE, Form::Any);
-        add(keep(&is_entity), CONCEPT_SCORE, Form::Any);
+        // Joining words carry no meaning of their own ("Prénom du contact", "Nombre del
+        // cliente"); a name is found without them.
+        add(keep(&is_joining), CONCEPT_SCORE, Form::Any);
+        add(
+            keep(&|word| is_entity(word) || is_joining(word)),
+            CONCEPT_SCORE,
+            Form::Any,
+        );
         add(keep(&is_qualifier), QUALIFIED_SCORE, Form::Any);
-        let plain = keep(&|word| is_entity(word) || is_qualifier(word));
+        let plain = keep(&|word| is_entity(word) || is_qualifier(word) || is_joining(word));
         add(plain.clone(), QUALIFIED_SCORE, Form::Any);
         add(keep(&is_flag), QUALIFIED_SCORE, Form::Flag);
         add(
@@ -515,6 +614,28 @@ impl Vocabulary {
             QUALIFIED_SCORE,
             Form::Flag,
         );
+        // A word that says "an amount of" ("Total IVA", "Sales Tax Value", "Cuota IVA") is set
+        // aside for a money concept only; one that says "the date of" ("Added Time", "Data
+        // incasso") for a date only.
+        let is_money_word = |word: &String| MONEY_WORDS.contains(&word.as_str());
+        let is_date_word = |word: &String| DATE_WORDS.contains(&word.as_str());
+        for (drop, kind) in [
+            (&is_money_word as &dyn Fn(&String) -> bool, Form::Money),
+            (&is_date_word, Form::Date),
+        ] {
+            add(
+                keep(&|word| drop(word) || is_joining(word)),
+                QUALIFIED_SCORE,
+                kind,
+            );
+            add(
+                keep(&|word| {
+                    drop(word) || is_joining(word) || is_entity(word) || is_qualifier(word)
+                }),
+                QUALIFIED_SCORE,
+                kind,
+            );
+        }
         // Leading qualifiers and entity words, one at a time ("Default Address Address1" is an
         // address line 1, "Default Address Company" a company).
         let mut rest: &[String] = words;
@@ -558,7 +679,50 @@ pub enum Form {
     Flag,
     /// A last "number", "code" or "id" set aside: only a code.
     Code,
+    /// Words for "an amount of" set aside: only a money concept.
+    Money,
+    /// Words for "the date of" set aside: only a date.
+    Date,
 }
+
+impl Form {
+    /// Whether a concept of this kind may be named by a form of this sort.
+    pub fn fits(self, kind: ConceptKind) -> bool {
+        match self {
+            Form::Any => true,
+            Form::Flag => kind == ConceptKind::Boolean,
+            Form::Code => kind == ConceptKind::Code,
+            Form::Money => kind == ConceptKind::Money,
+            Form::Date => matches!(kind, ConceptKind::Date | ConceptKind::Datetime),
+        }
+    }
+}
+
+/// The key a name is found under: its words as a set, in any order, since the languages put
+/// them in different orders ("postal code", "code postal", "código postal"; "customer name",
+/// "nombre cliente").
+fn key(words: &[String]) -> String {
+    let mut sorted: Vec<&str> = words.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.join(" ")
+}
+
+/// Words that join others and name nothing, in the seven languages (folded).
+const JOINING_WORDS: [&str; 28] = [
+    "of", "the", "in", "de", "du", "des", "la", "le", "les", "l", "d", "del", "della", "dello",
+    "dei", "di", "do", "dos", "da", "das", "van", "von", "im", "zum", "zur", "vom", "beim", "dem",
+];
+
+/// Words that make a header "the amount of" something (folded).
+const MONEY_WORDS: [&str; 17] = [
+    "total", "amount", "sum", "value", "totale", "importe", "importo", "montant", "betrag",
+    "bedrag", "valor", "valore", "valeur", "cuota", "quota", "totaal", "unit",
+];
+
+/// Words that make a header "the date (or time) of" something (folded).
+const DATE_WORDS: [&str; 9] = [
+    "date", "time", "at", "on", "datum", "fecha", "data", "am", "op",
+];
 
 /// Unit words that are also ordinary words, taken as units only in brackets.
 const AMBIGUOUS_UNITS: [&str; 4] = ["in", "m", "g", "ft"];
@@ -614,7 +778,7 @@ fn push_words(text: &str, words: &mut Vec<String>) {
     for (position, &character) in characters.iter().enumerate() {
         let previous = position.checked_sub(1).map(|at| characters[at]);
         let next = characters.get(position + 1).copied();
-        if character.is_alphanumeric() {
+        if character.is_alphanumeric() && character != 'º' {
             let boundary = match previous {
                 Some(previous) if previous.is_alphanumeric() => {
                     // weightKg: a hump after lower-case letters; POCity: the last capital of a

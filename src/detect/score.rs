@@ -224,11 +224,7 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
                 return plain(ALIAS_SCORE, Method::Alias);
             }
         }
-        let form_fits = |form: Form| match form {
-            Form::Any => true,
-            Form::Flag => field_type == FieldType::Boolean,
-            Form::Code => field_type == FieldType::String,
-        };
+
         // Not when the header as it stands names another thing ("PO Number" is a reference).
         let other_thing = !header.whole.is_empty()
             && !header
@@ -236,10 +232,9 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
                 .iter()
                 .any(|concept| field.concepts.contains(concept));
         if !other_thing
-            && header
-                .forms
-                .iter()
-                .any(|(form, kind)| form_fits(*kind) && field.words.contains(&form.text))
+            && header.forms.iter().any(|(form, kind)| {
+                form_fits(field_type, *kind) && field.words.contains(&form.text)
+            })
         {
             return plain(NAME_IN_CONTEXT_SCORE, Method::Alias);
         }
@@ -261,8 +256,14 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
     let similarity = header
         .forms
         .iter()
+        // The money and date forms only against fields of their type ("Stock value" is no
+        // typo of "stock").
+        .filter(|(form, kind)| {
+            form.chars >= 4
+                && (matches!(kind, Form::Any | Form::Flag | Form::Code)
+                    || form_fits(field_type, *kind))
+        })
         .map(|(form, _)| form)
-        .filter(|form| form.chars >= 4)
         .flat_map(|form| {
             field
                 .similar
@@ -278,6 +279,19 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
         FUZZY_CEILING
     };
     plain(similarity.min(ceiling), Method::Fuzzy)
+}
+
+/// Whether a form of a header may name a field of this type: a form with flag words set aside
+/// only a boolean, with a last "code" a string, with money words a number, with date words a
+/// date.
+fn form_fits(field_type: FieldType, form: Form) -> bool {
+    match form {
+        Form::Any => true,
+        Form::Flag => field_type == FieldType::Boolean,
+        Form::Code => field_type == FieldType::String,
+        Form::Money => field_type == FieldType::Number,
+        Form::Date => matches!(field_type, FieldType::Date | FieldType::Datetime),
+    }
 }
 
 /// Edit similarity of two names. Of as many words each, every pair of words must be the same,

@@ -181,8 +181,26 @@ fn accuracy_on_real_export_templates() {
         &workspace,
         &mut report,
         &mut failures,
+        "The corpus's second tuning half (fixtures/corpus/tuning-2.toml), plain Table Schemas",
+        "corpus/tuning-2",
+        &plain,
+        true,
+    );
+    measure_set(
+        &workspace,
+        &mut report,
+        &mut failures,
         "The corpus's held-out half (fixtures/corpus/held-out.toml, never tuned on), plain Table Schemas",
         "corpus/held-out",
+        &plain,
+        false,
+    );
+    measure_set(
+        &workspace,
+        &mut report,
+        &mut failures,
+        "The corpus's second held-out half (fixtures/corpus/held-out-2.toml, never tuned on), plain Table Schemas",
+        "corpus/held-out-2",
         &plain,
         false,
     );

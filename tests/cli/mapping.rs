@@ -43,7 +43,7 @@ fn a_column_of_dates_does_not_map_to_a_price() {
     let numbers = workspace.write("numbers.csv", "sku,name,Prices\nA-1,One,1.50\nA-2,Two,2\n");
     assert_eq!(
         mapping_of(&map(&workspace, &numbers, "products", &[]))[2],
-        entry("Prices", Some("price"), Some("fuzzy"))
+        entry("Prices", Some("price"), Some("alias"))
     );
 }
 
