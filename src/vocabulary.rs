@@ -708,9 +708,10 @@ fn key(words: &[String]) -> String {
 }
 
 /// Words that join others and name nothing, in the seven languages (folded).
-const JOINING_WORDS: [&str; 28] = [
+const JOINING_WORDS: [&str; 29] = [
     "of", "the", "in", "de", "du", "des", "la", "le", "les", "l", "d", "del", "della", "dello",
     "dei", "di", "do", "dos", "da", "das", "van", "von", "im", "zum", "zur", "vom", "beim", "dem",
+    "to",
 ];
 
 /// Words that make a header "the amount of" something (folded).
