@@ -98,6 +98,9 @@ pub struct Vocabulary {
 struct Entity {
     tables: HashSet<String>,
     words: HashSet<String>,
+    /// Words for a part of the thing ("variant", "option"): set aside before a code, a number or
+    /// a flag ("Variant Price"), never before a text ("Variant Name" is not the product's name).
+    parts: HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -114,6 +117,8 @@ struct EntityFile {
     id: String,
     tables: Vec<String>,
     words: Vec<String>,
+    #[serde(default)]
+    parts: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -216,6 +221,7 @@ impl Vocabulary {
         let mut known: HashSet<String> = HashSet::new();
         for entity in &file.entity {
             known.extend(entity.words.iter().map(|word| fold(word)));
+            known.extend(entity.parts.iter().map(|word| fold(word)));
         }
         for (word, replacement) in &file.synonyms {
             known.insert(fold(word));
@@ -236,6 +242,7 @@ impl Vocabulary {
             .map(|entity| Entity {
                 tables: entity.tables.iter().map(|table| fold(table)).collect(),
                 words: entity.words.iter().map(|word| fold(word)).collect(),
+                parts: entity.parts.iter().map(|word| fold(word)).collect(),
             })
             .collect();
         let entity_ids: Vec<&str> = file
@@ -570,6 +577,8 @@ impl Vocabulary {
         let words = &reading.words;
         let entity_words = entity.map(|entity| &self.entities[entity].words);
         let is_entity = |word: &String| entity_words.is_some_and(|set| set.contains(word));
+        let part_words = entity.map(|entity| &self.entities[entity].parts);
+        let is_part = |word: &String| part_words.is_some_and(|set| set.contains(word));
         let is_qualifier = |word: &String| {
             self.qualifiers.contains(word) || word.bytes().all(|b| b.is_ascii_digit())
         };
@@ -608,12 +617,29 @@ impl Vocabulary {
         add(keep(&is_qualifier), QUALIFIED_SCORE, Form::Any);
         let plain = keep(&|word| is_entity(word) || is_qualifier(word) || is_joining(word));
         add(plain.clone(), QUALIFIED_SCORE, Form::Any);
+        add(keep(&is_part), QUALIFIED_SCORE, Form::Measure);
+        add(
+            keep(&|word| {
+                is_part(word) || is_entity(word) || is_qualifier(word) || is_joining(word)
+            }),
+            QUALIFIED_SCORE,
+            Form::Measure,
+        );
         add(keep(&is_flag), QUALIFIED_SCORE, Form::Flag);
         add(
             keep(&|word| is_flag(word) || is_entity(word) || is_qualifier(word)),
             QUALIFIED_SCORE,
             Form::Flag,
         );
+        // Taxes included or not ("Price tax excluded", "Totaal incl. btw"): set aside, when no
+        // name says it (`total excl tax` is a subtotal).
+        if words.iter().any(|word| word == "incl" || word == "excl") {
+            add(
+                keep(&|word| ["incl", "excl", "tax"].contains(&word.as_str()) || is_joining(word)),
+                QUALIFIED_SCORE,
+                Form::Any,
+            );
+        }
         // A word that says "an amount of" ("Total IVA", "Sales Tax Value", "Cuota IVA") is set
         // aside for a money concept only; one that says "the date of" ("Added Time", "Data
         // incasso") for a date only.
@@ -683,6 +709,8 @@ pub enum Form {
     Money,
     /// Words for "the date of" set aside: only a date.
     Date,
+    /// A part's word set aside ("Variant Price"): anything but a text.
+    Measure,
 }
 
 impl Form {
@@ -694,6 +722,7 @@ impl Form {
             Form::Code => kind == ConceptKind::Code,
             Form::Money => kind == ConceptKind::Money,
             Form::Date => matches!(kind, ConceptKind::Date | ConceptKind::Datetime),
+            Form::Measure => kind != ConceptKind::Text,
         }
     }
 }

@@ -291,6 +291,8 @@ fn form_fits(field_type: FieldType, form: Form) -> bool {
         Form::Code => field_type == FieldType::String,
         Form::Money => field_type == FieldType::Number,
         Form::Date => matches!(field_type, FieldType::Date | FieldType::Datetime),
+        // A string field may be a text: a part's code is reached through its concept only.
+        Form::Measure => field_type != FieldType::String,
     }
 }
 
