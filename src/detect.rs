@@ -8,8 +8,8 @@ use crate::schema::{Field, Schema};
 use crate::value::FieldType;
 use crate::vocabulary::{ConceptKind, QUALIFIED_SCORE, VOCABULARY};
 use score::{
-    ALIAS_SCORE, CANDIDATE_FLOOR, EXACT_SCORE, FieldNames, PairScore, VALUES_SCORE, field_names,
-    header_names, score,
+    ALIAS_SCORE, CANDIDATE_FLOOR, EXACT_SCORE, FieldNames, HeaderNames, PairScore, VALUES_SCORE,
+    field_names, header_names, score,
 };
 
 mod score;
@@ -184,7 +184,7 @@ pub fn detect(
         })
         .collect();
     let mut pairs = pairs;
-    name_beside_its_half(&known, entity, headers, &mut pairs);
+    names_of_a_person(&known, entity, headers, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
         .collect();
@@ -250,10 +250,12 @@ pub fn detect(
     })
 }
 
-/// A person's "Name" beside a "First name" and no last name is the last name ("Vorname",
-/// "Name"); beside a "Last name" and no first name, the first name. Only when one column alone
-/// is named so, and the field it would take has no column of its own name.
-fn name_beside_its_half(
+/// The halves of a person's name read together. A "Name" beside a "First name" and no last
+/// name is the last name ("Vorname", "Name"); beside a "Last name" and no first name, the first
+/// name (only when one column alone is named so). And a word that means a half only among other
+/// things ("Nom": also a product's name; "Nombre") is that half only beside the other half: alone
+/// it may name a company or a whole name, and stays open.
+fn names_of_a_person(
     known: &[FieldNames],
     entity: Option<usize>,
     headers: &[String],
@@ -273,20 +275,19 @@ fn name_beside_its_half(
     ) else {
         return;
     };
-    let reached: Vec<Vec<usize>> = headers
+    let read: Vec<HeaderNames> = headers
         .iter()
-        .map(|header| {
-            header_names(header, entity)
-                .concepts
-                .iter()
-                .filter(|found| !found.weak)
-                .map(|found| found.concept)
-                .collect()
-        })
+        .map(|header| header_names(header, entity))
         .collect();
+    let reaches = |column: usize, wanted: usize| {
+        read[column]
+            .concepts
+            .iter()
+            .any(|found| !found.weak && found.concept == wanted)
+    };
     let columns_of = |wanted: usize| -> Vec<usize> {
         (0..headers.len())
-            .filter(|&column| reached[column].contains(&wanted))
+            .filter(|&column| reaches(column, wanted))
             .collect()
     };
     let field_of = |wanted: usize| {
@@ -294,16 +295,30 @@ fn name_beside_its_half(
             .iter()
             .position(|names| names.concepts.contains(&wanted))
     };
-    let named = columns_of(full);
-    let [column] = named.as_slice() else {
-        return;
-    };
-    for (present, absent) in [(first, last), (last, first)] {
-        if !columns_of(present).is_empty()
-            && columns_of(absent).is_empty()
-            && let Some(field) = field_of(absent)
-        {
-            pairs[*column][field] = (QUALIFIED_SCORE, Method::Alias, true);
+    if let [column] = columns_of(full).as_slice() {
+        for (present, absent) in [(first, last), (last, first)] {
+            if !columns_of(present).is_empty()
+                && columns_of(absent).is_empty()
+                && let Some(field) = field_of(absent)
+            {
+                pairs[*column][field] = (QUALIFIED_SCORE, Method::Alias, true);
+            }
+        }
+    }
+    for (half, other) in [(first, last), (last, first)] {
+        let Some(field) = field_of(half) else {
+            continue;
+        };
+        if !columns_of(other).is_empty() {
+            continue;
+        }
+        for column in columns_of(half) {
+            let words = &read[column].reading.words;
+            if let [word] = words.as_slice()
+                && vocabulary.meanings(word) > 1
+            {
+                pairs[column][field].2 = false;
+            }
         }
     }
 }

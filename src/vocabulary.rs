@@ -325,6 +325,12 @@ impl Vocabulary {
         }
     }
 
+    /// How many concepts a one-word name names, in any table ("nom": a product's name and a
+    /// person's last name).
+    pub fn meanings(&self, word: &str) -> usize {
+        self.index.get(word).map_or(0, Vec::len)
+    }
+
     /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).
     pub fn table_entity(&self, table: &str) -> Option<usize> {
         let words = self.read(table).words;
@@ -340,6 +346,16 @@ impl Vocabulary {
         let mut reading = Reading {
             question: text.trim_end().ends_with('?'),
             ..Reading::default()
+        };
+        // A one-letter prefix of a technical name ("v_products_model", "s.town") names the
+        // export's table alias, not the column.
+        let text = match text.trim_start().as_bytes() {
+            [letter, b'_' | b'.', next, ..]
+                if letter.is_ascii_alphabetic() && next.is_ascii_alphanumeric() =>
+            {
+                &text.trim_start()[2..]
+            }
+            _ => text,
         };
         for (segment, bracketed) in segments(text) {
             let mut words = Vec::new();
