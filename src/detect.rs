@@ -140,6 +140,10 @@ pub fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool
     }
 }
 
+/// Room in an assignment weight for the column's position, which breaks ties of columns that
+/// read the same but for a number.
+const TIE_BREAK: i64 = 1 << 14;
+
 /// Below this share of fitting values, a column cannot feed a field (unless named exactly).
 const VETO_SHARE: f64 = 0.5;
 
@@ -176,7 +180,12 @@ pub fn detect(
         &mut column_fixed,
     )?;
 
-    let pairs: Vec<Vec<(f64, Method, bool)>> = headers
+    // Each header read once (its first characters only: see `header_names`).
+    let read: Vec<HeaderNames> = headers
+        .iter()
+        .map(|header| header_names(header, entity))
+        .collect();
+    let pairs: Vec<Vec<(f64, Method, bool)>> = read
         .iter()
         .enumerate()
         .map(|(column_index, header)| {
@@ -184,7 +193,7 @@ pub fn detect(
         })
         .collect();
     let mut pairs = pairs;
-    names_of_a_person(&known, entity, headers, &mut pairs);
+    names_of_a_person(&known, &read, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
         .collect();
@@ -200,15 +209,50 @@ pub fn detect(
             _ => 1,
         };
         let fits = i64::from(values_fit(&schema.fields[field], profiles.get(column)) == Some(true));
-        (value * 10_000.0).round() as i64 * 10 + surety * 2 + fits
+        ((value * 10_000.0).round() as i64 * 10 + surety * 2 + fits) * TIE_BREAK
     };
+    // Between columns that read the same but for a number ("Phone 1", "Phone 2"), the first.
+    let ordered = |column: usize, field: usize| -> i64 {
+        match weight(column, field) {
+            0 => 0,
+            weight => weight + TIE_BREAK - 1 - (column as i64).min(TIE_BREAK - 1),
+        }
+    };
+    let unnumbered: Vec<Vec<&String>> = read
+        .iter()
+        .map(|header| {
+            header
+                .reading
+                .words
+                .iter()
+                .filter(|word| !word.bytes().all(|byte| byte.is_ascii_digit()))
+                .collect()
+        })
+        .collect();
     // Only columns that some field may take enter the assignment: the rest cannot be assigned,
     // and a file of thousands of columns would make the assignment take minutes.
     let open_columns: Vec<usize> = (0..headers.len())
         .filter(|&column| !column_fixed[column])
         .filter(|&column| open_fields.iter().any(|&field| weight(column, field) > 0))
         .collect();
-    for (column, field) in best_assignment(&open_columns, &open_fields, weight) {
+    let assigned = best_assignment(&open_columns, &open_fields, ordered);
+    // Two columns that fit a field exactly as well ("Montant" and "Total" both an amount), one
+    // of them left over: choosing would be a guess, so neither is taken and both show it.
+    // Columns that read the same but for a number are no tie: the first is taken.
+    let tied = |column: usize, field: usize| {
+        open_columns.iter().any(|&other| {
+            other != column
+                && weight(other, field) == weight(column, field)
+                && unnumbered[other] != unnumbered[column]
+                && !assigned.iter().any(|&(taken, _)| taken == other)
+        })
+    };
+    let assigned: Vec<(usize, usize)> = assigned
+        .iter()
+        .copied()
+        .filter(|&(column, field)| !tied(column, field))
+        .collect();
+    for (column, field) in assigned {
         let (value, method, _) = pairs[column][field];
         let entry = &mut columns[column];
         entry.field = Some(field);
@@ -257,8 +301,7 @@ pub fn detect(
 /// it may name a company or a whole name, and stays open.
 fn names_of_a_person(
     known: &[FieldNames],
-    entity: Option<usize>,
-    headers: &[String],
+    read: &[HeaderNames],
     pairs: &mut [Vec<(f64, Method, bool)>],
 ) {
     let vocabulary = &*VOCABULARY;
@@ -275,10 +318,6 @@ fn names_of_a_person(
     ) else {
         return;
     };
-    let read: Vec<HeaderNames> = headers
-        .iter()
-        .map(|header| header_names(header, entity))
-        .collect();
     let reaches = |column: usize, wanted: usize| {
         read[column]
             .concepts
@@ -286,7 +325,7 @@ fn names_of_a_person(
             .any(|found| !found.weak && found.concept == wanted)
     };
     let columns_of = |wanted: usize| -> Vec<usize> {
-        (0..headers.len())
+        (0..read.len())
             .filter(|&column| reaches(column, wanted))
             .collect()
     };
@@ -297,7 +336,7 @@ fn names_of_a_person(
     };
     if let [column] = columns_of(full).as_slice() {
         for (present, absent) in [(first, last), (last, first)] {
-            if !columns_of(present).is_empty()
+            if columns_of(present).iter().any(|other| other != column)
                 && columns_of(absent).is_empty()
                 && let Some(field) = field_of(absent)
             {
@@ -331,25 +370,30 @@ fn pair_scores(
     schema: &Schema,
     known: &[FieldNames],
     entity: Option<usize>,
-    header: &str,
+    header: &HeaderNames,
     profile: Option<&ColumnProfile>,
 ) -> Vec<(f64, Method, bool)> {
-    let mut header = header_names(header, entity);
     // What the header's words name as they stand, when the values rule all of it out, is not
     // what the column holds: `In stock` over counts is a quantity, not a flag.
-    if !header.whole.is_empty()
+    let set_aside;
+    let header = if !header.whole.is_empty()
         && header.whole.iter().all(|&concept| {
             values_fit_kind(VOCABULARY.concepts[concept].kind, profile) == Some(false)
-        })
-    {
-        header.whole.clear();
-        header.concepts = VOCABULARY.concepts_set_aside(&header.reading, entity);
-    }
+        }) {
+        set_aside = HeaderNames {
+            whole: Vec::new(),
+            concepts: VOCABULARY.concepts_set_aside(&header.reading, entity),
+            ..header.clone()
+        };
+        &set_aside
+    } else {
+        header
+    };
     let scores: Vec<PairScore> = schema
         .fields
         .iter()
         .zip(known)
-        .map(|(field, names)| score(&header, names, field.field_type))
+        .map(|(field, names)| score(header, names, field.field_type))
         .collect();
     let named = scores
         .iter()

@@ -59,6 +59,8 @@ pub struct Reading {
     pub units: Vec<String>,
     /// Ends with a question mark: a yes/no column ("In stock?").
     pub question: bool,
+    /// The words of a note in brackets that is no unit ("Phone (Mobile)": mobile).
+    pub notes: Vec<String>,
 }
 
 impl Reading {
@@ -89,11 +91,15 @@ pub struct Vocabulary {
     units: HashMap<String, String>,
     /// Every word of the vocabulary, for splitting compounds.
     known: HashSet<String>,
-    /// A name's words joined by spaces → the concepts it names.
-    index: HashMap<String, Vec<(usize, Role)>>,
+    /// A name's words joined by spaces → the concepts it names, each with its role and whether
+    /// the name is a secondary one.
+    index: HashMap<String, Vec<Named>>,
     /// The same by the name's words in any order (`key`).
-    any_order: HashMap<String, Vec<(usize, Role)>>,
+    any_order: HashMap<String, Vec<Named>>,
 }
+
+/// A concept a name names: the concept, the name's role, and whether it is a secondary name.
+type Named = (usize, Role, bool);
 
 struct Entity {
     tables: HashSet<String>,
@@ -139,6 +145,11 @@ struct ConceptFile {
     names: Vec<String>,
     #[serde(default)]
     weak: Vec<String>,
+    /// Names, in any language, that name the concept less surely than the others: a column so
+    /// named yields to one named by another name ("Valor" to "Total", "Net weight" to "Gross
+    /// weight"), and takes the field alone.
+    #[serde(default)]
+    secondary: Vec<String>,
     #[serde(default)]
     de: Vec<String>,
     #[serde(default)]
@@ -169,6 +180,8 @@ pub const QUALIFIED_SCORE: f64 = 0.88;
 pub const WEAK_SCORE: f64 = 0.86;
 /// Less, for a name's words found in another order.
 const REORDERED_PENALTY: f64 = 0.01;
+/// Less, for a secondary name.
+const SECONDARY_PENALTY: f64 = 0.03;
 
 impl Vocabulary {
     fn empty() -> Vocabulary {
@@ -230,7 +243,7 @@ impl Vocabulary {
         known.extend(vocabulary.qualifiers.iter().cloned());
         known.extend(vocabulary.leading.iter().cloned());
         for concept in &file.concept {
-            for name in concept.all_names() {
+            for name in concept.all_names().chain(&concept.secondary) {
                 known.extend(plain(name));
             }
         }
@@ -267,14 +280,18 @@ impl Vocabulary {
                     .collect(),
                 names: Vec::new(),
             });
-            for name in concept.all_names() {
+            let names = concept
+                .all_names()
+                .map(|name| (name, false))
+                .chain(concept.secondary.iter().map(|name| (name, true)));
+            for (name, secondary) in names {
                 let words = vocabulary.read(name).words;
                 if words.is_empty() {
                     continue;
                 }
                 vocabulary.concepts[index].names.push(words.join(" "));
                 let Some(entity) = entity else {
-                    vocabulary.add_name(&words, index, Role::Specific);
+                    vocabulary.add_name(&words, (index, Role::Specific, secondary));
                     continue;
                 };
                 let entity_words = &vocabulary.entities[entity].words;
@@ -284,23 +301,26 @@ impl Vocabulary {
                     .cloned()
                     .collect();
                 if without.len() == words.len() {
-                    vocabulary.add_name(&words, index, Role::Generic);
+                    vocabulary.add_name(&words, (index, Role::Generic, secondary));
                 } else {
-                    vocabulary.add_name(&words, index, Role::Specific);
+                    vocabulary.add_name(&words, (index, Role::Specific, secondary));
+                    // "Code" for a customer's code names it less surely than "Customer Code":
+                    // a secondary name, unless the concept lists it of its own.
                     if !without.is_empty() {
-                        vocabulary.add_name(&without, index, Role::Generic);
+                        vocabulary.add_name(&without, (index, Role::Generic, true));
                     }
                 }
             }
             for name in &concept.weak {
                 let words = vocabulary.read(name).words;
-                vocabulary.add_name(&words, index, Role::Weak);
+                vocabulary.add_name(&words, (index, Role::Weak, false));
             }
         }
         Ok(vocabulary)
     }
 
-    fn add_name(&mut self, words: &[String], concept: usize, role: Role) {
+    fn add_name(&mut self, words: &[String], named: Named) {
+        let (concept, role, secondary) = named;
         // A name is also found without its joining words ("prix de vente" as "prix vente"), when
         // two words or more are left: "in stock" is no "stock".
         let unjoined: Vec<String> = words
@@ -309,18 +329,23 @@ impl Vocabulary {
             .cloned()
             .collect();
         if unjoined.len() >= 2 && unjoined.len() < words.len() {
-            self.add_name(&unjoined, concept, role);
+            self.add_name(&unjoined, named);
         }
         for (index, key) in [
             (&mut self.index, words.join(" ")),
             (&mut self.any_order, key(words)),
         ] {
             let entry = index.entry(key).or_default();
-            match entry.iter_mut().find(|(known, _)| *known == concept) {
-                // A name that is specific somewhere stays specific.
-                Some((_, known_role)) if *known_role != Role::Specific => *known_role = role,
-                Some(_) => {}
-                None => entry.push((concept, role)),
+            match entry.iter_mut().find(|(known, _, _)| *known == concept) {
+                Some((_, known_role, known_secondary)) => {
+                    // A name that is specific somewhere stays specific, and one that is a
+                    // primary name somewhere stays primary.
+                    if *known_role != Role::Specific {
+                        *known_role = role;
+                    }
+                    *known_secondary &= secondary;
+                }
+                None => entry.push((concept, role, secondary)),
             }
         }
     }
@@ -362,13 +387,13 @@ impl Vocabulary {
             push_words(&segment, &mut words);
             if bracketed {
                 // A note in brackets ("(kg)", "(0/1)", "(HTML)") is not part of the name; a unit
-                // in it is kept as evidence.
-                reading.units.extend(
-                    words
-                        .iter()
-                        .filter_map(|word| self.units.get(word))
-                        .cloned(),
-                );
+                // in it is kept as evidence, and its other words as a note.
+                for word in words {
+                    match self.units.get(&word) {
+                        Some(unit) => reading.units.push(unit.clone()),
+                        None => self.push_read(&word, &mut reading.notes),
+                    }
+                }
                 continue;
             }
             for word in words {
@@ -394,6 +419,36 @@ impl Vocabulary {
         if let Some(replacement) = self.synonyms.get(word) {
             out.extend(replacement.iter().cloned());
             return;
+        }
+        // German written without umlauts ("Waehrung", "Faelligkeit"): the folded spelling.
+        if !self.known.contains(word) && ["ae", "oe", "ue"].iter().any(|pair| word.contains(pair)) {
+            let folded = word
+                .replace("ae", "a")
+                .replace("oe", "o")
+                .replace("ue", "u");
+            if self.known.contains(&folded) || self.split_compound(&folded).is_some() {
+                return self.push_read(&folded, out);
+            }
+        }
+        // A vendor's two-letter prefix run into a known word ("OXARTNUM", "OXTITLE"), when it
+        // is none of the language's own ("restock", "unit").
+        if word.chars().count() >= 5
+            && !self.known.contains(word)
+            && word.is_ascii()
+            && !WORD_PREFIXES.contains(&&word[..2])
+        {
+            let rest = &word[2..];
+            if self.known.contains(rest) || self.synonyms.contains_key(rest) {
+                return self.push_read(rest, out);
+            }
+            if let Some((first, second)) = self.split_compound(rest)
+                && !self.known.contains(&word[..2])
+            {
+                for part in [first, second] {
+                    self.push_read(&part, out);
+                }
+                return;
+            }
         }
         // A plural the vocabulary does not know, of a word it knows ("Purchases").
         if word.chars().count() >= 5
@@ -454,7 +509,42 @@ impl Vocabulary {
     /// A header whose words as they stand name a concept is that concept: the forms with words
     /// set aside count only when they do not ("Net Amount" is a subtotal, not an amount).
     pub fn concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
-        let whole = self.whole_concepts(reading, entity);
+        self.noted(reading, entity, self.concepts_of_words(reading, entity))
+    }
+
+    /// A note in brackets that names another thing of the same kind says which one it is:
+    /// "Phone (Mobile)" is the mobile number, "Phone (Work)" stays a phone.
+    fn noted(
+        &self,
+        reading: &Reading,
+        entity: Option<usize>,
+        found: Vec<ConceptMatch>,
+    ) -> Vec<ConceptMatch> {
+        if reading.notes.is_empty() {
+            return found;
+        }
+        let note = Reading {
+            words: reading.notes.clone(),
+            ..Reading::default()
+        };
+        let noted = self.plain_whole_concepts(&note, entity);
+        match (found.first(), noted.iter().find(|noted| !noted.weak)) {
+            (Some(first), Some(noted))
+                if first.concept != noted.concept
+                    && self.concepts[first.concept].kind == self.concepts[noted.concept].kind =>
+            {
+                vec![ConceptMatch {
+                    concept: noted.concept,
+                    score: first.score,
+                    weak: false,
+                }]
+            }
+            _ => found,
+        }
+    }
+
+    fn concepts_of_words(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        let whole = self.plain_whole_concepts(reading, entity);
         if whole.iter().any(|found| !found.weak) {
             return whole;
         }
@@ -479,6 +569,7 @@ impl Vocabulary {
                     words: range.to_vec(),
                     units: reading.units.clone(),
                     question: reading.question,
+                    notes: Vec::new(),
                 };
                 let forms = self.forms(&part, entity);
                 self.concepts_of_forms(&part, forms, entity)
@@ -517,8 +608,12 @@ impl Vocabulary {
         self.concepts_of_forms(reading, forms, entity)
     }
 
-    /// The concepts a header reaches by its words as they stand (no word set aside).
+    /// The concepts a header reaches by its words as they stand (no word set aside), and its note.
     pub fn whole_concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+        self.noted(reading, entity, self.plain_whole_concepts(reading, entity))
+    }
+
+    fn plain_whole_concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
         let whole = vec![(reading.words.clone(), CONCEPT_SCORE, Form::Any)];
         self.concepts_of_forms(reading, whole, entity)
     }
@@ -534,17 +629,19 @@ impl Vocabulary {
             // The same words in the same order first; in another order ("code postal", "price
             // net") a little lower, so that a name in its own order wins a tie.
             let in_order = self.index.get(&words.join(" ")).into_iter().flatten();
-            let any_order = self
-                .any_order
-                .get(&key(&words))
-                .into_iter()
-                .flatten()
-                .map(|&(concept, role)| (concept, role, score - REORDERED_PENALTY));
-            let names: Vec<(usize, Role, f64)> = in_order
-                .map(|&(concept, role)| (concept, role, score))
+            let any_order = self.any_order.get(&key(&words)).into_iter().flatten().map(
+                |&(concept, role, secondary)| (concept, role, secondary, score - REORDERED_PENALTY),
+            );
+            let names: Vec<(usize, Role, bool, f64)> = in_order
+                .map(|&(concept, role, secondary)| (concept, role, secondary, score))
                 .chain(any_order)
                 .collect();
-            for (concept_index, role, score) in names {
+            for (concept_index, role, secondary, score) in names {
+                let score = if secondary {
+                    score - SECONDARY_PENALTY
+                } else {
+                    score
+                };
                 let concept = &self.concepts[concept_index];
                 let in_context = match (concept.entity, entity) {
                     (Some(own), Some(table)) => own == table,
@@ -751,6 +848,11 @@ fn key(words: &[String]) -> String {
     sorted.sort_unstable();
     sorted.join(" ")
 }
+
+/// Two letters that begin words of the languages themselves, never taken for a vendor's prefix.
+const WORD_PREFIXES: [&str; 15] = [
+    "re", "un", "in", "im", "de", "di", "ex", "co", "en", "em", "up", "bi", "pr", "ne", "id",
+];
 
 /// Words that join others and name nothing, in the seven languages (folded).
 const JOINING_WORDS: [&str; 29] = [

@@ -91,6 +91,7 @@ pub(crate) struct FieldNames {
 }
 
 /// What stage 1 reads in one header.
+#[derive(Clone)]
 pub(crate) struct HeaderNames {
     pub(crate) normalised: String,
     pub(crate) folded: String,
@@ -329,6 +330,7 @@ fn similarity_of(header: &Letters, name: &Letters) -> f64 {
 
 /// A name with its letters counted once, to bound its edit similarity with another cheaply:
 /// stage 1 compares every header with every name of every field, and most pairs end at the bound.
+#[derive(Clone)]
 pub(crate) struct Letters {
     pub(crate) text: String,
     pub(crate) chars: usize,
