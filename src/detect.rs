@@ -413,7 +413,16 @@ fn pair_scores(
             let concept_kind = pair
                 .concept
                 .map(|concept| VOCABULARY.concepts[concept].kind);
+            // Even a flag named exactly never takes a column of amounts ("Paid" of 780.00 is
+            // what was paid): no value of it could be read as yes or no.
+            let amounts_for_a_flag = field.field_type == FieldType::Boolean
+                && profile.is_some_and(|profile| {
+                    profile.kind != Kind::Empty
+                        && profile.shares.boolean == 0.0
+                        && profile.shares.number >= KIND_SHARE
+                });
             let acceptable = pair.value >= FUZZY_THRESHOLD
+                && !amounts_for_a_flag
                 && (exact
                     || (values_fit(field, profile) != Some(false)
                         && concept_kind

@@ -373,12 +373,19 @@ impl Vocabulary {
             ..Reading::default()
         };
         // A one-letter prefix of a technical name ("v_products_model", "s.town") names the
-        // export's table alias, not the column.
-        let text = match text.trim_start().as_bytes() {
-            [letter, b'_' | b'.', next, ..]
-                if letter.is_ascii_alphabetic() && next.is_ascii_alphanumeric() =>
+        // export's table alias, not the column; an abbreviation ("Q.tà") is no prefix: what
+        // follows the alias is a word of three letters or more.
+        let trimmed = text.trim_start();
+        let text = match trimmed.as_bytes() {
+            [letter, b'_' | b'.', ..]
+                if letter.is_ascii_alphabetic()
+                    && trimmed[2..]
+                        .chars()
+                        .take_while(|character| character.is_alphanumeric())
+                        .count()
+                        >= 3 =>
             {
-                &text.trim_start()[2..]
+                &trimmed[2..]
             }
             _ => text,
         };

@@ -216,6 +216,14 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-4-was-held-out-2",
             "The corpus's fourth tuning half, the second held-out half retired (fixtures/corpus/tuning-4-was-held-out-2.toml)",
         ),
+        (
+            "corpus/tuning-6-was-held-out-3",
+            "The corpus's sixth tuning half, the third held-out half retired (fixtures/corpus/tuning-6-was-held-out-3.toml)",
+        ),
+        (
+            "corpus/tuning-7-was-held-out-4",
+            "The corpus's seventh tuning half, the fourth held-out half retired (fixtures/corpus/tuning-7-was-held-out-4.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -227,32 +235,6 @@ fn accuracy_on_real_export_templates() {
             &Check::Tuned,
         );
     }
-    measure_set(
-        &workspace,
-        &mut report,
-        &mut failures,
-        "The corpus's held-out half (fixtures/corpus/held-out.toml, never tuned on), plain Table Schemas",
-        "corpus/held-out",
-        &plain,
-        &Check::Record(&[
-            ("products", 70, 0),
-            ("customers", 72, 0),
-            ("invoices", 48, 1),
-        ]),
-    );
-    measure_set(
-        &workspace,
-        &mut report,
-        &mut failures,
-        "The corpus's fourth held-out half (fixtures/corpus/held-out-4.toml, never tuned on), plain Table Schemas",
-        "corpus/held-out-4",
-        &plain,
-        &Check::Record(&[
-            ("products", 76, 0),
-            ("customers", 79, 1),
-            ("invoices", 62, 1),
-        ]),
-    );
     // The shipped schemas, with their aliases.
     for schema in ["products", "customers", "invoices"] {
         let figures = measure(&workspace, &format!("headers/{schema}"), schema, schema);
