@@ -206,6 +206,13 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
             .units
             .iter()
             .any(|unit| field.units.contains(unit));
+    // Not when the header as it stands names another thing ("PO Number" is a reference,
+    // "Phone (Mobile)" a mobile number).
+    let other_thing = !header.whole.is_empty()
+        && !header
+            .whole
+            .iter()
+            .any(|concept| field.concepts.contains(concept));
     if !units_clash {
         for (position, ((normalised, folded), words)) in field
             .normalised
@@ -221,17 +228,11 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
             if same && position == 0 {
                 return plain(EXACT_SCORE, Method::Exact);
             }
-            if same || (!words.is_empty() && *words == joined) {
+            if same || (!words.is_empty() && *words == joined && !other_thing) {
                 return plain(ALIAS_SCORE, Method::Alias);
             }
         }
 
-        // Not when the header as it stands names another thing ("PO Number" is a reference).
-        let other_thing = !header.whole.is_empty()
-            && !header
-                .whole
-                .iter()
-                .any(|concept| field.concepts.contains(concept));
         if !other_thing
             && header.forms.iter().any(|(form, kind)| {
                 form_fits(field_type, *kind) && field.words.contains(&form.text)

@@ -101,3 +101,94 @@ fn folds_accents() {
     assert_eq!(fold("Größe"), "grosse");
     assert_eq!(fold("ÉTAT"), "etat");
 }
+
+#[test]
+fn reads_technical_and_foreign_spellings() {
+    let vocabulary = vocabulary();
+    for (header, words) in [
+        // A one-letter table alias is set aside; an abbreviation with a dot is no alias.
+        ("v_products_model", "products model"),
+        ("s.town", "town"),
+        ("Q.tà", "q ta"),
+        // A vendor's two-letter prefix run into known words, but no prefix of the language.
+        ("OXARTNUM", "artikel number"),
+        ("OXTITLE", "title"),
+        ("restock", "restock"),
+        // German without umlauts, plurals of known words, Nº as a number sign.
+        ("Waehrung", "wahrung"),
+        ("Purchases", "purchase"),
+        ("Nº Factura", "number factura"),
+        // Taxes included or excluded, whatever the language's word.
+        ("Totaal incl. btw", "total incl tax"),
+        ("Price tax excluded", "price tax excl"),
+    ] {
+        assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
+    }
+    assert_eq!(vocabulary.read("Phone (Mobile)").notes, ["mobile"]);
+    assert_eq!(vocabulary.read("Weight (kg)").notes, Vec::<String>::new());
+}
+
+#[test]
+fn sets_words_aside_by_what_they_say() {
+    let vocabulary = vocabulary();
+    for (header, table, concept) in [
+        // Any order of a name's words, and without its joining words.
+        ("code postal", "customers", "party.postal_code"),
+        ("Prénom du contact", "customers", "customer.first_name"),
+        ("Prix de vente TTC", "products", "product.price"),
+        // Money and date words set aside for money and dates only.
+        ("Totale IVA", "invoices", "invoice.tax"),
+        ("ADDED TIME", "customers", "any.created"),
+        // Two names of one concept, a part's word before a number, a location.
+        ("EAN / GTIN", "products", "product.barcode"),
+        ("Option Quantity", "products", "product.quantity"),
+        ("inventory_Main_Outlet", "products", "product.quantity"),
+        // A note in brackets naming another thing of the same kind.
+        ("Phone (Mobile)", "customers", "party.mobile"),
+        ("Phone (Work)", "customers", "party.phone"),
+        // SAP's field codes.
+        ("MATNR", "products", "product.sku"),
+        ("KUNNR", "customers", "customer.id"),
+    ] {
+        let found = reached(&vocabulary, header, table);
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some(concept),
+            "{header:?} in {table}: {found:?}"
+        );
+    }
+    // A part's word is not set aside before a text: "Variant Name" is no product name.
+    assert!(
+        !reached(&vocabulary, "Variant Name", "products").contains(&"product.name".to_string())
+    );
+    assert!(
+        !reached(&vocabulary, "Variant Details", "products")
+            .contains(&"product.description".to_string())
+    );
+    // Money words never make a quantity: "Stock value" names no quantity.
+    assert!(reached(&vocabulary, "Stock value", "products").is_empty());
+}
+
+#[test]
+fn secondary_and_reordered_names_score_lower() {
+    let vocabulary = vocabulary();
+    let score = |header: &str, table: &str| {
+        let entity = vocabulary.table_entity(table);
+        vocabulary.concepts(&vocabulary.read(header), entity)[0].score
+    };
+    assert_eq!(score("Customer #", "invoices"), CONCEPT_SCORE);
+    assert_eq!(
+        score("Customer", "invoices"),
+        CONCEPT_SCORE - SECONDARY_PENALTY
+    );
+    assert_eq!(score("Gross Weight", "products"), CONCEPT_SCORE);
+    assert_eq!(
+        score("Net Weight", "products"),
+        CONCEPT_SCORE - SECONDARY_PENALTY
+    );
+    assert_eq!(score("price_gross", "products"), CONCEPT_SCORE);
+    assert_eq!(
+        score("price_net", "products"),
+        CONCEPT_SCORE - REORDERED_PENALTY
+    );
+}

@@ -617,3 +617,73 @@ fn known_look_alikes_stay_open_beside_the_columns_they_resemble() {
         assert_eq!(fields_of(&document), pairs(expected), "{schema}");
     }
 }
+
+#[test]
+fn columns_are_read_beside_each_other_and_never_chosen_by_a_guess() {
+    let workspace = Workspace::new();
+    let cases: [OpenCase; 4] = [
+        // Two columns that fit the amount equally: neither is taken, both show it.
+        (
+            "invoices",
+            "Documento,Cliente,Valor líquido,Montant,Total\nFA 1,Costa,400.00,492.00,492.00\n",
+            &[
+                ("Documento", None),
+                ("Cliente", Some("customer_id")),
+                ("Valor líquido", None),
+                ("Montant", None),
+                ("Total", None),
+            ],
+        ),
+        // Columns that differ by a number: the first; a flag named exactly but holding amounts
+        // is no flag; a name on an invoice yields to the customer's number.
+        (
+            "invoices",
+            "Number,Customer #,Customer,Paid,Amount\nINV-1,C-9,Acme,780.00,780.00\n",
+            &[
+                ("Number", Some("invoice_number")),
+                ("Customer #", Some("customer_id")),
+                ("Customer", None),
+                ("Paid", None),
+                ("Amount", Some("amount")),
+            ],
+        ),
+        // "Name" beside "Vorname" is the last name; Phone 1 before Phone 2; a note in brackets.
+        (
+            "customers",
+            "Kundennr.,Vorname,Name,Phone 1,Phone 2,Phone (Mobile)\n10045,Anna,Huber,+49 89 1,+49 89 2,+49 170 1\n",
+            &[
+                ("Kundennr.", Some("customer_id")),
+                ("Vorname", Some("first_name")),
+                ("Name", Some("last_name")),
+                ("Phone 1", Some("phone")),
+                ("Phone 2", None),
+                ("Phone (Mobile)", None),
+            ],
+        ),
+        // "Nom" alone, in a list of companies, is no last name.
+        (
+            "customers",
+            "Code client,Nom,Ville,Pays\nCL-1,Atelier Girard,Lyon,FR\n",
+            &[
+                ("Code client", Some("customer_id")),
+                ("Nom", None),
+                ("Ville", Some("city")),
+                ("Pays", Some("country")),
+            ],
+        ),
+    ];
+    for (number, (schema, text, expected)) in cases.into_iter().enumerate() {
+        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
+        let document = map(&workspace, &file, &plain_schema(schema));
+        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
+    }
+    // The tie is said: the amount's candidates name both columns.
+    let file = workspace.write("tie.csv", "Montant,Total\n492.00,492.00\n");
+    let document = map(&workspace, &file, &plain_schema("invoices"));
+    for column in 0..2 {
+        assert_eq!(
+            document["mapping"][column]["candidates"][0]["field"], "amount",
+            "{document}"
+        );
+    }
+}
