@@ -185,14 +185,13 @@ pub fn detect(
         .iter()
         .map(|header| header_names(header, entity))
         .collect();
-    let pairs: Vec<Vec<(f64, Method, bool)>> = read
+    let mut pairs: Vec<Vec<(f64, Method, bool)>> = read
         .iter()
         .enumerate()
         .map(|(column_index, header)| {
             pair_scores(schema, &known, entity, header, profiles.get(column_index))
         })
         .collect();
-    let mut pairs = pairs;
     names_of_a_person(&known, &read, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])

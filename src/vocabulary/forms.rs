@@ -139,10 +139,9 @@ impl Vocabulary {
             let any_order = self.any_order.get(&key(&words)).into_iter().flatten().map(
                 |&(concept, role, secondary)| (concept, role, secondary, score - REORDERED_PENALTY),
             );
-            let names: Vec<(usize, Role, bool, f64)> = in_order
+            let names = in_order
                 .map(|&(concept, role, secondary)| (concept, role, secondary, score))
-                .chain(any_order)
-                .collect();
+                .chain(any_order);
             for (concept_index, role, secondary, score) in names {
                 let score = if secondary {
                     score - SECONDARY_PENALTY
