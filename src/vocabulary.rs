@@ -361,6 +361,12 @@ impl Vocabulary {
         self.index.get(word).map_or(0, Vec::len)
     }
 
+    /// Whether a word is one of the vocabulary's own (a name's, an entity's, a synonym's or a
+    /// qualifier's): two such words are two words, never a typo of each other.
+    pub fn is_known(&self, word: &str) -> bool {
+        self.known.contains(word)
+    }
+
     /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).
     pub fn table_entity(&self, table: &str) -> Option<usize> {
         let words = self.read(table).words;

@@ -231,6 +231,11 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
             if same || (!words.is_empty() && *words == joined && !other_thing) {
                 return plain(ALIAS_SCORE, Method::Alias);
             }
+            // The field's own name in the plural ("categories" for `category`) is as good as
+            // an alias: better than a name of its concept ("family").
+            if position == 0 && !other_thing && is_plural_of(&joined, words) {
+                return plain(ALIAS_SCORE, Method::Alias);
+            }
         }
 
         if !other_thing
@@ -283,6 +288,16 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
     plain(similarity.min(ceiling), Method::Fuzzy)
 }
 
+/// `plural` is `name` in the English plural: an -s, an -es, a -y become -ies.
+fn is_plural_of(plural: &str, name: &str) -> bool {
+    !name.is_empty()
+        && (plural.strip_suffix('s') == Some(name)
+            || plural.strip_suffix("es") == Some(name)
+            || (plural
+                .strip_suffix("ies")
+                .is_some_and(|stem| name.strip_suffix('y') == Some(stem))))
+}
+
 /// Whether a form of a header may name a field of this type: a form with flag words set aside
 /// only a boolean, with a last "code" a string, with money words a number, with date words a
 /// date.
@@ -299,7 +314,7 @@ fn form_fits(field_type: FieldType, form: Form) -> bool {
 }
 
 /// Edit similarity of two names. Of as many words each, every pair of words must be the same,
-/// a typo of each other (four letters or more), or an abbreviation (`lmt` for `limit`: the
+/// a typo of each other (four letters or more, not both words of the vocabulary), or an abbreviation (`lmt` for `limit`: the
 /// letters in order, the first the same), so that `Customer PO` is not `customer id`.
 fn similarity_of(header: &Letters, name: &Letters) -> f64 {
     // Below what is ever shown, a similarity is not worth computing (a file of thousands of
@@ -314,13 +329,16 @@ fn similarity_of(header: &Letters, name: &Letters) -> f64 {
     let header_words: Vec<&str> = header.text.split(' ').collect();
     let name_words: Vec<&str> = name.text.split(' ').collect();
     if header_words.len() == name_words.len() {
+        let vocabulary = &*VOCABULARY;
         let close = header_words.iter().zip(&name_words).all(|(left, right)| {
             left == right
-                || (left.chars().count() >= 4
-                    && right.chars().count() >= 4
-                    && strsim::normalized_damerau_levenshtein(left, right) >= 0.75)
-                || abbreviates(left, right)
-                || abbreviates(right, left)
+                // Two words the vocabulary knows are two words ("count", "cout").
+                || (!(vocabulary.is_known(left) && vocabulary.is_known(right))
+                    && ((left.chars().count() >= 4
+                        && right.chars().count() >= 4
+                        && strsim::normalized_damerau_levenshtein(left, right) >= 0.75)
+                        || abbreviates(left, right)
+                        || abbreviates(right, left)))
         });
         if !close {
             return 0.0;

@@ -123,3 +123,49 @@ fn overrides_come_first() {
         "--map \"b\": the file has no such column; its columns are: \"a\""
     );
 }
+
+#[test]
+fn two_words_of_the_vocabulary_are_no_typo_of_each_other() {
+    // "Custom" is one letter from "custo" (Portuguese for a cost), but both are words of the
+    // vocabulary: two words, not a typo. "Cosst" is no word: a typo of "cost".
+    let text = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        [[fields]]
+        name = "cost"
+        type = "number"
+    "#;
+    let schema = crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses");
+    for (header, expected) in [("Custom", None), ("Cosst", Some("cost"))] {
+        let mapping = detect(&schema, &[header.to_string()], &[], &[]).expect("detects");
+        let field = mapping.columns[0]
+            .field
+            .map(|field| schema.fields[field].name.as_str());
+        assert_eq!(field, expected, "{header}");
+    }
+}
+
+#[test]
+fn the_fields_own_name_in_the_plural_beats_a_name_of_its_concept() {
+    // "categories" and "family" both name a category; the field is `category`, so the plural of
+    // its own name is the closer, and no tie leaves both open.
+    let text = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        [[fields]]
+        name = "category"
+    "#;
+    let mut schema =
+        crate::schema::parse_mapping(text, "products", "t.toml").expect("schema parses");
+    schema.table = "products".to_string();
+    let headers = ["family".to_string(), "categories".to_string()];
+    let mapping = detect(&schema, &headers, &[], &[]).expect("detects");
+    let fields: Vec<Option<&str>> = mapping
+        .columns
+        .iter()
+        .map(|column| column.field.map(|field| schema.fields[field].name.as_str()))
+        .collect();
+    assert_eq!(fields, [None, Some("category")]);
+}

@@ -290,7 +290,8 @@ impl Vocabulary {
             rest = &rest[1..];
             add(rest.to_vec(), QUALIFIED_SCORE, Form::Any);
         }
-        for form in [words.clone(), plain] {
+        // A part's own code ("VariationBarcode.code" is the barcode) as well.
+        for form in [words.clone(), plain, keep(&is_part)] {
             if form.len() > 1
                 && form
                     .last()

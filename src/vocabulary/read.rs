@@ -4,6 +4,9 @@
 //! and unknown plurals read as the known word; units in brackets kept as evidence, other
 //! bracketed words as notes.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{Reading, Vocabulary};
@@ -32,7 +35,8 @@ impl Vocabulary {
             }
             _ => text,
         };
-        for (segment, bracketed) in segments(text) {
+        let text = letters_and_locales(text);
+        for (segment, bracketed) in segments(&text) {
             let mut words = Vec::new();
             push_words(&segment, &mut words);
             if bracketed {
@@ -176,6 +180,60 @@ pub(super) fn canonical_unit(unit: &str) -> String {
     .to_string()
 }
 
+/// Letters written one by one are one word ("P.V.P." is PVP, "Z i p" is Zip), and a locale tag
+/// ("name-en_US", "Titel de_DE") is a note, as if in brackets: the language of a column, not
+/// its name.
+fn letters_and_locales(text: &str) -> std::borrow::Cow<'_, str> {
+    static DOTTED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(?:\p{L}\.)+\p{L}\b\.?").expect("a valid pattern"));
+    static SPACED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b\p{L}(?: \p{L}){2,}\b").expect("a valid pattern"));
+    static LOCALE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[a-z]{2}[_-][A-Z]{2}").expect("a valid pattern"));
+    let joined = |found: &regex::Captures<'_>| {
+        found[0]
+            .chars()
+            .filter(|character| character.is_alphabetic())
+            .collect::<String>()
+    };
+    let text = match DOTTED.replace_all(text, joined) {
+        std::borrow::Cow::Borrowed(_) => SPACED.replace_all(text, joined),
+        std::borrow::Cow::Owned(changed) => {
+            std::borrow::Cow::Owned(SPACED.replace_all(&changed, joined).into_owned())
+        }
+    };
+    // A locale tag stands alone: no letter or digit touches it.
+    let alone = |text: &str, start: usize, end: usize| {
+        !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[end..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+    };
+    let tags: Vec<(usize, usize)> = LOCALE
+        .find_iter(&text)
+        .map(|found| (found.start(), found.end()))
+        .filter(|&(start, end)| alone(&text, start, end))
+        .collect();
+    if tags.is_empty() {
+        return text;
+    }
+    let mut noted = String::with_capacity(text.len() + 4 * tags.len());
+    let mut from = 0;
+    for (start, end) in tags {
+        noted.push_str(&text[from..start]);
+        noted.push_str(" (");
+        noted.push_str(&text[start..end]);
+        noted.push_str(") ");
+        from = end;
+    }
+    noted.push_str(&text[from..]);
+    std::borrow::Cow::Owned(noted)
+}
+
 /// The text split at brackets: each part, and whether it stood inside brackets.
 pub(super) fn segments(text: &str) -> Vec<(String, bool)> {
     let mut parts = Vec::new();
@@ -201,7 +259,7 @@ pub(super) fn segments(text: &str) -> Vec<(String, bool)> {
 
 /// Splits text into folded lower-case words: at spaces and punctuation, camelCase humps
 /// (`unitPrice`), the end of an acronym (`POCity`), letters against digits (`Option1`); `#` and
-/// `N°` read as "number", `%` as "percent", "e mail" as "email".
+/// `N°` and `N.` read as "number", `%` as "percent", "e mail" as "email".
 pub(super) fn push_words(text: &str, words: &mut Vec<String>) {
     let start = words.len();
     let mut current = String::new();
@@ -247,6 +305,16 @@ pub(super) fn push_words(text: &str, words: &mut Vec<String>) {
                     words.push("number".to_string());
                 }
                 '%' => words.push("percent".to_string()),
+                // "N. documento": a lone n with a full stop is the number sign.
+                '.' if words.len() > start
+                    && words.last().is_some_and(|word| word == "n")
+                    && characters[..position]
+                        .last()
+                        .is_some_and(|letter| letter.eq_ignore_ascii_case(&'n')) =>
+                {
+                    words.pop();
+                    words.push("number".to_string());
+                }
                 _ => {}
             }
         }

@@ -28,6 +28,7 @@ fn reads_headers_as_words() {
         ("POCity", "po city", ""),
         ("Option1 Name", "option 1 name", ""),
         ("N° client", "number client", ""),
+        ("N. documento", "number documento", ""),
         ("Référence", "reference", ""),
         ("Fällig am", "fallig am", ""),
         ("Straße", "strasse", ""),
@@ -121,11 +122,19 @@ fn reads_technical_and_foreign_spellings() {
         // Taxes included or excluded, whatever the language's word.
         ("Totaal incl. btw", "total incl tax"),
         ("Price tax excluded", "price tax excl"),
+        // Letters one by one are one word; a locale tag is a note, not a word of the name.
+        ("P.V.P.", "pvp"),
+        ("N.I.F. cliente", "nif cliente"),
+        ("Z i p", "zip"),
+        ("name-en_US", "name"),
+        ("description-en_US-ecommerce", "description ecommerce"),
+        ("Cd_Nazione", "code nazione"),
     ] {
         assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
     }
     assert_eq!(vocabulary.read("Phone (Mobile)").notes, ["mobile"]);
     assert_eq!(vocabulary.read("Weight (kg)").notes, Vec::<String>::new());
+    assert_eq!(vocabulary.read("Titel de_DE").notes, ["de", "de"]);
 }
 
 #[test]
