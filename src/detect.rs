@@ -235,7 +235,7 @@ pub fn detect(
         .filter(|&column| open_fields.iter().any(|&field| weight(column, field) > 0))
         .collect();
     let assigned = best_assignment(&open_columns, &open_fields, ordered);
-    // Two columns that fit a field exactly as well ("Montant" and "Total" both an amount), one
+    // Two columns that fit a field exactly as well ("Grand Total" and "Total" both an amount), one
     // of them left over: choosing would be a guess, so neither is taken and both show it.
     // Columns that read the same but for a number are no tie: the first is taken.
     let tied = |column: usize, field: usize| {

@@ -47,6 +47,20 @@ pub struct Concept {
     units: Vec<String>,
     /// Its names, read as words, for the similarity of typos.
     pub names: Vec<String>,
+    /// Those that name it in a table about another entity too: with the entity's word
+    /// ("customer id", not "external id").
+    specific_names: Vec<String>,
+}
+
+impl Concept {
+    /// The names that name it in a table about `entity` (all of them in its own table).
+    pub fn names_in(&self, entity: Option<usize>) -> &[String] {
+        if self.entity.is_none() || self.entity == entity {
+            &self.names
+        } else {
+            &self.specific_names
+        }
+    }
 }
 
 /// How a name of a concept was reached by a header.
@@ -284,6 +298,7 @@ impl Vocabulary {
                     .map(|unit| canonical_unit(&fold(unit)))
                     .collect(),
                 names: Vec::new(),
+                specific_names: Vec::new(),
             });
             let names = concept
                 .all_names()
@@ -308,6 +323,9 @@ impl Vocabulary {
                 if without.len() == words.len() {
                     vocabulary.add_name(&words, (index, Role::Generic, secondary));
                 } else {
+                    vocabulary.concepts[index]
+                        .specific_names
+                        .push(words.join(" "));
                     vocabulary.add_name(&words, (index, Role::Specific, secondary));
                     // "Code" for a customer's code names it less surely than "Customer Code":
                     // a secondary name, unless the concept lists it of its own.

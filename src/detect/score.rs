@@ -125,7 +125,12 @@ pub(crate) fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
             let words: Vec<String> = readings.iter().map(Reading::joined).collect();
             let mut similar = words.clone();
             for &concept in &concepts {
-                similar.extend(vocabulary.concepts[concept].names.iter().cloned());
+                similar.extend(
+                    vocabulary.concepts[concept]
+                        .names_in(entity)
+                        .iter()
+                        .cloned(),
+                );
             }
             similar.retain(|name| name.chars().count() >= 4);
             similar.sort();

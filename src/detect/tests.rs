@@ -169,3 +169,26 @@ fn the_fields_own_name_in_the_plural_beats_a_name_of_its_concept() {
         .collect();
     assert_eq!(fields, [None, Some("category")]);
 }
+
+#[test]
+fn a_name_of_another_tables_concept_is_no_typo_target() {
+    // "External ID" names a customer in a list of customers; on an invoice it names nothing, and
+    // being letter for letter one of the customer's names makes it no typo of `customer_id`.
+    let text = r#"
+        key = "invoice_number"
+        [[fields]]
+        name = "invoice_number"
+        [[fields]]
+        name = "customer_id"
+    "#;
+    let mut schema = crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses");
+    schema.table = "invoices".to_string();
+    let headers = ["External ID".to_string(), "Invoice Number".to_string()];
+    let mapping = detect(&schema, &headers, &[], &[]).expect("detects");
+    let fields: Vec<Option<&str>> = mapping
+        .columns
+        .iter()
+        .map(|column| column.field.map(|field| schema.fields[field].name.as_str()))
+        .collect();
+    assert_eq!(fields, [None, Some("invoice_number")]);
+}

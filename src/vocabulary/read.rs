@@ -170,8 +170,9 @@ const AMBIGUOUS_UNITS: [&str; 4] = ["in", "m", "g", "ft"];
 
 pub(super) fn canonical_unit(unit: &str) -> String {
     match unit {
-        "kgs" | "kilograms" => "kg",
-        "gr" | "grams" => "g",
+        "kgs" | "kilograms" | "kilogram" | "kilogramm" | "kilo" | "kilos" => "kg",
+        "gr" | "grams" | "gram" | "gramm" | "gramme" | "grammes" | "grammi" | "gramos"
+        | "gramas" => "g",
         "lbs" | "pounds" => "lb",
         "ounces" => "oz",
         "inch" | "inches" => "in",

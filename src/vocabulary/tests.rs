@@ -129,12 +129,17 @@ fn reads_technical_and_foreign_spellings() {
         ("name-en_US", "name"),
         ("description-en_US-ecommerce", "description ecommerce"),
         ("Cd_Nazione", "code nazione"),
+        // The word for an amount is the same in every language.
+        ("Bedrag incl. btw", "amount incl tax"),
+        ("Importe total", "amount total"),
     ] {
         assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
     }
     assert_eq!(vocabulary.read("Phone (Mobile)").notes, ["mobile"]);
     assert_eq!(vocabulary.read("Weight (kg)").notes, Vec::<String>::new());
     assert_eq!(vocabulary.read("Titel de_DE").notes, ["de", "de"]);
+    assert_eq!(vocabulary.read("Gewicht (gram)").units, ["g"]);
+    assert_eq!(vocabulary.read("Peso (kilos)").units, ["kg"]);
 }
 
 #[test]

@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include six former held-out halves, retired once their first runs were recorded
+    // halves include seven former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -232,6 +232,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-9-was-held-out-6",
             "The corpus's ninth tuning half, the sixth held-out half retired (fixtures/corpus/tuning-9-was-held-out-6.toml)",
         ),
+        (
+            "corpus/tuning-10-was-held-out-7",
+            "The corpus's tenth tuning half, the seventh held-out half retired (fixtures/corpus/tuning-10-was-held-out-7.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -251,9 +255,9 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 81, 2),
-            ("customers", 83, 0),
-            ("invoices", 69, 1),
+            ("products", 63, 0),
+            ("customers", 73, 0),
+            ("invoices", 57, 0),
         ]),
     );
     // The shipped schemas, with their aliases.
