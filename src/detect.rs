@@ -6,7 +6,7 @@
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, Schema};
 use crate::value::FieldType;
-use crate::vocabulary::{ConceptKind, QUALIFIED_SCORE, VOCABULARY};
+use crate::vocabulary::{ConceptKind, ConceptMatch, QUALIFIED_SCORE, VOCABULARY};
 use score::{
     ALIAS_SCORE, CANDIDATE_FLOOR, EXACT_SCORE, FieldNames, HeaderNames, PairScore, VALUES_SCORE,
     field_names, header_names, score,
@@ -139,6 +139,10 @@ pub fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool
         None
     }
 }
+
+/// The score of the concept a header names instead of the one its column's values rule out:
+/// below a name found as it stands.
+const INSTEAD_SCORE: f64 = 0.87;
 
 /// Room in an assignment weight for the column's position, which breaks ties of columns that
 /// read the same but for a number.
@@ -379,9 +383,22 @@ fn pair_scores(
         && header.whole.iter().all(|&concept| {
             values_fit_kind(VOCABULARY.concepts[concept].kind, profile) == Some(false)
         }) {
+        let mut concepts = VOCABULARY.concepts_set_aside(&header.reading, entity);
+        // A concept may say what it names instead (`Availability` over counts: the quantity).
+        for &concept in &header.whole {
+            if let Some(instead) = VOCABULARY.concepts[concept].instead
+                && !concepts.iter().any(|found| found.concept == instead)
+            {
+                concepts.push(ConceptMatch {
+                    concept: instead,
+                    score: INSTEAD_SCORE,
+                    weak: false,
+                });
+            }
+        }
         set_aside = HeaderNames {
             whole: Vec::new(),
-            concepts: VOCABULARY.concepts_set_aside(&header.reading, entity),
+            concepts,
             ..header.clone()
         };
         &set_aside

@@ -50,6 +50,9 @@ pub struct Concept {
     /// Those that name it in a table about another entity too: with the entity's word
     /// ("customer id", not "external id").
     specific_names: Vec<String>,
+    /// What a header naming it names when the values rule it out: `In stock?` over counts is
+    /// the quantity in stock.
+    pub instead: Option<usize>,
 }
 
 impl Concept {
@@ -172,6 +175,8 @@ struct ConceptFile {
     /// weight"), and takes the field alone.
     #[serde(default)]
     secondary: Vec<String>,
+    /// The concept a header naming this one names when its column's values rule this one out.
+    instead: Option<String>,
     #[serde(default)]
     de: Vec<String>,
     #[serde(default)]
@@ -299,6 +304,7 @@ impl Vocabulary {
                     .collect(),
                 names: Vec::new(),
                 specific_names: Vec::new(),
+                instead: None,
             });
             let names = concept
                 .all_names()
@@ -337,6 +343,14 @@ impl Vocabulary {
             for name in &concept.weak {
                 let words = vocabulary.read(name).words;
                 vocabulary.add_name(&words, (index, Role::Weak, false));
+            }
+        }
+        for (index, concept) in file.concept.iter().enumerate() {
+            if let Some(instead) = &concept.instead {
+                vocabulary.concepts[index].instead = vocabulary
+                    .concepts
+                    .iter()
+                    .position(|other| other.id == *instead);
             }
         }
         Ok(vocabulary)

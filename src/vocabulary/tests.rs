@@ -9,6 +9,17 @@ fn the_shipped_vocabulary_parses() {
     let vocabulary = vocabulary();
     assert!(vocabulary.concepts.len() > 60);
     assert_eq!(VOCABULARY.concepts.len(), vocabulary.concepts.len());
+    // What a concept names instead, when values rule it out, is found by its id.
+    let id = |index: Option<usize>| index.map(|index| vocabulary.concepts[index].id.as_str());
+    let of = |id: &str| vocabulary.concepts.iter().find(|concept| concept.id == id);
+    assert_eq!(
+        id(of("product.in_stock").and_then(|concept| concept.instead)),
+        Some("product.quantity")
+    );
+    assert_eq!(
+        id(of("invoice.paid").and_then(|concept| concept.instead)),
+        Some("invoice.amount_paid")
+    );
 }
 
 #[test]
@@ -132,6 +143,7 @@ fn reads_technical_and_foreign_spellings() {
         // The word for an amount is the same in every language.
         ("Bedrag incl. btw", "amount incl tax"),
         ("Importe total", "amount total"),
+        ("Total inc GST", "total incl tax"),
     ] {
         assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
     }

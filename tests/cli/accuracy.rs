@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include seven former held-out halves, retired once their first runs were recorded
+    // halves include eight former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -236,6 +236,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-10-was-held-out-7",
             "The corpus's tenth tuning half, the seventh held-out half retired (fixtures/corpus/tuning-10-was-held-out-7.toml)",
         ),
+        (
+            "corpus/tuning-11-was-held-out-8",
+            "The corpus's eleventh tuning half, the eighth held-out half retired (fixtures/corpus/tuning-11-was-held-out-8.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -255,9 +259,9 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 63, 0),
-            ("customers", 73, 0),
-            ("invoices", 57, 0),
+            ("products", 79, 0),
+            ("customers", 84, 0),
+            ("invoices", 67, 1),
         ]),
     );
     // The shipped schemas, with their aliases.
