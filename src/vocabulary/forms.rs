@@ -253,8 +253,17 @@ impl Vocabulary {
         // Taxes included or not ("Price tax excluded", "Totaal incl. btw"): set aside, when no
         // name says it (`total excl tax` is a subtotal).
         if words.iter().any(|word| word == "incl" || word == "excl") {
+            let is_tax_word = |word: &String| ["incl", "excl", "tax"].contains(&word.as_str());
             add(
-                keep(&|word| ["incl", "excl", "tax"].contains(&word.as_str()) || is_joining(word)),
+                keep(&|word| is_tax_word(word) || is_joining(word)),
+                QUALIFIED_SCORE,
+                Form::Any,
+            );
+            // And with qualifiers too ("NormalPriceWithoutVAT").
+            add(
+                keep(&|word| {
+                    is_tax_word(word) || is_joining(word) || is_qualifier(word) || is_entity(word)
+                }),
                 QUALIFIED_SCORE,
                 Form::Any,
             );

@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include eight former held-out halves, retired once their first runs were recorded
+    // halves include nine former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -240,6 +240,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-11-was-held-out-8",
             "The corpus's eleventh tuning half, the eighth held-out half retired (fixtures/corpus/tuning-11-was-held-out-8.toml)",
         ),
+        (
+            "corpus/tuning-12-was-held-out-9",
+            "The corpus's twelfth tuning half, the ninth held-out half retired (fixtures/corpus/tuning-12-was-held-out-9.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -259,9 +263,9 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 79, 0),
-            ("customers", 84, 0),
-            ("invoices", 67, 1),
+            ("products", 75, 3),
+            ("customers", 79, 0),
+            ("invoices", 50, 1),
         ]),
     );
     // The shipped schemas, with their aliases.
