@@ -197,6 +197,7 @@ pub fn detect(
         })
         .collect();
     names_of_a_person(&known, &read, &mut pairs);
+    the_fuller_of_two(&read, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
         .collect();
@@ -295,6 +296,58 @@ pub fn detect(
         columns,
         missing_fields,
     })
+}
+
+/// Words that make a name the fuller of two ("fulldescr" beside "descr", "Description longue"
+/// beside "Description"), in the seven languages (folded), first or last.
+const FULLER_WORDS: [&str; 19] = [
+    "full",
+    "long",
+    "detailed",
+    "complete",
+    "extended",
+    "lang",
+    "ausfuhrlich",
+    "longue",
+    "detaillee",
+    "larga",
+    "completa",
+    "detallada",
+    "lunga",
+    "estesa",
+    "lange",
+    "volledige",
+    "uitgebreide",
+    "longa",
+    "detalhada",
+];
+
+/// Two columns named the same but for a word that makes one the fuller ("descr" and
+/// "fulldescr"): the plain one is the shorter, and takes nothing the fuller one may take.
+fn the_fuller_of_two(read: &[HeaderNames], pairs: &mut [Vec<(f64, Method, bool)>]) {
+    for fuller in 0..read.len() {
+        let words = &read[fuller].reading.words;
+        if words.len() < 2 {
+            continue;
+        }
+        let rest = if FULLER_WORDS.contains(&words[0].as_str()) {
+            &words[1..]
+        } else if FULLER_WORDS.contains(&words[words.len() - 1].as_str()) {
+            &words[..words.len() - 1]
+        } else {
+            continue;
+        };
+        for plain in (0..read.len()).filter(|&other| other != fuller) {
+            if read[plain].reading.words.as_slice() != rest {
+                continue;
+            }
+            for field in 0..pairs[plain].len() {
+                if pairs[fuller][field].2 {
+                    pairs[plain][field].2 = false;
+                }
+            }
+        }
+    }
 }
 
 /// The halves of a person's name read together. A "Name" beside a "First name" and no last

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::schema::Schema;
 use crate::value::FieldType;
-use crate::vocabulary::{ConceptMatch, Form, Reading, VOCABULARY};
+use crate::vocabulary::{ConceptKind, ConceptMatch, Form, Reading, VOCABULARY};
 
 /// Scores at or above this are taken by fuzzy matching; anything below stays unmapped.
 pub const FUZZY_THRESHOLD: f64 = 0.8;
@@ -88,6 +88,9 @@ pub(crate) struct FieldNames {
     pub(crate) units: Vec<String>,
     /// Names to compare typos with: its own and its concepts'.
     pub(crate) similar: Vec<Letters>,
+    /// Whether a header less its last "id" may name it: a field of a code (`sku`,
+    /// `customer_id`) or of no known concept, not a text (`Category ID` is no category).
+    pub(crate) takes_codes: bool,
 }
 
 /// What stage 1 reads in one header.
@@ -137,7 +140,12 @@ pub(crate) fn field_names(schema: &Schema) -> (Option<usize>, Vec<FieldNames>) {
             similar.dedup();
             let similar = similar.into_iter().map(Letters::of).collect();
             let normalised: Vec<String> = names.iter().map(|name| normalise(name)).collect();
+            let takes_codes = concepts.is_empty()
+                || concepts
+                    .iter()
+                    .any(|&concept| vocabulary.concepts[concept].kind == ConceptKind::Code);
             FieldNames {
+                takes_codes,
                 folded: normalised
                     .iter()
                     .map(|name| crate::vocabulary::fold(name))
@@ -245,7 +253,9 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
 
         if !other_thing
             && header.forms.iter().any(|(form, kind)| {
-                form_fits(field_type, *kind) && field.words.contains(&form.text)
+                form_fits(field_type, *kind)
+                    && (*kind != Form::Id || field.takes_codes)
+                    && field.words.contains(&form.text)
             })
         {
             return plain(NAME_IN_CONTEXT_SCORE, Method::Alias);
@@ -272,8 +282,12 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
         // typo of "stock").
         .filter(|(form, kind)| {
             form.chars >= 4
-                && (matches!(kind, Form::Any | Form::Flag | Form::Code)
-                    || form_fits(field_type, *kind))
+                && match kind {
+                    Form::Any | Form::Flag => true,
+                    Form::Code => true,
+                    Form::Id => field.takes_codes,
+                    _ => form_fits(field_type, *kind),
+                }
         })
         .map(|(form, _)| form)
         .flat_map(|form| {
@@ -310,7 +324,7 @@ fn form_fits(field_type: FieldType, form: Form) -> bool {
     match form {
         Form::Any => true,
         Form::Flag => field_type == FieldType::Boolean,
-        Form::Code => field_type == FieldType::String,
+        Form::Code | Form::Id => field_type == FieldType::String,
         Form::Money => field_type == FieldType::Number,
         Form::Date => matches!(field_type, FieldType::Date | FieldType::Datetime),
         // A string field may be a text: a part's code is reached through its concept only.
@@ -333,6 +347,18 @@ fn similarity_of(header: &Letters, name: &Letters) -> f64 {
     }
     let header_words: Vec<&str> = header.text.split(' ').collect();
     let name_words: Vec<&str> = name.text.split(' ').collect();
+    // A name with a whole word more or less is another name, not a typo ("product category
+    // id" is no "product category").
+    if header_words.len() != name_words.len() {
+        let (fewer, more) = if header_words.len() < name_words.len() {
+            (&header_words, &name_words)
+        } else {
+            (&name_words, &header_words)
+        };
+        if fewer.iter().all(|word| more.contains(word)) {
+            return 0.0;
+        }
+    }
     if header_words.len() == name_words.len() {
         let vocabulary = &*VOCABULARY;
         let close = header_words.iter().zip(&name_words).all(|(left, right)| {

@@ -192,3 +192,59 @@ fn a_name_of_another_tables_concept_is_no_typo_target() {
         .collect();
     assert_eq!(fields, [None, Some("invoice_number")]);
 }
+
+/// The fields each header takes, through `detect` on a schema read from `text` whose table is
+/// `table`.
+fn taken(text: &str, table: &str, headers: &[&str]) -> Vec<Option<String>> {
+    let mut schema = crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses");
+    schema.table = table.to_string();
+    let headers: Vec<String> = headers.iter().map(|header| header.to_string()).collect();
+    let mapping = detect(&schema, &headers, &[], &[]).expect("detects");
+    mapping
+        .columns
+        .iter()
+        .map(|column| column.field.map(|field| schema.fields[field].name.clone()))
+        .collect()
+}
+
+#[test]
+fn the_plain_one_of_two_is_the_shorter() {
+    // X-Cart's "descr" beside "fulldescr": the full one is the description.
+    let text = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        [[fields]]
+        name = "description"
+    "#;
+    assert_eq!(
+        taken(text, "products", &["descr", "fulldescr"]),
+        [None, Some("description".to_string())]
+    );
+    assert_eq!(
+        taken(text, "products", &["Description", "Description longue"]),
+        [None, Some("description".to_string())]
+    );
+}
+
+#[test]
+fn an_id_is_no_category_but_a_code_may_be() {
+    let text = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        [[fields]]
+        name = "category"
+    "#;
+    assert_eq!(taken(text, "products", &["M_Product_Category_ID"]), [None]);
+    assert_eq!(taken(text, "products", &["categoryid"]), [None]);
+    assert_eq!(
+        taken(text, "products", &["Item Category Code"]),
+        [Some("category".to_string())]
+    );
+    // A field of codes takes a header less its last id.
+    assert_eq!(
+        taken(text, "products", &["SKU ID"]),
+        [Some("sku".to_string())]
+    );
+}

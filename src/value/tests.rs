@@ -258,6 +258,9 @@ fn a_date_time_at_midnight_is_its_date() {
 fn booleans_dates_datetimes() {
     check(FieldType::Boolean, "Yes", "Boolean(true)");
     check(FieldType::Boolean, "0", "Boolean(false)");
+    // S and N, for sí/sim and no/não.
+    check(FieldType::Boolean, "S", "Boolean(true)");
+    check(FieldType::Boolean, "N", "Boolean(false)");
     check(
         FieldType::Boolean,
         "maybe",

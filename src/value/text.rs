@@ -78,12 +78,14 @@ pub fn unguarded(text: &str) -> &str {
 /// Words for true and false (not 1 and 0, which are numbers too).
 pub fn parse_boolean_word(text: &str) -> Option<bool> {
     // English, then the usual words of German, French, Spanish, Italian, Dutch and Portuguese
-    // spreadsheets (`ja`, `oui`, `sí`, `sì`, `sim`; `nein`, `non`, `nee`, `não`).
-    const TRUE: [&str; 17] = [
+    // spreadsheets (`ja`, `oui`, `sí`, `sì`, `sim`, and `S` for either; `nein`, `non`, `nee`,
+    // `não`).
+    const TRUE: [&str; 18] = [
         "true",
         "t",
         "yes",
         "y",
+        "s",
         "on",
         "ja",
         "j",

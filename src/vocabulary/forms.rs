@@ -234,6 +234,12 @@ impl Vocabulary {
             Form::Any,
         );
         add(keep(&is_qualifier), QUALIFIED_SCORE, Form::Any);
+        // Qualifiers and joining words, the entity's words kept ("Artikelnummer im Shop").
+        add(
+            keep(&|word| is_qualifier(word) || is_joining(word)),
+            QUALIFIED_SCORE,
+            Form::Any,
+        );
         let plain = keep(&|word| is_entity(word) || is_qualifier(word) || is_joining(word));
         add(plain.clone(), QUALIFIED_SCORE, Form::Any);
         add(keep(&is_part), QUALIFIED_SCORE, Form::Measure);
@@ -299,6 +305,16 @@ impl Vocabulary {
             rest = &rest[1..];
             add(rest.to_vec(), QUALIFIED_SCORE, Form::Any);
         }
+        // And trailing qualifiers, one at a time ("Street address line 1 - Work").
+        let mut rest: &[String] = words;
+        while rest.len() > 1
+            && rest
+                .last()
+                .is_some_and(|last| self.qualifiers.contains(last))
+        {
+            rest = &rest[..rest.len() - 1];
+            add(rest.to_vec(), QUALIFIED_SCORE, Form::Any);
+        }
         // A part's own code ("VariationBarcode.code" is the barcode) as well.
         for form in [words.clone(), plain, keep(&is_part)] {
             if form.len() > 1
@@ -306,7 +322,12 @@ impl Vocabulary {
                     .last()
                     .is_some_and(|last| ["number", "code", "id"].contains(&last.as_str()))
             {
-                add(form[..form.len() - 1].to_vec(), QUALIFIED_SCORE, Form::Code);
+                let kind = if form.last().is_some_and(|last| last == "id") {
+                    Form::Id
+                } else {
+                    Form::Code
+                };
+                add(form[..form.len() - 1].to_vec(), QUALIFIED_SCORE, kind);
             }
         }
         forms
@@ -319,8 +340,11 @@ pub enum Form {
     Any,
     /// Flag words set aside: only a yes/no concept.
     Flag,
-    /// A last "number", "code" or "id" set aside: only a code.
+    /// A last "number" or "code" set aside: only a code.
     Code,
+    /// A last "id" set aside: only a code, and only for a field of codes (`Category ID` is a
+    /// category's key, not the category; `Category Code` may be the category).
+    Id,
     /// Words for "an amount of" set aside: only a money concept.
     Money,
     /// Words for "the date of" set aside: only a date.
@@ -335,7 +359,7 @@ impl Form {
         match self {
             Form::Any => true,
             Form::Flag => kind == ConceptKind::Boolean,
-            Form::Code => kind == ConceptKind::Code,
+            Form::Code | Form::Id => kind == ConceptKind::Code,
             Form::Money => kind == ConceptKind::Money,
             Form::Date => matches!(kind, ConceptKind::Date | ConceptKind::Datetime),
             Form::Measure => kind != ConceptKind::Text,

@@ -41,12 +41,19 @@ impl Vocabulary {
             push_words(&segment, &mut words);
             if bracketed {
                 // A note in brackets ("(kg)", "(0/1)", "(HTML)") is not part of the name; a unit
-                // in it is kept as evidence, and its other words as a note.
+                // in it is kept as evidence, and its other words as a note. Taxes included or
+                // not are part of the name ("Amount (ex tax)" is a subtotal).
+                let mut read = Vec::new();
                 for word in words {
                     match self.units.get(&word) {
                         Some(unit) => reading.units.push(unit.clone()),
-                        None => self.push_read(&word, &mut reading.notes),
+                        None => self.push_read(&word, &mut read),
                     }
+                }
+                if read.iter().any(|word| word == "incl" || word == "excl") {
+                    reading.words.extend(read);
+                } else {
+                    reading.notes.extend(read);
                 }
                 continue;
             }
@@ -141,8 +148,11 @@ impl Vocabulary {
         for split in 3..=characters.len().saturating_sub(2) {
             let first: String = characters[..split].iter().collect();
             let second: String = characters[split..].iter().collect();
-            // A second part of two letters only as an abbreviation (Kundennr).
-            let long_enough = characters.len() - split >= 3 || self.synonyms.contains_key(&second);
+            // A second part of two letters only as an abbreviation (Kundennr) or an id
+            // ("categoryid").
+            let long_enough = characters.len() - split >= 3
+                || self.synonyms.contains_key(&second)
+                || second == "id";
             if !long_enough || !is_known(&second) {
                 continue;
             }
@@ -306,6 +316,16 @@ pub(super) fn push_words(text: &str, words: &mut Vec<String>) {
                     words.push("number".to_string());
                 }
                 '%' => words.push("percent".to_string()),
+                // "Total c/ IVA", "Total s/ IVA": with and without, in Spanish and Portuguese.
+                '/' if words.len() > start
+                    && characters[..position]
+                        .last()
+                        .is_some_and(|letter| matches!(letter, 'c' | 'C' | 's' | 'S'))
+                    && words.last().is_some_and(|word| word == "c" || word == "s") =>
+                {
+                    let with = words.pop().is_some_and(|word| word == "c");
+                    words.push(if with { "con" } else { "sin" }.to_string());
+                }
                 // "N. documento": a lone n with a full stop is the number sign.
                 '.' if words.len() > start
                     && words.last().is_some_and(|word| word == "n")

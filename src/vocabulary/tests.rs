@@ -144,6 +144,11 @@ fn reads_technical_and_foreign_spellings() {
         ("Bedrag incl. btw", "amount incl tax"),
         ("Importe total", "amount total"),
         ("Total inc GST", "total incl tax"),
+        // With and without in Spanish and Portuguese shorthand, and in brackets.
+        ("Total c/ IVA", "total incl tax"),
+        ("Total s/ IVA", "total excl tax"),
+        ("Amount (ex tax)", "amount excl tax"),
+        ("NormalPriceWithoutVAT", "normal price excl tax"),
     ] {
         assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
     }

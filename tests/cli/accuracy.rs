@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include nine former held-out halves, retired once their first runs were recorded
+    // halves include ten former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -244,6 +244,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-12-was-held-out-9",
             "The corpus's twelfth tuning half, the ninth held-out half retired (fixtures/corpus/tuning-12-was-held-out-9.toml)",
         ),
+        (
+            "corpus/tuning-13-was-held-out-10",
+            "The corpus's thirteenth tuning half, the tenth held-out half retired (fixtures/corpus/tuning-13-was-held-out-10.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -263,9 +267,9 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 75, 3),
-            ("customers", 79, 0),
-            ("invoices", 50, 1),
+            ("products", 69, 0),
+            ("customers", 85, 0),
+            ("invoices", 60, 0),
         ]),
     );
     // The shipped schemas, with their aliases.
