@@ -175,7 +175,7 @@ pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
         .map(|(words, _, form)| (Letters::of(words.join(" ")), form))
         .collect();
     let normalised = normalise(header);
-    HeaderNames {
+    let read = HeaderNames {
         folded: crate::vocabulary::fold(&normalised),
         normalised,
         concepts: vocabulary.concepts(&reading, entity),
@@ -186,7 +186,47 @@ pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
             .collect(),
         forms,
         reading,
+    };
+    // A path of a technical export ("ItemDescription.name1", "SalesPrice.price") names the
+    // object before its last dot and the column after it: the last part is read alone when it
+    // names something of its own, but a bare code of the object ("VariationBarcode.code",
+    // "Variation.number") is read with the object.
+    let Some(last) = last_of_path(header) else {
+        return read;
+    };
+    // Its number is the object's ("name1": the first name of it).
+    let last = match last.trim_end_matches(|character: char| character.is_ascii_digit()) {
+        "" => last,
+        name => name,
+    };
+    let alone = header_names(last, entity);
+    let bare_code = alone.reading.words.iter().all(|word| {
+        ["code", "number", "id"].contains(&word.as_str())
+            || word.bytes().all(|byte| byte.is_ascii_digit())
+    });
+    if bare_code || alone.concepts.is_empty() {
+        return read;
     }
+    HeaderNames {
+        normalised: read.normalised,
+        folded: read.folded,
+        ..alone
+    }
+}
+
+/// The part after the last dot of a path of identifiers (`ItemDescription.name1`: `name1`),
+/// the part before it two letters or more (a one-letter table alias is read elsewhere).
+fn last_of_path(header: &str) -> Option<&str> {
+    let header = header.trim();
+    let (before, last) = header.rsplit_once('.')?;
+    let identifier = |part: &str| {
+        part.chars().next().is_some_and(char::is_alphabetic)
+            && part
+                .chars()
+                .all(|character| character.is_alphanumeric() || character == '_')
+    };
+    (before.chars().count() >= 2 && before.split('.').all(identifier) && identifier(last))
+        .then_some(last)
 }
 
 /// How one header scores against one field.

@@ -248,3 +248,45 @@ fn an_id_is_no_category_but_a_code_may_be() {
         [Some("sku".to_string())]
     );
 }
+
+#[test]
+fn paths_and_numbered_groups_read_as_their_last_part() {
+    let products = r#"
+        key = "sku"
+        [[fields]]
+        name = "sku"
+        [[fields]]
+        name = "name"
+        [[fields]]
+        name = "barcode"
+    "#;
+    // The last part of a path names the column; a bare code of it is the object's code.
+    assert_eq!(
+        taken(
+            products,
+            "products",
+            &[
+                "ItemDescription.name1",
+                "VariationBarcode.code",
+                "Variation.id"
+            ]
+        ),
+        [Some("name".to_string()), Some("barcode".to_string()), None]
+    );
+    // An address book's "Phone 1 - Value" is the phone.
+    let customers = r#"
+        key = "email"
+        [[fields]]
+        name = "email"
+        [[fields]]
+        name = "phone"
+    "#;
+    assert_eq!(
+        taken(
+            customers,
+            "customers",
+            &["Phone 1 - Type", "Phone 1 - Value"]
+        ),
+        [None, Some("phone".to_string())]
+    );
+}

@@ -225,6 +225,15 @@ impl Vocabulary {
             }
         };
         add(words.clone(), CONCEPT_SCORE, Form::Any);
+        // A field of a numbered group, as address books export them ("Phone 1 - Value",
+        // "E-mail 2 - Value"): the value of the field is the field.
+        if let [rest @ .., number, last] = words.as_slice()
+            && last == "value"
+            && number.bytes().all(|byte| byte.is_ascii_digit())
+            && !rest.is_empty()
+        {
+            add(rest.to_vec(), CONCEPT_SCORE, Form::Any);
+        }
         // Joining words carry no meaning of their own ("Prénom du contact", "Nombre del
         // cliente"); a name is found without them.
         add(keep(&is_joining), CONCEPT_SCORE, Form::Any);

@@ -57,8 +57,28 @@ impl Vocabulary {
                 }
                 continue;
             }
-            for word in words {
-                self.push_read(&word, &mut reading.words);
+            // Two words that make a known word are that word ("VerkaufsPreis" is the name
+            // "Verkaufspreis").
+            let mut index = 0;
+            while index + 1 < words.len() {
+                let joined = format!("{}{}", words[index], words[index + 1]);
+                if self.known.contains(&joined) {
+                    words.splice(index..index + 2, [joined]);
+                }
+                index += 1;
+            }
+            for (index, word) in words.iter().enumerate() {
+                // "No" before a tax is "without" ("p_priceNoTax"), not a number.
+                let before_tax = words.get(index + 1).is_some_and(|next| {
+                    self.synonyms.get(next).map_or(next == "tax", |read| {
+                        read.first().is_some_and(|first| first == "tax")
+                    })
+                });
+                if word == "no" && before_tax {
+                    reading.words.push("excl".to_string());
+                } else {
+                    self.push_read(word, &mut reading.words);
+                }
             }
         }
         // A trailing unit word ("weight_kg", "Price USD") is a unit, when something is left.

@@ -121,7 +121,7 @@ fn reads_technical_and_foreign_spellings() {
         // A one-letter table alias is set aside; an abbreviation with a dot is no alias.
         ("v_products_model", "products model"),
         ("s.town", "town"),
-        ("Q.tà", "q ta"),
+        ("Q.tà", "quantity"),
         // A vendor's two-letter prefix run into known words, but no prefix of the language.
         ("OXARTNUM", "artikel number"),
         ("OXTITLE", "title"),
@@ -149,6 +149,9 @@ fn reads_technical_and_foreign_spellings() {
         ("Total s/ IVA", "total excl tax"),
         ("Amount (ex tax)", "amount excl tax"),
         ("NormalPriceWithoutVAT", "normal price excl tax"),
+        // "No" before a tax is "without"; two words that make a known word are that word.
+        ("Price no tax", "price excl tax"),
+        ("VerkaufsPreis", "verkaufspreis"),
     ] {
         assert_eq!(vocabulary.read(header).joined(), words, "{header:?}");
     }
