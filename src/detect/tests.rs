@@ -128,69 +128,43 @@ fn overrides_come_first() {
 fn two_words_of_the_vocabulary_are_no_typo_of_each_other() {
     // "Custom" is one letter from "custo" (Portuguese for a cost), but both are words of the
     // vocabulary: two words, not a typo. "Cosst" is no word: a typo of "cost".
-    let text = r#"
-        key = "sku"
-        [[fields]]
-        name = "sku"
-        [[fields]]
-        name = "cost"
-        type = "number"
-    "#;
-    let schema = crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses");
-    for (header, expected) in [("Custom", None), ("Cosst", Some("cost"))] {
-        let mapping = detect(&schema, &[header.to_string()], &[], &[]).expect("detects");
-        let field = mapping.columns[0]
-            .field
-            .map(|field| schema.fields[field].name.as_str());
-        assert_eq!(field, expected, "{header}");
-    }
+    let text = with_fields(&["sku", "cost:number"]);
+    assert_eq!(taken(&text, "t", &["Custom"]), [None]);
+    assert_eq!(taken(&text, "t", &["Cosst"]), [Some("cost".to_string())]);
 }
 
 #[test]
 fn the_fields_own_name_in_the_plural_beats_a_name_of_its_concept() {
     // "categories" and "family" both name a category; the field is `category`, so the plural of
     // its own name is the closer, and no tie leaves both open.
-    let text = r#"
-        key = "sku"
-        [[fields]]
-        name = "sku"
-        [[fields]]
-        name = "category"
-    "#;
-    let mut schema =
-        crate::schema::parse_mapping(text, "products", "t.toml").expect("schema parses");
-    schema.table = "products".to_string();
-    let headers = ["family".to_string(), "categories".to_string()];
-    let mapping = detect(&schema, &headers, &[], &[]).expect("detects");
-    let fields: Vec<Option<&str>> = mapping
-        .columns
-        .iter()
-        .map(|column| column.field.map(|field| schema.fields[field].name.as_str()))
-        .collect();
-    assert_eq!(fields, [None, Some("category")]);
+    let text = with_fields(&["sku", "category"]);
+    assert_eq!(
+        taken(&text, "products", &["family", "categories"]),
+        [None, Some("category".to_string())]
+    );
 }
 
 #[test]
 fn a_name_of_another_tables_concept_is_no_typo_target() {
     // "External ID" names a customer in a list of customers; on an invoice it names nothing, and
     // being letter for letter one of the customer's names makes it no typo of `customer_id`.
-    let text = r#"
-        key = "invoice_number"
-        [[fields]]
-        name = "invoice_number"
-        [[fields]]
-        name = "customer_id"
-    "#;
-    let mut schema = crate::schema::parse_mapping(text, "t", "t.toml").expect("schema parses");
-    schema.table = "invoices".to_string();
-    let headers = ["External ID".to_string(), "Invoice Number".to_string()];
-    let mapping = detect(&schema, &headers, &[], &[]).expect("detects");
-    let fields: Vec<Option<&str>> = mapping
-        .columns
-        .iter()
-        .map(|column| column.field.map(|field| schema.fields[field].name.as_str()))
-        .collect();
-    assert_eq!(fields, [None, Some("invoice_number")]);
+    let text = with_fields(&["invoice_number", "customer_id"]);
+    assert_eq!(
+        taken(&text, "invoices", &["External ID", "Invoice Number"]),
+        [None, Some("invoice_number".to_string())]
+    );
+}
+
+/// A mapping file of these fields, the first the key; `name:type` gives a type.
+fn with_fields(fields: &[&str]) -> String {
+    let mut text = format!("key = \"{}\"\n", fields[0]);
+    for field in fields {
+        let (name, field_type) = field.split_once(':').unwrap_or((field, "string"));
+        text.push_str(&format!(
+            "[[fields]]\nname = \"{name}\"\ntype = \"{field_type}\"\n"
+        ));
+    }
+    text
 }
 
 /// The fields each header takes, through `detect` on a schema read from `text` whose table is
@@ -210,60 +184,40 @@ fn taken(text: &str, table: &str, headers: &[&str]) -> Vec<Option<String>> {
 #[test]
 fn the_plain_one_of_two_is_the_shorter() {
     // X-Cart's "descr" beside "fulldescr": the full one is the description.
-    let text = r#"
-        key = "sku"
-        [[fields]]
-        name = "sku"
-        [[fields]]
-        name = "description"
-    "#;
+    let text = with_fields(&["sku", "description"]);
     assert_eq!(
-        taken(text, "products", &["descr", "fulldescr"]),
+        taken(&text, "products", &["descr", "fulldescr"]),
         [None, Some("description".to_string())]
     );
     assert_eq!(
-        taken(text, "products", &["Description", "Description longue"]),
+        taken(&text, "products", &["Description", "Description longue"]),
         [None, Some("description".to_string())]
     );
 }
 
 #[test]
 fn an_id_is_no_category_but_a_code_may_be() {
-    let text = r#"
-        key = "sku"
-        [[fields]]
-        name = "sku"
-        [[fields]]
-        name = "category"
-    "#;
-    assert_eq!(taken(text, "products", &["M_Product_Category_ID"]), [None]);
-    assert_eq!(taken(text, "products", &["categoryid"]), [None]);
+    let text = with_fields(&["sku", "category"]);
+    assert_eq!(taken(&text, "products", &["M_Product_Category_ID"]), [None]);
+    assert_eq!(taken(&text, "products", &["categoryid"]), [None]);
     assert_eq!(
-        taken(text, "products", &["Item Category Code"]),
+        taken(&text, "products", &["Item Category Code"]),
         [Some("category".to_string())]
     );
     // A field of codes takes a header less its last id.
     assert_eq!(
-        taken(text, "products", &["SKU ID"]),
+        taken(&text, "products", &["SKU ID"]),
         [Some("sku".to_string())]
     );
 }
 
 #[test]
 fn paths_and_numbered_groups_read_as_their_last_part() {
-    let products = r#"
-        key = "sku"
-        [[fields]]
-        name = "sku"
-        [[fields]]
-        name = "name"
-        [[fields]]
-        name = "barcode"
-    "#;
+    let products = with_fields(&["sku", "name", "barcode"]);
     // The last part of a path names the column; a bare code of it is the object's code.
     assert_eq!(
         taken(
-            products,
+            &products,
             "products",
             &[
                 "ItemDescription.name1",
@@ -274,16 +228,10 @@ fn paths_and_numbered_groups_read_as_their_last_part() {
         [Some("name".to_string()), Some("barcode".to_string()), None]
     );
     // An address book's "Phone 1 - Value" is the phone.
-    let customers = r#"
-        key = "email"
-        [[fields]]
-        name = "email"
-        [[fields]]
-        name = "phone"
-    "#;
+    let customers = with_fields(&["email", "phone"]);
     assert_eq!(
         taken(
-            customers,
+            &customers,
             "customers",
             &["Phone 1 - Type", "Phone 1 - Value"]
         ),
