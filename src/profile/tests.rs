@@ -1,4 +1,5 @@
 use super::*;
+use crate::source::Cell;
 
 fn check_number(text: &str, expected: Option<(DecimalEvidence, Option<char>)>) {
     let found = number_evidence(text).map(|evidence| (evidence.decimal, evidence.thousands));
