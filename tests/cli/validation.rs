@@ -460,3 +460,59 @@ fn every_error_is_in_the_json_document_however_many() {
     .expect("JSON");
     assert_eq!(&report, &document["errors"]);
 }
+
+#[test]
+fn stage_two_gives_the_same_report_on_one_thread_and_on_four() {
+    // 40,000 rows: three batches of the parallel pipeline, with errors in each and a key seen
+    // again two batches later.
+    let workspace = Workspace::new();
+    let mut text = String::from("sku,name,price,quantity\n");
+    for row in 0..40_000 {
+        let sku = if row == 30_000 {
+            "SKU-00005".to_string()
+        } else {
+            format!("SKU-{row:05}")
+        };
+        let price = match row % 9_973 {
+            0 => "-1".to_string(),
+            17 => "twelve".to_string(),
+            _ => format!("{}.{:02}", row % 500, row % 100),
+        };
+        text.push_str(&format!("{sku},Item {row},{price},{}\n", row % 70));
+    }
+    let file = workspace.write("wide.csv", text);
+    let report = |threads: &str| {
+        let run = workspace.run_with(
+            &[
+                "validate", &file, "--schema", "products", "--format", "json",
+            ],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.json()
+    };
+    let one = report("1");
+    let four = report("4");
+    assert_eq!(one, four);
+    // The report is the one expected: the repeated key, two bad prices every 9,973 rows.
+    let errors = one["errors"].as_array().expect("errors");
+    let mut found: Vec<(u64, &str, &str)> = errors
+        .iter()
+        .map(|error| {
+            (
+                error["row"].as_u64().expect("a row"),
+                error["field"].as_str().expect("a field"),
+                error["code"].as_str().expect("a code"),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for row in [0u64, 9_973, 19_946, 29_919, 39_892] {
+        expected.push((row + 2, "price", "minimum"));
+        expected.push((row + 19, "price", "type"));
+    }
+    expected.push((30_002, "sku", "unique"));
+    found.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(found, expected);
+}
