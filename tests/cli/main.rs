@@ -13,6 +13,7 @@ mod postgres;
 mod quirks;
 mod reading;
 mod safety;
+mod tables;
 mod unseen;
 mod validation;
 
