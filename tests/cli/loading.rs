@@ -42,6 +42,20 @@ fn seed_products(workspace: &Workspace, target: &Target) {
     assert_eq!(run.code, 0, "{}: {}", target.name(), run.stderr);
 }
 
+/// Nothing was written to the target: no SQLite file, no products table on PostgreSQL.
+fn assert_nothing_written(target: &Target) {
+    match target {
+        Target::Sqlite(path) => assert!(!path.exists(), "no database file: {}", path.display()),
+        Target::Postgres(_) => assert_eq!(
+            target.query(
+                "SELECT CAST(count(*) AS TEXT) FROM information_schema.tables WHERE table_name = 'products'"
+            ),
+            texts(&[&[Some("0")]]),
+            "no products table on PostgreSQL"
+        ),
+    }
+}
+
 const PRODUCTS: &str = "SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT), CAST(weight_kg AS TEXT), unit, \
      CASE WHEN active THEN 'yes' ELSE 'no' END, supplier_email, CAST(released_on AS TEXT), CAST(updated_at AS TEXT) \
      FROM products ORDER BY sku";
@@ -71,6 +85,35 @@ fn a_commit_writes_exactly_the_rows_and_a_second_one_nothing() {
             "{name}"
         );
         assert_eq!(dry["create_table"], true, "{name}");
+        assert_eq!(dry["committed"], false, "{name}");
+        assert_eq!(dry["dry_run"], true, "{name}");
+        assert_eq!(dry["backup"], Value::Null, "{name}");
+        assert_eq!(dry["import_id"], Value::Null, "{name}");
+        assert_eq!(
+            dry["preview"][0],
+            json!({"row": 2, "action": "insert", "values": {
+                "sku": "WID-001", "name": "Widget", "price": "12.50", "quantity": 100, "weight_kg": "0.25",
+                "unit": "each", "active": true, "supplier_email": "sales@acme.example",
+                "released_on": "2021-03-15", "updated_at": "2024-01-05 09:30:00"}}),
+            "{name}"
+        );
+        for key in [
+            "plan",
+            "committed",
+            "backup",
+            "import_id",
+            "errors",
+            "rows",
+            "valid_rows",
+            "mapping",
+        ] {
+            assert!(
+                dry.get(key).is_some(),
+                "{name}: the import document has {key}"
+            );
+        }
+        // A dry run writes nothing: no database file, no table.
+        assert_nothing_written(&target);
         let commit = import(
             &workspace,
             &target,
@@ -85,6 +128,31 @@ fn a_commit_writes_exactly_the_rows_and_a_second_one_nothing() {
             ],
         );
         assert_eq!(commit.code, 0, "{name}: {}", commit.stderr);
+        assert_eq!(commit.json()["committed"], true, "{name}");
+        // Money is stored exactly, never as a float: text on SQLite, numeric on PostgreSQL.
+        let price_type = match &target {
+            Target::Sqlite(_) => "SELECT DISTINCT typeof(price) FROM products",
+            Target::Postgres(_) => {
+                "SELECT data_type FROM information_schema.columns WHERE table_name = 'products' AND column_name = 'price'"
+            }
+        };
+        let expected_type = match &target {
+            Target::Sqlite(_) => "text",
+            Target::Postgres(_) => "numeric",
+        };
+        assert_eq!(
+            target.query(price_type),
+            texts(&[&[Some(expected_type)]]),
+            "{name}"
+        );
+        // The fields the file has no column for stay empty.
+        assert_eq!(
+            target.query(
+                "SELECT sku FROM products WHERE image_url IS NOT NULL OR description IS NOT NULL"
+            ),
+            texts(&[]),
+            "{name}"
+        );
         assert_eq!(
             target.query(PRODUCTS),
             texts(&[
@@ -184,6 +252,10 @@ fn a_commit_writes_exactly_the_rows_and_a_second_one_nothing() {
 fn updates_touch_only_the_mapped_columns_and_modes_hold() {
     let workspace = Workspace::new();
     let changed = workspace.write("changed.csv", WIDGET_CHANGES);
+    let more = workspace.write(
+        "more.csv",
+        "sku,name,price\nWID-002,Widget XL,20\nNEW-002,Second newcomer,2\n",
+    );
     for target in workspace.targets() {
         let name = target.name();
         seed_products(&workspace, &target);
@@ -261,6 +333,27 @@ fn updates_touch_only_the_mapped_columns_and_modes_hold() {
             texts(&[&[Some("WID-001"), Some("Widget mark II"), Some("12.5"), Some("100"), Some("each")]]),
             "{name}: columns the file lacks are untouched"
         );
+        // The default mode inserts and updates in one commit.
+        let upsert = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &more, "--schema", "products", "--commit", "--yes", "--format", "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(
+            upsert["plan"],
+            json!({"insert": 1, "update": 1, "unchanged": 0, "rejected": 0, "skipped": 0}),
+            "{name}"
+        );
+        assert_eq!(
+            target.query("SELECT sku, name, CAST(price AS TEXT), CAST(quantity AS TEXT) FROM products WHERE sku IN ('WID-002', 'NEW-002') ORDER BY sku"),
+            texts(&[&[Some("NEW-002"), Some("Second newcomer"), Some("2"), None], &[Some("WID-002"), Some("Widget XL"), Some("20"), Some("40")]]),
+            "{name}"
+        );
     }
 }
 
@@ -278,15 +371,41 @@ fn rejected_rows_block_a_commit_and_skip_invalid_loads_the_rest() {
                 "products",
                 "--commit",
                 "--yes",
+                "--format",
+                "json",
             ],
         );
         assert_eq!(refused.code, 1, "{name}");
+        assert_eq!(refused.json()["committed"], false, "{name}");
+        assert!(
+            refused.stderr.contains("13 rows have errors"),
+            "{name}: {}",
+            refused.stderr
+        );
+        // Refused, it wrote nothing.
+        assert_nothing_written(&target);
+        let dry = import(
+            &workspace,
+            &target,
+            &[&fixture("products-errors.csv"), "--schema", "products"],
+        );
+        assert_eq!(
+            dry.code, 1,
+            "{name}: a dry run with errors reports them with exit 1"
+        );
         let without_yes = import(
             &workspace,
             &target,
             &[&fixture("products.csv"), "--schema", "products", "--commit"],
         );
         assert_eq!(without_yes.code, 1, "{name}");
+        assert!(
+            without_yes.stderr.contains("--commit needs a confirmation: run it in a terminal to be asked, or pass --yes; nothing was written"),
+            "{name}: {}",
+            without_yes.stderr
+        );
+        // Nothing was written, not even an empty file.
+        assert_nothing_written(&target);
         let skipped = json_of(
             &import(
                 &workspace,
@@ -328,6 +447,41 @@ fn rejected_rows_block_a_commit_and_skip_invalid_loads_the_rest() {
 }
 
 #[test]
+fn a_table_schema_its_table_named_by_the_file_and_a_hostile_column_on_both() {
+    let workspace = Workspace::new();
+    let schema = workspace.write(
+        "odd.schema.json",
+        r#"{"fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "label \"quoted\"; DROP TABLE x; --", "type": "string", "title": "Label",
+             "constraints": {"required": true}}
+        ], "primaryKey": ["id"]}"#,
+    );
+    let file = workspace.write("odd.tsv", "ID\tLabel\n1\tone\n2\ttwo\n");
+    for target in workspace.targets() {
+        let name = target.name();
+        let document = json_of(
+            &import(
+                &workspace,
+                &target,
+                &[
+                    &file, "--schema", &schema, "--commit", "--yes", "--format", "json",
+                ],
+            ),
+            &target,
+        );
+        assert_eq!(document["committed"], true, "{name}");
+        assert_eq!(document["table"], "odd", "{name}");
+        assert_eq!(document["delimiter"], "\t", "{name}");
+        assert_eq!(
+            target.query("SELECT CAST(id AS TEXT), \"label \"\"quoted\"\"; DROP TABLE x; --\" FROM odd ORDER BY id"),
+            texts(&[&[Some("1"), Some("one")], &[Some("2"), Some("two")]]),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn composite_keys_and_hostile_names_work_on_both() {
     let workspace = Workspace::new();
     let schema = workspace.write(
@@ -338,13 +492,21 @@ fn composite_keys_and_hostile_names_work_on_both() {
             {"name": "amount \"net\"; DROP TABLE x; --", "type": "number", "title": "Amount"}
         ], "primaryKey": ["order_no", "line"]}"#,
     );
+    // A key seen twice in the first file: row 5 repeats row 3 by both its fields.
     let first = workspace.write(
         "lines.csv",
-        "Order No,Line,Amount\nO-1,1,10.00\nO-1,2,5.25\nO-2,1,7\n",
+        "Order No,Line,Amount\nO-1,1,10.00\nO-1,2,5.25\nO-2,1,7\nO-1,2,9\n",
     );
     let second = workspace.write(
         "lines2.csv",
         "Order No,Line,Amount\nO-1,1,10\nO-1,2,6.00\nO-2,2,1\n",
+    );
+    let run = workspace.run(&["validate", &first, "--schema", &schema, "--format", "json"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.json()["errors"],
+        json!([{"row": 5, "cell": "A5", "column": "Order No", "field": "order_no", "value": "O-1, 2", "code": "unique",
+                "message": "order_no + line must be unique: the same value is on row 3"}])
     );
     for target in workspace.targets() {
         let name = target.name();
@@ -352,7 +514,14 @@ fn composite_keys_and_hostile_names_work_on_both() {
             import(
                 &workspace,
                 &target,
-                &[&first, "--schema", &schema, "--commit", "--yes"]
+                &[
+                    &first,
+                    "--schema",
+                    &schema,
+                    "--commit",
+                    "--yes",
+                    "--skip-invalid"
+                ]
             )
             .code,
             0,
