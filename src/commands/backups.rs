@@ -16,7 +16,7 @@ pub(crate) async fn backup_command(settings: &BackupSettings) -> anyhow::Result<
             database,
             selection,
         } => {
-            let mut connected = db::connect(database, false).await?.with_context(|| {
+            let mut connected = db::open(database).await?.with_context(|| {
                 format!("{database} does not exist: there is nothing to back up")
             })?;
             let manifest = backup::create(&mut connected, &store, selection, "manual").await?;
@@ -75,9 +75,7 @@ pub(crate) async fn backup_command(settings: &BackupSettings) -> anyhow::Result<
                     "nothing was restored",
                 )?;
             }
-            let mut connected = db::connect(database, true)
-                .await?
-                .with_context(|| format!("cannot open {database}"))?;
+            let mut connected = db::open_or_create(database).await?;
             let restored = backup::restore(&mut connected, &store, id, options).await?;
             report::print_restore(&restored, settings.output)?;
             Ok(Exit::Success)

@@ -37,9 +37,7 @@ pub(crate) async fn import_streaming(
     let created_file = setup.database.is_none();
     let mut database = match setup.database.take() {
         Some(database) => database,
-        None => db::connect(&settings.validate.map.database, true)
-            .await?
-            .context("the database could not be created")?,
+        None => db::open_or_create(&settings.validate.map.database).await?,
     };
     let table_exists = setup.existing_columns.is_some();
     let store = backup::Store::new(&settings.backup_dir);
@@ -430,7 +428,7 @@ fn backup_meanwhile(
             .context("cannot start the async runtime")?;
         runtime
                 .block_on(async {
-                    let mut database = db::connect(&location, false)
+                    let mut database = db::open(&location)
                         .await?
                         .context("the database is gone")?;
                     backup::create_reserved(

@@ -6,7 +6,7 @@ use crate::report;
 use crate::settings::HistorySettings;
 
 pub(crate) async fn history(settings: &HistorySettings) -> anyhow::Result<Exit> {
-    let entries = match db::connect(&settings.database, false).await? {
+    let entries = match db::open(&settings.database).await? {
         Some(mut database) => database.history().await?,
         None => Vec::new(),
     };

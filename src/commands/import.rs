@@ -93,9 +93,7 @@ pub(crate) async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
     );
     let mut database = match setup.database {
         Some(database) => database,
-        None => db::connect(&settings.validate.map.database, true)
-            .await?
-            .context("the database could not be created")?,
+        None => db::open_or_create(&settings.validate.map.database).await?,
     };
     let store = backup::Store::new(&settings.backup_dir);
     // The table as it was, before anything is written (a new table has nothing to keep).

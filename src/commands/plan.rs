@@ -78,7 +78,7 @@ pub(crate) async fn import_setup(settings: &ImportSettings) -> anyhow::Result<Im
                 .map(|field| ("column", field.name.as_str())),
         ),
     )?;
-    let mut database = db::connect(&map_settings.database, false).await?;
+    let mut database = db::open(&map_settings.database).await?;
     // An existing table must take the schema's fields: checked before any row is read.
     let existing = match database.as_mut() {
         Some(database) => database.describe_table(&schema.table).await?,

@@ -43,14 +43,12 @@ async fn resolve_schema(settings: &MapSettings) -> anyhow::Result<Schema> {
     let Some(table) = &settings.table else {
         return from_file.context("give --schema, or --table for an existing table");
     };
-    let mut database = db::connect(&settings.database, false)
-        .await?
-        .with_context(|| {
-            format!(
-                "--table {table}: the database {} does not exist",
-                settings.database
-            )
-        })?;
+    let mut database = db::open(&settings.database).await?.with_context(|| {
+        format!(
+            "--table {table}: the database {} does not exist",
+            settings.database
+        )
+    })?;
     let description = database.describe_table(table).await?.with_context(|| {
         format!(
             "--table {table}: {} has no table {table:?}",

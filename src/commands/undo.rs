@@ -140,7 +140,7 @@ fn undo_outcome(plan: &load::UndoPlan, force: bool) -> String {
 
 pub(crate) async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
     let location = &settings.database;
-    let mut database = db::connect(location, false)
+    let mut database = db::open(location)
         .await?
         .with_context(|| format!("{location} does not exist: there is no import to undo"))?;
     let entry = database

@@ -217,7 +217,7 @@ pub(crate) async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit
                 .any(|(table, _)| *table == reference.table)
         });
     let mut database = if needs_database {
-        db::connect(&settings.map.database, false).await?
+        db::open(&settings.map.database).await?
     } else {
         None
     };

@@ -148,10 +148,23 @@ enum Backend {
     Postgres(PgConnection),
 }
 
-/// Opens the database. With `create: false` a SQLite file that does not exist is not created:
-/// the answer is `None`, which a dry run reads as an empty database. A PostgreSQL server must be
-/// there either way.
-pub async fn connect(location: &Location, create: bool) -> Result<Option<Database>, DbError> {
+/// Opens the database as it is: a SQLite file that does not exist is not created, and the answer
+/// is `None`, which a dry run reads as an empty database. A PostgreSQL server must be there.
+pub async fn open(location: &Location) -> Result<Option<Database>, DbError> {
+    connect(location, false).await
+}
+
+/// Opens the database, creating a SQLite file that does not exist (a commit, a restore).
+pub async fn open_or_create(location: &Location) -> Result<Database, DbError> {
+    connect(location, true)
+        .await?
+        .ok_or_else(|| DbError::Connect {
+            location: location.to_string(),
+            reason: "the database could not be created".to_string(),
+        })
+}
+
+async fn connect(location: &Location, create: bool) -> Result<Option<Database>, DbError> {
     let secrets = match location {
         Location::Postgres(url) => crate::redact::secrets_of_url(url),
         Location::Sqlite(_) => Vec::new(),
