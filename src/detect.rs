@@ -3,6 +3,8 @@
 //! one column, best scores first. A weak match is never taken: the column stays unmapped and
 //! its closest fields are given. Pure: no I/O.
 
+use std::collections::HashMap;
+
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, Schema};
 use crate::value::FieldType;
@@ -325,20 +327,39 @@ const FULLER_WORDS: [&str; 19] = [
 /// Two columns named the same but for a word that makes one the fuller ("descr" and
 /// "fulldescr"): the plain one is the shorter, and takes nothing the fuller one may take.
 fn the_fuller_of_two(read: &[HeaderNames], pairs: &mut [Vec<(f64, Method, bool)>]) {
-    for fuller in 0..read.len() {
-        let words = &read[fuller].reading.words;
-        if words.len() < 2 {
-            continue;
-        }
-        let rest = if FULLER_WORDS.contains(&words[0].as_str()) {
-            &words[1..]
-        } else if FULLER_WORDS.contains(&words[words.len() - 1].as_str()) {
-            &words[..words.len() - 1]
-        } else {
-            continue;
-        };
-        for plain in (0..read.len()).filter(|&other| other != fuller) {
-            if read[plain].reading.words.as_slice() != rest {
+    // Each fuller header and the words it has besides its fuller word.
+    let fuller: Vec<(usize, &[String])> = read
+        .iter()
+        .enumerate()
+        .filter_map(|(index, header)| {
+            let words = header.reading.words.as_slice();
+            match words {
+                [first, rest @ ..]
+                    if !rest.is_empty() && FULLER_WORDS.contains(&first.as_str()) =>
+                {
+                    Some((index, rest))
+                }
+                [rest @ .., last] if !rest.is_empty() && FULLER_WORDS.contains(&last.as_str()) => {
+                    Some((index, rest))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if fuller.is_empty() {
+        return;
+    }
+    // The columns by their words, looked up once (a file may have thousands of columns).
+    let mut by_words: HashMap<&[String], Vec<usize>> = HashMap::new();
+    for (index, header) in read.iter().enumerate() {
+        by_words
+            .entry(header.reading.words.as_slice())
+            .or_default()
+            .push(index);
+    }
+    for (fuller, rest) in fuller {
+        for &plain in by_words.get(rest).into_iter().flatten() {
+            if plain == fuller {
                 continue;
             }
             for field in 0..pairs[plain].len() {

@@ -151,20 +151,20 @@ enum Backend {
 /// Opens the database as it is: a SQLite file that does not exist is not created, and the answer
 /// is `None`, which a dry run reads as an empty database. A PostgreSQL server must be there.
 pub async fn open(location: &Location) -> Result<Option<Database>, DbError> {
-    connect(location, false).await
+    if let Location::Sqlite(path) = location
+        && !path.exists()
+    {
+        return Ok(None);
+    }
+    connect(location, false).await.map(Some)
 }
 
 /// Opens the database, creating a SQLite file that does not exist (a commit, a restore).
 pub async fn open_or_create(location: &Location) -> Result<Database, DbError> {
-    connect(location, true)
-        .await?
-        .ok_or_else(|| DbError::Connect {
-            location: location.to_string(),
-            reason: "the database could not be created".to_string(),
-        })
+    connect(location, true).await
 }
 
-async fn connect(location: &Location, create: bool) -> Result<Option<Database>, DbError> {
+async fn connect(location: &Location, create: bool) -> Result<Database, DbError> {
     let secrets = match location {
         Location::Postgres(url) => crate::redact::secrets_of_url(url),
         Location::Sqlite(_) => Vec::new(),
@@ -175,9 +175,6 @@ async fn connect(location: &Location, create: bool) -> Result<Option<Database>, 
     };
     let connection = match location {
         Location::Sqlite(path) => {
-            if !create && !path.exists() {
-                return Ok(None);
-            }
             let options = SqliteConnectOptions::from_str("sqlite:")
                 .map_err(connect_error)?
                 .filename(path)
@@ -197,10 +194,10 @@ async fn connect(location: &Location, create: bool) -> Result<Option<Database>, 
             Backend::Postgres(PgConnection::connect(url).await.map_err(connect_error)?)
         }
     };
-    Ok(Some(Database {
+    Ok(Database {
         connection,
         location: location.clone(),
-    }))
+    })
 }
 
 /// `"name"` with inner quotes doubled: the only way an identifier enters SQL text.

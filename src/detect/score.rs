@@ -323,8 +323,7 @@ pub(crate) fn score(header: &HeaderNames, field: &FieldNames, field_type: FieldT
         .filter(|(form, kind)| {
             form.chars >= 4
                 && match kind {
-                    Form::Any | Form::Flag => true,
-                    Form::Code => true,
+                    Form::Any | Form::Flag | Form::Code => true,
                     Form::Id => field.takes_codes,
                     _ => form_fits(field_type, *kind),
                 }
@@ -373,8 +372,9 @@ fn form_fits(field_type: FieldType, form: Form) -> bool {
 }
 
 /// Edit similarity of two names. Of as many words each, every pair of words must be the same,
-/// a typo of each other (four letters or more, not both words of the vocabulary), or an abbreviation (`lmt` for `limit`: the
-/// letters in order, the first the same), so that `Customer PO` is not `customer id`.
+/// a typo of each other (four letters or more, not both words of the vocabulary), or an
+/// abbreviation (`lmt` for `limit`: the letters in order, the first the same), so that
+/// `Customer PO` is not `customer id`.
 fn similarity_of(header: &Letters, name: &Letters) -> f64 {
     // Below what is ever shown, a similarity is not worth computing (a file of thousands of
     // columns): the lengths and then the letter counts bound it from above.

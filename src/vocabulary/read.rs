@@ -227,12 +227,22 @@ fn letters_and_locales(text: &str) -> std::borrow::Cow<'_, str> {
             .filter(|character| character.is_alphabetic())
             .collect::<String>()
     };
-    let text = match DOTTED.replace_all(text, joined) {
-        std::borrow::Cow::Borrowed(_) => SPACED.replace_all(text, joined),
+    // Most headers have none of these: the patterns run only where they may match.
+    let text = if text.contains('.') {
+        DOTTED.replace_all(text, joined)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let text = match text {
+        text if !text.contains(' ') => text,
+        std::borrow::Cow::Borrowed(text) => SPACED.replace_all(text, joined),
         std::borrow::Cow::Owned(changed) => {
             std::borrow::Cow::Owned(SPACED.replace_all(&changed, joined).into_owned())
         }
     };
+    if !text.contains(['_', '-']) {
+        return text;
+    }
     // A locale tag stands alone: no letter or digit touches it.
     let alone = |text: &str, start: usize, end: usize| {
         !text[..start]
@@ -344,7 +354,7 @@ pub(super) fn push_words(text: &str, words: &mut Vec<String>) {
                     && words.last().is_some_and(|word| word == "c" || word == "s") =>
                 {
                     let with = words.pop().is_some_and(|word| word == "c");
-                    words.push(if with { "con" } else { "sin" }.to_string());
+                    words.push(if with { "incl" } else { "excl" }.to_string());
                 }
                 // "N. documento": a lone n with a full stop is the number sign.
                 '.' if words.len() > start
