@@ -133,11 +133,13 @@ impl Store {
 
     /// Removes the journal of an import that did not commit.
     /// Marks backup `id` as the safety backup of import `import_id`, which has not committed
-    /// yet; [`Store::settle`] takes the mark off once it has.
-    pub fn mark_pending(&self, id: &str, import_id: &str) -> anyhow::Result<()> {
+    /// yet; [`Store::settle`] takes the mark off once it has. The mark holds the import's id
+    /// and the backup's reason, which a backup killed before its manifest was written lacks.
+    pub fn mark_pending(&self, id: &str, import_id: &str, reason: &str) -> anyhow::Result<()> {
         check_id(id)?;
         let path = self.path(id).join(PENDING);
-        fs::write(&path, import_id).with_context(|| format!("cannot write {}", path.display()))
+        fs::write(&path, format!("{import_id}\n{reason}\n"))
+            .with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// The import of backup `id` committed: its mark goes.
@@ -147,15 +149,18 @@ impl Store {
         }
     }
 
-    /// The import a backup was taken for, when that import never committed: the backup keeps
-    /// its mark and the import has no committed journal (which is in place before a commit).
-    pub(crate) fn uncommitted_import(&self, id: &str) -> Option<String> {
-        let import_id = fs::read_to_string(self.path(id).join(PENDING)).ok()?;
-        let import_id = import_id.trim().to_string();
+    /// The import a backup was taken for, when that import never committed (the backup keeps
+    /// its mark and the import has no committed journal, which is in place before a commit),
+    /// with the backup's reason as the mark holds it.
+    pub(crate) fn uncommitted_import(&self, id: &str) -> Option<(String, Option<String>)> {
+        let mark = fs::read_to_string(self.path(id).join(PENDING)).ok()?;
+        let mut lines = mark.lines().map(str::trim);
+        let import_id = lines.next()?.to_string();
+        let reason = lines.next().filter(|reason| !reason.is_empty());
         let committed = self
             .journal_path(&import_id)
             .is_ok_and(|journal| journal.exists());
-        (!committed).then_some(import_id)
+        (!committed).then(|| (import_id, reason.map(str::to_string)))
     }
 
     pub fn remove_journal(&self, import_id: &str) {

@@ -62,6 +62,26 @@ mod tests {
             assert!(check_id(bad).is_err(), "{bad}");
         }
     }
+
+    /// An import killed while its safety backup was still being written leaves a folder with
+    /// no manifest: the list still says which import it was for, why it was taken, and that
+    /// the import did not commit.
+    #[test]
+    fn a_backup_killed_before_its_manifest_keeps_its_reason() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let store = Store::new(folder.path());
+        let reserved = store.reserve().expect("a reserved folder");
+        store
+            .mark_pending(&reserved.id, "IMPORT-1", "before import into products")
+            .expect("the mark");
+        let listed = store.list().expect("the list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].verified, "uncommitted");
+        assert_eq!(
+            listed[0].reason.as_deref(),
+            Some("before import into products; import IMPORT-1 did not commit")
+        );
+    }
 }
 
 #[cfg(test)]

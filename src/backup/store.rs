@@ -146,11 +146,13 @@ impl Store {
                 },
             };
             let mut item = item;
-            if let Some(import_id) = self.uncommitted_import(&id) {
+            if let Some((import_id, marked)) = self.uncommitted_import(&id) {
+                // A backup killed before its manifest was written has its reason in the mark.
+                let reason = item.reason.or(marked);
                 item.verified = "uncommitted".to_string();
                 item.reason = Some(format!(
                     "{}; import {import_id} did not commit",
-                    item.reason.as_deref().unwrap_or("before an import")
+                    reason.as_deref().unwrap_or("before an import")
                 ));
             }
             listed.push(item);

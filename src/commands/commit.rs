@@ -61,7 +61,7 @@ pub(crate) async fn import_streaming(
     if let Some(id) = &backup_id {
         // Until the commit, the backup says it belongs to an import that has not committed:
         // killed before, the import leaves nothing that looks complete.
-        store.mark_pending(id, &import_id)?;
+        store.mark_pending(id, &import_id, &backup_reason(&schema))?;
     }
     // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
     // backup of the untouched table and a database file made for the import removed.
@@ -407,6 +407,11 @@ impl JournalThread {
     }
 }
 
+/// Why an import's safety backup was taken, as its manifest and its pending mark say.
+fn backup_reason(schema: &Schema) -> String {
+    format!("before import into {}", schema.table)
+}
+
 /// A backup being written on a thread of its own.
 type BackupThread = Worker<()>;
 
@@ -421,6 +426,7 @@ fn backup_meanwhile(
     let id = reserved.id.clone();
     let location = settings.validate.map.database.clone();
     let table = schema.table.clone();
+    let reason = backup_reason(schema);
     let thread = Worker::spawn("intake-backup", move || -> anyhow::Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -435,7 +441,7 @@ fn backup_meanwhile(
                         &mut database,
                         reserved,
                         &backup::Selection::Tables(vec![table.clone()]),
-                        &format!("before import into {table}"),
+                        &reason,
                     )
                     .await
                     .map(|_| ())
@@ -460,7 +466,7 @@ pub(crate) async fn backup_before_import(
         database,
         store,
         &backup::Selection::Tables(vec![schema.table.clone()]),
-        &format!("before import into {}", schema.table),
+        &backup_reason(schema),
     )
     .await
     .with_context(|| {
