@@ -142,8 +142,21 @@ pub fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool
     }
 }
 
-/// The score of the concept a header names instead of the one its column's values rule out:
-/// below a name found as it stands.
+/// Whether a column's values are codes: every example one word of letters and digits both
+/// (`MG-2041`, `C0042`), not a name, a plain number or an empty column.
+fn looks_like_codes(profile: &ColumnProfile) -> bool {
+    !profile.examples.is_empty()
+        && profile.examples.iter().all(|example| {
+            let example = example.trim();
+            example.chars().count() <= 40
+                && !example.chars().any(char::is_whitespace)
+                && example.chars().any(|c| c.is_ascii_digit())
+                && example.chars().any(char::is_alphabetic)
+        })
+}
+
+/// The score of the concept a header names instead of the one its column's values rule out,
+/// or the entity's code named by the entity's word alone: below a name found as it stands.
 const INSTEAD_SCORE: f64 = 0.87;
 
 /// Room in an assignment weight for the column's position, which breaks ties of columns that
@@ -473,6 +486,21 @@ fn pair_scores(
         set_aside = HeaderNames {
             whole: Vec::new(),
             concepts,
+            ..header.clone()
+        };
+        &set_aside
+    } else if header.concepts.is_empty()
+        && let Some(code) = VOCABULARY.entity_code(&header.reading, entity)
+        && profile.is_some_and(looks_like_codes)
+    {
+        // The entity's word alone over codes ("Articolo" of `MG-2041`) is its code, named
+        // less surely than by a name.
+        set_aside = HeaderNames {
+            concepts: vec![ConceptMatch {
+                concept: code,
+                score: INSTEAD_SCORE,
+                weak: false,
+            }],
             ..header.clone()
         };
         &set_aside

@@ -132,6 +132,9 @@ struct Entity {
     /// Words for a part of the thing ("variant", "option"): set aside before a code, a number or
     /// a flag ("Variant Price"), never before a text ("Variant Name" is not the product's name).
     parts: HashSet<String>,
+    /// The concept of its code (`product.sku`), which a header of its word alone over codes
+    /// names ("Articolo" of `MG-2041`, "Cliente" of `C0042`).
+    code: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -150,6 +153,7 @@ struct EntityFile {
     words: Vec<String>,
     #[serde(default)]
     parts: Vec<String>,
+    code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +284,7 @@ impl Vocabulary {
                 tables: entity.tables.iter().map(|table| fold(table)).collect(),
                 words: entity.words.iter().map(|word| fold(word)).collect(),
                 parts: entity.parts.iter().map(|word| fold(word)).collect(),
+                code: None,
             })
             .collect();
         let entity_ids: Vec<&str> = file
@@ -345,6 +350,14 @@ impl Vocabulary {
                 vocabulary.add_name(&words, (index, Role::Weak, false));
             }
         }
+        for (entity, file) in file.entity.iter().enumerate() {
+            vocabulary.entities[entity].code = file.code.as_ref().and_then(|code| {
+                vocabulary
+                    .concepts
+                    .iter()
+                    .position(|concept| concept.id == *code)
+            });
+        }
         for (index, concept) in file.concept.iter().enumerate() {
             if let Some(instead) = &concept.instead {
                 vocabulary.concepts[index].instead = vocabulary
@@ -397,6 +410,15 @@ impl Vocabulary {
     /// qualifier's): two such words are two words, never a typo of each other.
     pub fn is_known(&self, word: &str) -> bool {
         self.known.contains(word)
+    }
+
+    /// The concept of the entity's code when a header is the entity's word alone ("Articolo",
+    /// "Cliente" in its own table): what it names over values that are codes.
+    pub fn entity_code(&self, reading: &Reading, entity: Option<usize>) -> Option<usize> {
+        let entity = &self.entities[entity?];
+        (!reading.words.is_empty() && reading.words.iter().all(|word| entity.words.contains(word)))
+            .then_some(entity.code)
+            .flatten()
     }
 
     /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).

@@ -384,9 +384,10 @@ pub(super) const JOINING_WORDS: [&str; 29] = [
 ];
 
 /// Words that make a header "the amount of" something (folded).
-const MONEY_WORDS: [&str; 17] = [
+const MONEY_WORDS: [&str; 20] = [
     "total", "amount", "sum", "value", "totale", "importe", "importo", "montant", "betrag",
-    "bedrag", "valor", "valore", "valeur", "cuota", "quota", "totaal", "unit",
+    "bedrag", "valor", "valore", "valeur", "cuota", "quota", "totaal", "unit", "unitaire",
+    "unitario", "unitaria",
 ];
 
 /// Words that make a header "the date (or time) of" something (folded).

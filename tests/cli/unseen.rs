@@ -291,6 +291,56 @@ fn german_french_and_spanish_files_map_without_a_model() {
     }
 }
 
+/// A schema, a file's text, and each column with the field it must map to or none.
+type Named<'a> = (&'a str, &'a str, &'a [(&'a str, Option<&'a str>)]);
+
+/// A header of the table's own word alone ("Articolo" in an article list, "Cliente" in a
+/// customer list) is the entity's code over values that are codes, and stays open over names;
+/// the French "P.U." is a unit price, sale or purchase.
+#[test]
+fn an_entitys_word_alone_over_codes_is_its_code() {
+    let workspace = Workspace::new();
+    let cases: [Named; 4] = [
+        (
+            "products",
+            "Articolo;Descrizione\nMG-2041;Lampada da tavolo in ottone\nMG-2042;Lampada da terra\n",
+            &[
+                ("Articolo", Some("sku")),
+                ("Descrizione", Some("description")),
+            ],
+        ),
+        (
+            "products",
+            "Articolo;Descrizione\nLampada;Lampada da tavolo in ottone\nPiantana;Lampada da terra\n",
+            &[("Articolo", None), ("Descrizione", Some("description"))],
+        ),
+        (
+            "customers",
+            "Cliente;Morada;Localidade\nC0042;Rua do Ouro 20;Lisboa\n",
+            &[
+                ("Cliente", Some("customer_id")),
+                ("Morada", Some("address")),
+                ("Localidade", Some("city")),
+            ],
+        ),
+        (
+            "products",
+            "Code article;Libellé;PU vente HT;PU achat HT\nWS-0042;Cahier spirale A5;2,90;0,95\n",
+            &[
+                ("Code article", Some("sku")),
+                ("Libellé", Some("name")),
+                ("PU vente HT", Some("price")),
+                ("PU achat HT", Some("cost")),
+            ],
+        ),
+    ];
+    for (number, (schema, text, expected)) in cases.iter().enumerate() {
+        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
+        let document = map(&workspace, &file, &plain_schema(schema));
+        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
+    }
+}
+
 #[test]
 fn the_sheet_whose_header_fits_is_read_when_the_first_is_a_summary() {
     let workspace = Workspace::new();
