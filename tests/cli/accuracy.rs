@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include ten former held-out halves, retired once their first runs were recorded
+    // halves include eleven former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -248,6 +248,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-13-was-held-out-10",
             "The corpus's thirteenth tuning half, the tenth held-out half retired (fixtures/corpus/tuning-13-was-held-out-10.toml)",
         ),
+        (
+            "corpus/tuning-14-was-held-out-11",
+            "The corpus's fourteenth tuning half, the eleventh held-out half retired (fixtures/corpus/tuning-14-was-held-out-11.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -267,9 +271,9 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 69, 0),
-            ("customers", 85, 0),
-            ("invoices", 60, 0),
+            ("products", 70, 1),
+            ("customers", 74, 0),
+            ("invoices", 59, 0),
         ]),
     );
     // The shipped schemas, with their aliases.
