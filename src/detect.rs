@@ -212,7 +212,7 @@ pub fn detect(
         })
         .collect();
     names_of_a_person(&known, &read, &mut pairs);
-    the_fuller_of_two(&read, &mut pairs);
+    the_fuller_of_two(&known, &read, &mut pairs);
     let open_fields: Vec<usize> = (0..schema.fields.len())
         .filter(|&field| !field_taken[field])
         .collect();
@@ -338,8 +338,14 @@ const FULLER_WORDS: [&str; 19] = [
 ];
 
 /// Two columns named the same but for a word that makes one the fuller ("descr" and
-/// "fulldescr"): the plain one is the shorter, and takes nothing the fuller one may take.
-fn the_fuller_of_two(read: &[HeaderNames], pairs: &mut [Vec<(f64, Method, bool)>]) {
+/// "fulldescr"): the plain one is the shorter, and takes nothing the fuller one may take; it
+/// names what the fuller one's concept says its plain one names, less surely ("Description"
+/// beside "Long Description" is the product's name).
+fn the_fuller_of_two(
+    known: &[FieldNames],
+    read: &[HeaderNames],
+    pairs: &mut [Vec<(f64, Method, bool)>],
+) {
     // Each fuller header and the words it has besides its fuller word.
     let fuller: Vec<(usize, &[String])> = read
         .iter()
@@ -376,8 +382,20 @@ fn the_fuller_of_two(read: &[HeaderNames], pairs: &mut [Vec<(f64, Method, bool)>
                 continue;
             }
             for field in 0..pairs[plain].len() {
-                if pairs[fuller][field].2 {
-                    pairs[plain][field].2 = false;
+                if !pairs[fuller][field].2 {
+                    continue;
+                }
+                pairs[plain][field].2 = false;
+                let named = known[field]
+                    .concepts
+                    .iter()
+                    .filter_map(|&concept| VOCABULARY.concepts[concept].plain);
+                for concept in named.collect::<Vec<usize>>() {
+                    for (other, names) in known.iter().enumerate() {
+                        if names.concepts.contains(&concept) && !pairs[plain][other].2 {
+                            pairs[plain][other] = (INSTEAD_SCORE, Method::Alias, true);
+                        }
+                    }
                 }
             }
         }

@@ -53,6 +53,12 @@ pub struct Concept {
     /// What a header naming it names when the values rule it out: `In stock?` over counts is
     /// the quantity in stock.
     pub instead: Option<usize>,
+    /// What a header naming it names too, less surely: an invoice's ID is its number where no
+    /// column names the number.
+    pub otherwise: Option<usize>,
+    /// What the plain one of two columns named as it names ("Description" beside "Long
+    /// Description" is the product's name).
+    pub plain: Option<usize>,
 }
 
 impl Concept {
@@ -181,6 +187,10 @@ struct ConceptFile {
     secondary: Vec<String>,
     /// The concept a header naming this one names when its column's values rule this one out.
     instead: Option<String>,
+    /// What a header naming this one names too, less surely, when no column names that.
+    otherwise: Option<String>,
+    /// What the plain one of two columns named as this one, a plain and a fuller, names.
+    plain: Option<String>,
     #[serde(default)]
     de: Vec<String>,
     #[serde(default)]
@@ -310,6 +320,8 @@ impl Vocabulary {
                 names: Vec::new(),
                 specific_names: Vec::new(),
                 instead: None,
+                otherwise: None,
+                plain: None,
             });
             let names = concept
                 .all_names()
@@ -359,12 +371,17 @@ impl Vocabulary {
             });
         }
         for (index, concept) in file.concept.iter().enumerate() {
-            if let Some(instead) = &concept.instead {
-                vocabulary.concepts[index].instead = vocabulary
-                    .concepts
-                    .iter()
-                    .position(|other| other.id == *instead);
-            }
+            let find = |id: &Option<String>| {
+                let id = id.as_ref()?;
+                vocabulary.concepts.iter().position(|other| other.id == *id)
+            };
+            let (instead, otherwise, plain) = (
+                find(&concept.instead),
+                find(&concept.otherwise),
+                find(&concept.plain),
+            );
+            let concept = &mut vocabulary.concepts[index];
+            (concept.instead, concept.otherwise, concept.plain) = (instead, otherwise, plain);
         }
         Ok(vocabulary)
     }
@@ -419,6 +436,14 @@ impl Vocabulary {
         (!reading.words.is_empty() && reading.words.iter().all(|word| entity.words.contains(word)))
             .then_some(entity.code)
             .flatten()
+    }
+
+    /// Whether a header says the entity's word ("Invoice ID" in a table of invoices).
+    pub fn says_entity(&self, reading: &Reading, entity: Option<usize>) -> bool {
+        entity.is_some_and(|entity| {
+            let words = &self.entities[entity].words;
+            reading.words.iter().any(|word| words.contains(word))
+        })
     }
 
     /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).

@@ -93,6 +93,9 @@ pub(crate) struct FieldNames {
     pub(crate) takes_codes: bool,
 }
 
+/// The score of what a concept names too (`otherwise` in the vocabulary): below its own names.
+const OTHERWISE_SCORE: f64 = 0.87;
+
 /// What stage 1 reads in one header.
 #[derive(Clone)]
 pub(crate) struct HeaderNames {
@@ -175,10 +178,27 @@ pub(crate) fn header_names(header: &str, entity: Option<usize>) -> HeaderNames {
         .map(|(words, _, form)| (Letters::of(words.join(" ")), form))
         .collect();
     let normalised = normalise(header);
+    let mut concepts = vocabulary.concepts(&reading, entity);
+    // What a concept names too, less surely, when the header says the entity's word (an
+    // "Invoice ID" is the invoice's number where no column names the number; a bare "ID" is not).
+    let says_entity = vocabulary.says_entity(&reading, entity);
+    for index in 0..concepts.len() {
+        if let Some(otherwise) = vocabulary.concepts[concepts[index].concept].otherwise
+            && says_entity
+            && !concepts[index].weak
+            && !concepts.iter().any(|found| found.concept == otherwise)
+        {
+            concepts.push(ConceptMatch {
+                concept: otherwise,
+                score: OTHERWISE_SCORE,
+                weak: false,
+            });
+        }
+    }
     let read = HeaderNames {
         folded: crate::vocabulary::fold(&normalised),
         normalised,
-        concepts: vocabulary.concepts(&reading, entity),
+        concepts,
         whole: vocabulary
             .whole_concepts(&reading, entity)
             .into_iter()

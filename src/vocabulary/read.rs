@@ -21,17 +21,23 @@ impl Vocabulary {
         // A one-letter prefix of a technical name ("v_products_model", "s.town") names the
         // export's table alias, not the column; an abbreviation ("Q.tà") is no prefix: what
         // follows the alias is a word of three letters or more.
+        // So is a letter and a digit (TOTVS Protheus's "B1_COD", "A1_NOME": the tables SB1, SA1).
         let trimmed = text.trim_start();
+        let word_after = |start: usize| {
+            trimmed[start..]
+                .chars()
+                .take_while(|character| character.is_alphanumeric())
+                .count()
+                >= 3
+        };
         let text = match trimmed.as_bytes() {
-            [letter, b'_' | b'.', ..]
-                if letter.is_ascii_alphabetic()
-                    && trimmed[2..]
-                        .chars()
-                        .take_while(|character| character.is_alphanumeric())
-                        .count()
-                        >= 3 =>
-            {
+            [letter, b'_' | b'.', ..] if letter.is_ascii_alphabetic() && word_after(2) => {
                 &trimmed[2..]
+            }
+            [letter, digit, b'_', ..]
+                if letter.is_ascii_alphabetic() && digit.is_ascii_digit() && word_after(3) =>
+            {
+                &trimmed[3..]
             }
             _ => text,
         };
@@ -131,8 +137,10 @@ impl Vocabulary {
                 return;
             }
         }
-        // A plural the vocabulary does not know, of a word it knows ("Purchases").
+        // A plural the vocabulary does not know, of a word it knows ("Purchases"); but codes are
+        // several codes ("CATEGORY_CODES" is a list, no category).
         if word.chars().count() >= 5
+            && word != "codes"
             && !self.known.contains(word)
             && let Some(singular) = word.strip_suffix('s')
             && self.known.contains(singular)

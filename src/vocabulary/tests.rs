@@ -50,6 +50,9 @@ fn reads_headers_as_words() {
         ("Cat.", "category", ""),
         ("UoM", "uom", ""),
         ("Active (0/1)", "active", ""),
+        ("B1_COD", "code", ""),
+        ("CATEGORY_CODES", "category codes", ""),
+        ("PU vente HT", "unit price vente ht", ""),
     ] {
         let reading = vocabulary.read(header);
         assert_eq!(reading.joined(), words, "{header:?}");

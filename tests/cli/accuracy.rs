@@ -193,7 +193,7 @@ fn accuracy_on_real_export_templates() {
         .map(|schema| (schema, fixture(&format!("corpus/{schema}.schema.json"))))
         .collect();
     // The corpus against Table Schemas that carry field names only, no aliases. The tuning
-    // halves include eleven former held-out halves, retired once their first runs were recorded
+    // halves include twelve former held-out halves, retired once their first runs were recorded
     // (docs/mapping-accuracy.md); the held-out half is the one never tuned on.
     for (set, label) in [
         (
@@ -252,6 +252,10 @@ fn accuracy_on_real_export_templates() {
             "corpus/tuning-14-was-held-out-11",
             "The corpus's fourteenth tuning half, the eleventh held-out half retired (fixtures/corpus/tuning-14-was-held-out-11.toml)",
         ),
+        (
+            "corpus/tuning-15-was-held-out-12",
+            "The corpus's fifteenth tuning half, the twelfth held-out half retired (fixtures/corpus/tuning-15-was-held-out-12.toml)",
+        ),
     ] {
         measure_set(
             &workspace,
@@ -271,8 +275,8 @@ fn accuracy_on_real_export_templates() {
         "corpus/held-out",
         &plain,
         &Check::Record(&[
-            ("products", 70, 1),
-            ("customers", 74, 0),
+            ("products", 72, 0),
+            ("customers", 58, 0),
             ("invoices", 59, 0),
         ]),
     );

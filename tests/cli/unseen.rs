@@ -341,6 +341,80 @@ fn an_entitys_word_alone_over_codes_is_its_code() {
     }
 }
 
+/// What a header names when no other column names it: an "Invoice ID" is the invoice's number
+/// alone, and stays open beside an "Invoice Number" (a bare "ID" never is); the plain one of a
+/// plain and a fuller description is the product's name unless a column names the name; a
+/// table's alias of a letter and a digit is set aside (TOTVS Protheus's `B1_COD`); a header of
+/// several codes is no single field.
+#[test]
+fn what_a_header_names_when_nothing_else_does() {
+    let workspace = Workspace::new();
+    let cases: [Named; 6] = [
+        (
+            "invoices",
+            "Invoice ID,Customer ID,Invoice Amount\nINV-000812,C-00107,12000.00\n",
+            &[
+                ("Invoice ID", Some("invoice_number")),
+                ("Customer ID", Some("customer_id")),
+                ("Invoice Amount", Some("amount")),
+            ],
+        ),
+        (
+            "invoices",
+            "Invoice ID,Invoice Number,Total\n88,INV-0088,120.00\n",
+            &[
+                ("Invoice ID", None),
+                ("Invoice Number", Some("invoice_number")),
+                ("Total", Some("amount")),
+            ],
+        ),
+        (
+            "invoices",
+            "ID,Customer,Grand Total\nACC-SINV-2024-00012,CUST-00012,1180.00\n",
+            &[
+                ("ID", None),
+                ("Customer", Some("customer_id")),
+                ("Grand Total", Some("amount")),
+            ],
+        ),
+        (
+            "products",
+            "SKU,Description,Long Description\nSV-LAMP-02,Brass Desk Lamp,Brass desk lamp with an adjustable arm\n",
+            &[
+                ("SKU", Some("sku")),
+                ("Description", Some("name")),
+                ("Long Description", Some("description")),
+            ],
+        ),
+        (
+            "products",
+            "SKU,Name,Description,Long Description\nSV-1,Desk Lamp,Brass lamp,Brass desk lamp with an adjustable arm\n",
+            &[
+                ("SKU", Some("sku")),
+                ("Name", Some("name")),
+                ("Description", None),
+                ("Long Description", Some("description")),
+            ],
+        ),
+        (
+            "products",
+            "B1_COD,B1_DESC,B1_PRV1,B1_CODBAR,CATEGORY_CODES\nPA0001,CADEIRA GIRATORIA,459.90,7891234000019,\"chairs,office\"\n",
+            &[
+                ("B1_COD", Some("sku")),
+                ("B1_DESC", Some("description")),
+                ("B1_PRV1", Some("price")),
+                ("B1_CODBAR", Some("barcode")),
+                ("CATEGORY_CODES", None),
+            ],
+        ),
+    ];
+    for (number, (schema, text, expected)) in cases.iter().enumerate() {
+        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
+        let document = map(&workspace, &file, &plain_schema(schema));
+        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
+    }
+}
+
 #[test]
 fn the_sheet_whose_header_fits_is_read_when_the_first_is_a_summary() {
     let workspace = Workspace::new();
