@@ -65,9 +65,9 @@ pub(crate) async fn import_streaming(
     }
     // Whatever stops the import from here on leaves nothing: the transaction rolled back, the
     // backup of the untouched table and a database file made for the import removed.
-    let abandon = async |mut database: db::Database, backup_thread: Option<BackupThread>| {
-        database.rollback_load().await;
-        drop(database);
+    // (The database itself is let go of when this function ends: a transaction dropped without
+    // an end rolls back then at the latest.)
+    let abandon = async |backup_thread: Option<BackupThread>| {
         // Dropping the backup's worker waits for it: the folder is whole when discarded.
         drop(backup_thread);
         if let Some(id) = &backup_id {
@@ -77,7 +77,9 @@ pub(crate) async fn import_streaming(
             remove_created_file(settings);
         }
     };
-    let streamed = stream_rows(
+    // The transaction stays open when every row is planned and written; a refusal or an error
+    // has rolled it back.
+    let streamed = match stream_rows(
         settings,
         &mut setup,
         &mut database,
@@ -86,16 +88,20 @@ pub(crate) async fn import_streaming(
         backup_id.clone(),
         confirmed.as_ref().map(|confirmed| confirmed.plan),
     )
-    .await;
-    let (mut document, plan, journal, check) = match streamed {
-        Ok(Streamed::Planned(planned)) => *planned,
-        Ok(Streamed::Refused) => {
-            abandon(database, backup_thread.take()).await;
-            return Ok(StreamEnd::Refused(Box::new(setup)));
-        }
-        Err(error) => {
-            abandon(database, backup_thread.take()).await;
-            return Err(error);
+    .await
+    {
+        Ok(Streamed::Planned(planned)) => Ok(planned),
+        Ok(Streamed::Refused) => Err(None),
+        Err(error) => Err(Some(error)),
+    };
+    let (mut document, plan, journal, check, transaction) = match streamed {
+        Ok(planned) => *planned,
+        Err(stopped) => {
+            abandon(backup_thread.take()).await;
+            return match stopped {
+                None => Ok(StreamEnd::Refused(Box::new(setup))),
+                Some(error) => Err(error),
+            };
         }
     };
     let plan_id = plan.id();
@@ -109,7 +115,8 @@ pub(crate) async fn import_streaming(
     if refused.is_some() || plan.insert + plan.update == 0 {
         // Not a row, not the table it would have created, not the history.
         drop(journal);
-        abandon(database, backup_thread.take()).await;
+        transaction.rollback().await;
+        abandon(backup_thread.take()).await;
         document.committed = Some(refused.is_none());
         if !announced {
             report::print(&document, output)?;
@@ -123,35 +130,23 @@ pub(crate) async fn import_streaming(
     if let Some(thread) = backup_thread.take()
         && let Err(error) = thread.finish()
     {
-        abandon(database, None).await;
+        transaction.rollback().await;
+        abandon(None).await;
         return Err(error);
     }
-    let mut finished = match sha256.finish() {
+    let finished = match sha256.finish() {
         Ok(sha256) => {
             history.file_sha256 = sha256;
-            database
-                .record_history(&schema.table, &history)
-                .await
-                .map_err(anyhow::Error::from)
+            commit_with_journal(transaction, journal, &schema, &history).await
         }
-        Err(error) => Err(error),
+        Err(error) => {
+            transaction.rollback().await;
+            Err(error)
+        }
     };
-    if finished.is_ok() {
-        // The journal is in place before the commit: a committed import can always be undone.
-        finished = journal
-            .finish()
-            .map(|_| ())
-            .context("cannot keep the import's journal, so nothing was written");
-    }
-    if finished.is_ok() {
-        finished = database
-            .commit_load(&schema.table)
-            .await
-            .map_err(anyhow::Error::from);
-    }
     if let Err(error) = finished {
         store.remove_journal(&import_id);
-        abandon(database, backup_thread.take()).await;
+        abandon(backup_thread.take()).await;
         return Err(Refused(format!(
             "the import failed and nothing was written: {error:#}"
         ))
@@ -170,6 +165,26 @@ pub(crate) async fn import_streaming(
     }
     print_committed(settings, &document, &schema, &plan)?;
     Ok(StreamEnd::Done(Exit::Success))
+}
+
+/// Ends an import's transaction: its history row, then its journal put in place (a committed
+/// import can always be undone), then the commit; anything failing rolls it all back (the
+/// caller removes the journal).
+async fn commit_with_journal(
+    mut transaction: db::Transaction<'_>,
+    journal: backup::JournalWriter,
+    schema: &Schema,
+    history: &db::HistoryEntry,
+) -> anyhow::Result<()> {
+    if let Err(error) = transaction.record_history(&schema.table, history).await {
+        transaction.rollback().await;
+        return Err(error.into());
+    }
+    if let Err(error) = journal.finish() {
+        transaction.rollback().await;
+        return Err(error.context("cannot keep the import's journal, so nothing was written"));
+    }
+    Ok(transaction.commit().await?)
 }
 
 /// A plan the user confirmed, to be written only as it was shown.
@@ -227,13 +242,14 @@ fn changed_since(confirmed: &Plan, now: &Plan, check: Option<load::PlanCheck>) -
 
 /// How the rows of a streamed commit ended: all planned and written, the transaction still open
 /// (the document, the plan without its rows, and the journal); or refused by the database.
-enum Streamed<'p> {
+enum Streamed<'p, 'd> {
     Planned(
         Box<(
             Document,
             Plan,
             backup::JournalWriter,
             Option<load::PlanCheck<'p>>,
+            db::Transaction<'d>,
         )>,
     ),
     Refused,
@@ -247,15 +263,15 @@ enum Sink<'d> {
 }
 
 /// Reads, checks, plans and writes every row of a streamed commit inside its open transaction.
-async fn stream_rows<'p>(
+async fn stream_rows<'p, 'd>(
     settings: &ImportSettings,
     setup: &mut ImportSetup,
-    database: &mut db::Database,
+    database: &'d mut db::Database,
     store: &backup::Store,
     import_id: &str,
     backup_id: Option<String>,
     confirmed: Option<&'p Plan>,
-) -> anyhow::Result<Streamed<'p>> {
+) -> anyhow::Result<Streamed<'p, 'd>> {
     let schema = setup.schema.clone();
     let mut planner = setup.planner(&schema, settings.mode);
     let columns = planner.plan.columns.clone();
@@ -272,82 +288,87 @@ async fn stream_rows<'p>(
         store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
         columns.clone(),
     )?;
-    let loading = database.begin_load(&load).await.map_err(|error| {
+    let (mut transaction, loading) = database.begin_load(&load).await.map_err(|error| {
         Refused(format!(
             "the import could not start and nothing was written: {error}"
         ))
     })?;
-    let mut sink = if load.create_sql.is_some()
-        && let Some(copy) = database.insert_stream(&load).await?
-    {
-        Sink::Copy(copy)
-    } else {
-        Sink::Batches(database, loading)
-    };
-    let mut planning = Planning::start(setup, settings)?;
-    let mut shown = Vec::new();
-    let mut refused = None;
-    let mut check = confirmed.map(|plan| load::PlanCheck::new(plan, schema.key.len()));
-    while let Some(rows) = planning.next_rows() {
-        let lookup = match &mut sink {
-            Sink::Batches(database, _) => Some(&mut **database),
-            Sink::Copy(_) => None,
-        };
-        planner.add_batch(lookup, rows).await?;
-        let writes = planner.take_writes();
-        if let Some(check) = &mut check {
-            check.check(&columns, &writes);
-        }
-        // A row with errors, or one that is not as confirmed, means nothing will be written:
-        // the rest is only checked.
-        if refused.is_some()
-            || (planning.rejected() > 0 && !settings.skip_invalid)
-            || check.as_ref().is_some_and(|check| check.count > 0)
+    let (ended, planning, shown, refused, mut check) = {
+        let mut sink = if load.create_sql.is_some()
+            && let Some(copy) = transaction.insert_stream(&load).await?
         {
-            continue;
-        }
-        if shown.len() < settings.preview {
-            shown.extend(preview(&columns, &writes, settings.preview - shown.len()));
-        }
-        let (inserts, updates): (Vec<&[Value]>, Vec<&[Value]>) = {
-            let mut inserts = Vec::with_capacity(writes.len());
-            let mut updates = Vec::new();
-            for planned in &writes {
-                match planned.action {
-                    load::Action::Insert => inserts.push(planned.values.as_slice()),
-                    _ => updates.push(planned.values.as_slice()),
+            Sink::Copy(copy)
+        } else {
+            Sink::Batches(&mut transaction, loading)
+        };
+        let mut planning = Planning::start(setup, settings)?;
+        let mut shown = Vec::new();
+        let mut refused = None;
+        let mut check = confirmed.map(|plan| load::PlanCheck::new(plan, schema.key.len()));
+        while let Some(rows) = planning.next_rows() {
+            let lookup = match &mut sink {
+                Sink::Batches(database, _) => Some(&mut **database),
+                Sink::Copy(_) => None,
+            };
+            planner.add_batch(lookup, rows).await?;
+            let writes = planner.take_writes();
+            if let Some(check) = &mut check {
+                check.check(&columns, &writes);
+            }
+            // A row with errors, or one that is not as confirmed, means nothing will be written:
+            // the rest is only checked.
+            if refused.is_some()
+                || (planning.rejected() > 0 && !settings.skip_invalid)
+                || check.as_ref().is_some_and(|check| check.count > 0)
+            {
+                continue;
+            }
+            if shown.len() < settings.preview {
+                shown.extend(preview(&columns, &writes, settings.preview - shown.len()));
+            }
+            let (inserts, updates): (Vec<&[Value]>, Vec<&[Value]>) = {
+                let mut inserts = Vec::with_capacity(writes.len());
+                let mut updates = Vec::new();
+                for planned in &writes {
+                    match planned.action {
+                        load::Action::Insert => inserts.push(planned.values.as_slice()),
+                        _ => updates.push(planned.values.as_slice()),
+                    }
                 }
+                (inserts, updates)
+            };
+            let written = match &mut sink {
+                Sink::Copy(copy) => copy.send(&inserts).await,
+                Sink::Batches(database, loading) => {
+                    database
+                        .load_batch(&load, loading, &inserts, &updates)
+                        .await
+                }
+            };
+            if let Err(error) = written {
+                refused = Some(error);
             }
-            (inserts, updates)
-        };
-        let written = match &mut sink {
-            Sink::Copy(copy) => copy.send(&inserts).await,
-            Sink::Batches(database, loading) => {
-                database
-                    .load_batch(&load, loading, &inserts, &updates)
-                    .await
+            // The journal's own thread writes the rows' lines, then frees them.
+            journal.send(writes);
+        }
+        // The sink lets go of the transaction at the end of this block.
+        let ended = match sink {
+            Sink::Copy(copy) if refused.is_none() => copy.finish().await,
+            Sink::Copy(copy) => {
+                copy.abort().await;
+                Ok(())
             }
+            Sink::Batches(database, loading) if refused.is_none() => {
+                database.finish_load(&load, loading).await
+            }
+            Sink::Batches(..) => Ok(()),
         };
-        if let Err(error) = written {
-            refused = Some(error);
-        }
-        // The journal's own thread writes the rows' lines, then frees them.
-        journal.send(writes);
-    }
-    let ended = match sink {
-        Sink::Copy(copy) if refused.is_none() => copy.finish().await,
-        Sink::Copy(copy) => {
-            copy.abort().await;
-            Ok(())
-        }
-        Sink::Batches(database, loading) if refused.is_none() => {
-            database.finish_load(&load, loading).await
-        }
-        Sink::Batches(..) => Ok(()),
+        (ended, planning, shown, refused, check)
     };
     let checked = planning.finish()?;
     let journal = journal.finish()?;
     if let Some(error) = refused.or(ended.err()) {
+        transaction.rollback().await;
         return match error {
             db::DbError::Query { .. } | db::DbError::UniqueViolation { .. } => {
                 Ok(Streamed::Refused)
@@ -365,7 +386,11 @@ async fn stream_rows<'p>(
     }
     let document = plan_document(settings, &setup.prepared, checked, &plan, shown)?;
     Ok(Streamed::Planned(Box::new((
-        document, plan, journal, check,
+        document,
+        plan,
+        journal,
+        check,
+        transaction,
     ))))
 }
 

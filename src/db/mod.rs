@@ -16,6 +16,7 @@ use crate::value::{FieldType, Value};
 mod describe;
 mod history;
 mod snapshot;
+mod transaction;
 mod undo;
 mod write;
 
@@ -28,6 +29,7 @@ pub use snapshot::{
     ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
     TableShape, column_type_for, decode_hex, encode_hex,
 };
+pub use transaction::{Begin, Transaction};
 pub use undo::{UndoTarget, UndoWrites};
 pub use write::{InsertStream, Load, Loading, Write};
 
@@ -141,6 +143,9 @@ pub fn parse_location(url: &str) -> Result<Location, DbError> {
 pub struct Database {
     connection: Backend,
     location: Location,
+    /// A [`Transaction`]'s guard was dropped without an end: rolled back before the next
+    /// statement (see `transaction`).
+    rollback_pending: bool,
 }
 
 enum Backend {
@@ -197,6 +202,7 @@ async fn connect(location: &Location, create: bool) -> Result<Database, DbError>
     Ok(Database {
         connection,
         location: location.clone(),
+        rollback_pending: false,
     })
 }
 
@@ -353,6 +359,13 @@ impl Database {
         &self.location
     }
 
+    /// The connection, once a transaction left without an end is rolled back: every statement
+    /// goes through here (or through `execute`).
+    async fn backend(&mut self) -> &mut Backend {
+        self.settle().await;
+        &mut self.connection
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self.connection {
             Backend::Sqlite(_) => Dialect::Sqlite,
@@ -386,7 +399,7 @@ impl Database {
         parameters: &[Value],
     ) -> Result<Fetched, DbError> {
         let fail = |error: sqlx::Error| query_error(table, error);
-        match &mut self.connection {
+        match self.backend().await {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
                 let mut scratch = String::new();
@@ -482,7 +495,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let dialect = self.dialect();
         let width = key.len() + columns.len();
-        if let (Backend::Postgres(connection), [key_column]) = (&mut self.connection, key) {
+        if let (Backend::Postgres(connection), [key_column]) = (self.backend().await, key) {
             return postgres_rows_by_key(connection, table, key_column, columns, keys)
                 .await?
                 .each(width, each)

@@ -2,8 +2,7 @@
 //! import lock, the caller decides from them what to delete and what to set back, and that is
 //! written with the import marked undone.
 
-use super::write::lock_key;
-use super::{Database, DbError, Dialect, HISTORY_TABLE, quote};
+use super::{Begin, Database, DbError, Dialect, HISTORY_TABLE, quote};
 use crate::value::{FieldType, Value};
 
 /// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
@@ -36,23 +35,9 @@ impl Database {
         target: &UndoTarget<'_>,
         decide: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<UndoWrites, String>,
     ) -> Result<(u64, u64), DbError> {
-        let table = target.table;
-        let begin = match self.dialect() {
-            Dialect::Sqlite => "BEGIN IMMEDIATE".to_string(),
-            Dialect::Postgres => "BEGIN".to_string(),
-        };
-        self.execute(table, &begin).await?;
-        let result = self.undo_in_transaction(target, decide).await;
-        match result {
-            Ok(counts) => {
-                self.execute(table, "COMMIT").await?;
-                Ok(counts)
-            }
-            Err(error) => {
-                let _ = self.execute(table, "ROLLBACK").await;
-                Err(error)
-            }
-        }
+        let mut transaction = self.begin(Begin::Table(target.table)).await?;
+        let counts = transaction.undo_in_transaction(target, decide).await;
+        transaction.finish(counts).await
     }
 
     async fn undo_in_transaction(
@@ -61,13 +46,6 @@ impl Database {
         decide: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<UndoWrites, String>,
     ) -> Result<(u64, u64), DbError> {
         let table = target.table;
-        if self.dialect() == Dialect::Postgres {
-            self.execute(
-                table,
-                &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
-            )
-            .await?;
-        }
         let width = target.key.len();
         let current = self
             .rows_by_key(table, target.key, &target.columns[width..], target.keys)
@@ -160,23 +138,9 @@ impl Database {
         target: &UndoTarget<'_>,
         force: bool,
     ) -> Result<(u64, u64), DbError> {
-        let table = target.table;
-        let begin = match self.dialect() {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            Dialect::Postgres => "BEGIN",
-        };
-        self.execute(table, begin).await?;
-        let result = self.undo_keyless_in_transaction(target, force).await;
-        match result {
-            Ok(counts) => {
-                self.execute(table, "COMMIT").await?;
-                Ok(counts)
-            }
-            Err(error) => {
-                let _ = self.execute(table, "ROLLBACK").await;
-                Err(error)
-            }
-        }
+        let mut transaction = self.begin(Begin::Table(target.table)).await?;
+        let counts = transaction.undo_keyless_in_transaction(target, force).await;
+        transaction.finish(counts).await
     }
 
     async fn undo_keyless_in_transaction(
@@ -186,13 +150,6 @@ impl Database {
     ) -> Result<(u64, u64), DbError> {
         let table = target.table;
         let dialect = self.dialect();
-        if dialect == Dialect::Postgres {
-            self.execute(
-                table,
-                &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
-            )
-            .await?;
-        }
         let same = match dialect {
             Dialect::Sqlite => "IS",
             Dialect::Postgres => "IS NOT DISTINCT FROM",

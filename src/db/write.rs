@@ -1,8 +1,9 @@
-//! Writing a commit: one transaction, opened by [`Database::begin_load`], fed batch by batch by
-//! [`Database::load_batch`] (or, into a table this transaction created on PostgreSQL, by one
-//! [`InsertStream`]), closed by [`Database::finish_load`] and [`Database::commit_load`], or
-//! rolled back by [`Database::rollback_load`] or by the connection closing. A commit that holds
-//! its whole plan goes through the same steps at once ([`Database::write`]).
+//! Writing a commit: one transaction, opened by [`Database::begin_load`] (a [`Transaction`]
+//! under the table's lock), fed batch by batch by [`Database::load_batch`] (or, into a table
+//! this transaction created on PostgreSQL, by one [`InsertStream`]), closed by
+//! [`Database::finish_load`] and the transaction's commit; dropped any other way, it rolls back.
+//! A commit that holds its whole plan goes through the same steps at once
+//! ([`Database::write`]).
 
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};
@@ -10,8 +11,8 @@ use sqlx::sqlite::SqliteArguments;
 
 use super::history::{HISTORY_ADD_BACKUP, history_has_backup_sql, history_table_sql};
 use super::{
-    Backend, Database, DbError, Dialect, HISTORY_TABLE, HistoryEntry, bind_error, bind_postgres,
-    bind_sqlite, field_type_of, query_error, quote,
+    Backend, Begin, Database, DbError, Dialect, HISTORY_TABLE, HistoryEntry, Transaction,
+    bind_error, bind_postgres, bind_sqlite, field_type_of, query_error, quote,
 };
 use crate::value::{FieldType, Value};
 
@@ -53,32 +54,26 @@ impl Database {
     /// records the history entry. On any failure nothing is written.
     pub async fn write(&mut self, write: &Write<'_>) -> Result<(), DbError> {
         let (inserts, updates) = write.rows.split_at(write.inserts.min(write.rows.len()));
-        let mut loading = self.begin_load(&write.load).await?;
-        let mut written = self
+        let (mut transaction, mut loading) = self.begin_load(&write.load).await?;
+        let mut written = transaction
             .load_batch(&write.load, &mut loading, inserts, updates)
             .await;
         if written.is_ok() {
-            written = self.finish_load(&write.load, loading).await;
+            written = transaction.finish_load(&write.load, loading).await;
         }
         if written.is_ok()
             && let Some(entry) = &write.history
         {
-            written = self.record_history(write.load.table, entry).await;
+            written = transaction.record_history(write.load.table, entry).await;
         }
-        if written.is_ok() {
-            written = self.commit_load(write.load.table).await;
-        }
-        if written.is_err() {
-            self.rollback_load().await;
-        }
-        written
+        transaction.finish(written).await
     }
 
     /// Replays a write one row at a time in a transaction that is always rolled back, and gives
     /// the position (in `rows`) of the first row the database refuses: how a failed commit names
     /// the row that caused it.
     pub async fn failing_row(&mut self, write: &Write<'_>) -> Result<Option<usize>, DbError> {
-        let mut loading = self.begin_load(&write.load).await?;
+        let (mut transaction, mut loading) = self.begin_load(&write.load).await?;
         let mut failing = None;
         for (index, row) in write.rows.iter().enumerate() {
             let (inserts, updates): (&[&[Value]], &[&[Value]]) = if index < write.inserts {
@@ -86,7 +81,7 @@ impl Database {
             } else {
                 (&[], std::slice::from_ref(row))
             };
-            if self
+            if transaction
                 .load_batch(&write.load, &mut loading, inserts, updates)
                 .await
                 .is_err()
@@ -97,9 +92,9 @@ impl Database {
         }
         if failing.is_none() && loading.staged > 0 {
             // PostgreSQL applies updates at the end: one of those failed, found one at a time.
-            failing = self.failing_update(write, loading).await;
+            failing = transaction.failing_update(write, loading).await;
         }
-        self.rollback_load().await;
+        transaction.rollback().await;
         Ok(failing)
     }
 
@@ -128,40 +123,27 @@ impl Database {
         None
     }
 
-    /// Opens the transaction of a commit: on SQLite with the write lock taken at once (a second
-    /// import waits for it, up to the busy timeout, instead of failing half-way), on PostgreSQL
-    /// under the table's advisory lock (a second import waits here); then creates the table when
-    /// asked.
-    pub async fn begin_load(&mut self, load: &Load<'_>) -> Result<Loading, DbError> {
+    /// Opens the transaction of a commit, under the table's lock ([`Begin::Table`]), and
+    /// creates the table when asked.
+    pub async fn begin_load(
+        &mut self,
+        load: &Load<'_>,
+    ) -> Result<(Transaction<'_>, Loading), DbError> {
         let table = load.table;
-        match self.dialect() {
-            Dialect::Sqlite => {
-                if let Err(error) = self.execute(table, "BEGIN IMMEDIATE").await {
-                    return Err(busy(error, table));
-                }
-            }
-            Dialect::Postgres => {
-                self.execute(table, "BEGIN").await?;
-                self.execute(
-                    table,
-                    &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
-                )
-                .await?;
-            }
-        }
+        let mut transaction = self.begin(Begin::Table(table)).await?;
         if let Some(create) = &load.create_sql {
             // Planned while the table did not exist; another import may have created it while
             // this one waited for the lock. Its plan (every row an insert) is not this table's.
-            if self.table_columns(table).await?.is_some() {
-                let _ = self.execute(table, "ROLLBACK").await;
+            if transaction.table_columns(table).await?.is_some() {
+                transaction.rollback().await;
                 return Err(DbError::Changed {
                     table: table.to_string(),
                     reason: "another import created the table after this one was planned; nothing was written".to_string(),
                 });
             }
-            self.execute(table, create).await?;
+            transaction.execute(table, create).await?;
         }
-        Ok(Loading::default())
+        Ok((transaction, Loading::default()))
     }
 
     /// Writes planned inserts and updates inside the open transaction. SQLite: multi-row
@@ -178,7 +160,7 @@ impl Database {
     ) -> Result<(), DbError> {
         let table = load.table;
         let dialect = self.dialect();
-        if let Backend::Postgres(connection) = &mut self.connection {
+        if let Backend::Postgres(connection) = self.backend().await {
             let column_list = column_list(load);
             if !inserts.is_empty() {
                 copy_rows(connection, table, &quote(table), &column_list, inserts).await?;
@@ -272,17 +254,6 @@ impl Database {
         Ok(())
     }
 
-    /// Commits the open load.
-    pub async fn commit_load(&mut self, table: &str) -> Result<(), DbError> {
-        self.execute(table, "COMMIT").await.map(|_| ())
-    }
-
-    /// Rolls the open load back. Should even that fail, the connection is useless and its end
-    /// rolls back all the same.
-    pub async fn rollback_load(&mut self) {
-        let _ = self.execute(HISTORY_TABLE, "ROLLBACK").await;
-    }
-
     /// PostgreSQL, into a table created by this transaction: one `COPY` for every insert of the
     /// load, fed as rows come, so that the server writes while the file is still being read.
     /// `None` on SQLite.
@@ -290,7 +261,7 @@ impl Database {
         &'d mut self,
         load: &Load<'_>,
     ) -> Result<Option<InsertStream<'d>>, DbError> {
-        let Backend::Postgres(connection) = &mut self.connection else {
+        let Backend::Postgres(connection) = self.backend().await else {
             return Ok(None);
         };
         let table = load.table.to_string();
@@ -311,7 +282,7 @@ impl Database {
 
     /// True when the query answers a row.
     async fn exists(&mut self, table: &str, sql: &str) -> Result<bool, DbError> {
-        let found = match &mut self.connection {
+        let found = match self.backend().await {
             Backend::Sqlite(connection) => sqlx::query(AssertSqlSafe(sql))
                 .fetch_optional(&mut *connection)
                 .await
@@ -346,7 +317,7 @@ impl Database {
         sql: &str,
         values: impl Iterator<Item = (&'v Value, FieldType)>,
     ) -> Result<u64, DbError> {
-        let done = match &mut self.connection {
+        let done = match self.backend().await {
             Backend::Sqlite(connection) => {
                 let mut arguments = SqliteArguments::default();
                 let mut scratch = String::new();
@@ -422,17 +393,6 @@ impl InsertStream<'_> {
     /// Gives the COPY up: the server discards what it received.
     pub async fn abort(self) {
         let _ = self.copy.abort("intake stopped the import").await;
-    }
-}
-
-/// SQLite's write lock still held by another writer after the busy timeout: said plainly.
-fn busy(error: DbError, table: &str) -> DbError {
-    match error {
-        DbError::Query { reason, .. } if reason.contains("database is locked") => DbError::Query {
-            table: table.to_string(),
-            reason: "another writer (another import?) has held the database for more than 10 seconds; nothing was written; run the import again once it is done".to_string(),
-        },
-        other => other,
     }
 }
 

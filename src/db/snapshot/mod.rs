@@ -11,6 +11,7 @@ mod shape;
 
 pub use copy::{decode_hex, encode_hex};
 pub use ddl::column_type_for;
+pub(in crate::db) use shape::WHOLE;
 pub use shape::{
     ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
     TableShape,

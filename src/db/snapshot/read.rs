@@ -7,8 +7,8 @@ use super::copy::PgKind;
 use super::copy::{read_copy_line, sqlite_value};
 use super::restore::order_by;
 use super::shape::RowSink;
-use super::shape::{TableShape, WHOLE};
-use crate::db::{Backend, Database, DbError, Dialect, quote};
+use super::shape::TableShape;
+use crate::db::{Backend, Begin, Database, DbError, quote};
 
 impl Database {
     /// Reads the tables in one consistent snapshot (a read-only repeatable-read transaction in
@@ -19,17 +19,11 @@ impl Database {
         tables: &[String],
         sink: &mut dyn RowSink,
     ) -> Result<Vec<TableShape>, DbError> {
-        let begin = match self.dialect() {
-            Dialect::Sqlite => "BEGIN",
-            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        self.execute(WHOLE, begin).await?;
-        let result = self.snapshot_in_transaction(tables, sink).await;
+        let mut transaction = self.begin(Begin::Snapshot).await?;
+        let shapes = transaction.snapshot_in_transaction(tables, sink).await;
         // Nothing was written: the end of the transaction only lets go of the snapshot.
-        let ended = self.execute(WHOLE, "ROLLBACK").await;
-        let shapes = result?;
-        ended?;
-        Ok(shapes)
+        transaction.rollback().await;
+        shapes
     }
 
     pub(crate) async fn snapshot_in_transaction(
@@ -72,7 +66,7 @@ impl Database {
         sink.begin_table(shape).map_err(aborted)?;
         let dialect = self.dialect();
         let order = order_by(shape, columns, dialect);
-        match &mut self.connection {
+        match self.backend().await {
             Backend::Sqlite(connection) => {
                 let selected: Vec<String> = columns.iter().map(|column| quote(column)).collect();
                 let sql = format!(
@@ -133,6 +127,16 @@ impl Database {
     }
 
     pub(in crate::db) async fn execute(&mut self, table: &str, sql: &str) -> Result<u64, DbError> {
+        self.settle().await;
+        self.execute_now(table, sql).await
+    }
+
+    /// The same, whatever a dropped transaction left (`settle` itself rolls back through it).
+    pub(in crate::db) async fn execute_now(
+        &mut self,
+        table: &str,
+        sql: &str,
+    ) -> Result<u64, DbError> {
         let fail = |error: sqlx::Error| crate::db::query_error(table, error);
         let sql = AssertSqlSafe(sql.to_string());
         match &mut self.connection {

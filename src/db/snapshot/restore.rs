@@ -5,7 +5,7 @@ use super::copy::{copy_postgres, insert_sqlite};
 use super::ddl::create_table_sql;
 use super::shape::RowSink;
 use super::shape::{RestoreTable, Restored, Stored, TableShape, WHOLE};
-use crate::db::{Backend, Database, DbError, Dialect, quote};
+use crate::db::{Backend, Begin, Database, DbError, Dialect, quote};
 
 impl Database {
     /// Makes each table equal to its rows, in one transaction: tables the database lacks are
@@ -19,22 +19,11 @@ impl Database {
         tables: Vec<RestoreTable<'_>>,
         check: &mut dyn RowSink,
     ) -> Result<Vec<Restored>, DbError> {
-        let begin = match self.dialect() {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            Dialect::Postgres => "BEGIN",
-        };
-        self.execute(WHOLE, begin).await?;
-        match self.restore_in_transaction(source, tables, check).await {
-            Ok(restored) => {
-                self.execute(WHOLE, "COMMIT").await?;
-                Ok(restored)
-            }
-            Err(error) => {
-                // The error is what the user needs; a failed rollback ends with the connection.
-                let _ = self.execute(WHOLE, "ROLLBACK").await;
-                Err(error)
-            }
-        }
+        let mut transaction = self.begin(Begin::Write).await?;
+        let restored = transaction
+            .restore_in_transaction(source, tables, check)
+            .await;
+        transaction.finish(restored).await
     }
 
     pub(crate) async fn restore_in_transaction(
@@ -316,7 +305,7 @@ impl Database {
                 }
             })
         });
-        match &mut self.connection {
+        match self.backend().await {
             Backend::Sqlite(connection) => {
                 let width = expected.max(1);
                 let per_statement = (Dialect::Sqlite.max_parameters() / width).clamp(1, 500);
