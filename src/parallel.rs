@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use rayon::prelude::*;
 
 use crate::source::{Records, RowCells, Rows, RowsRead, SourceError, TextRows};
-use crate::validate::{RowCheck, RowError, Scratch, TypedRow, Validator};
+use crate::validate::{Keep, RowCheck, RowError, Scratch, TypedRow, Validator};
 
 /// Rows a batch holds when only the errors are wanted: enough that handing batches from thread
 /// to thread costs little (16,384 measured 3 % faster than 8,192 on the benchmark file, 32,768
@@ -140,11 +140,14 @@ impl CheckedBatch {
 }
 
 impl CheckedBatches {
-    /// Checks `records` with `validator`. With `typed`, each valid row's typed values are kept
-    /// (to be written); without, they are let go as soon as they are checked.
-    pub fn new(records: Records, validator: Validator, typed: bool) -> CheckedBatches {
+    /// Checks `records` with `validator`, each row's typed values kept (to be written) or let
+    /// go as soon as they are checked, as `keep` says.
+    pub fn new(records: Records, validator: Validator, keep: Keep) -> CheckedBatches {
         let mut text_bytes = records.text_bytes();
-        let batch_rows = if typed { TYPED_BATCH_ROWS } else { BATCH_ROWS };
+        let batch_rows = match keep {
+            Keep::Values => TYPED_BATCH_ROWS,
+            Keep::Errors => BATCH_ROWS,
+        };
         let (read_sender, read_batches) = sync_channel::<RowsRead>(1);
         let (checked_sender, checked_batches) = sync_channel::<Checked>(1);
         let (spare_rows, spare_rows_back) = channel::<TextRows>();
@@ -173,7 +176,7 @@ impl CheckedBatches {
                     .with_min_len(1024)
                     .map_init(Scratch::default, |scratch, index| {
                         let (row, cells) = rows.row(index);
-                        checker.check(row, cells, scratch, typed)
+                        checker.check(row, cells, scratch, keep)
                     })
                     .collect_into_vec(&mut checks);
                 let checked = Checked {

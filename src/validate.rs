@@ -344,7 +344,9 @@ impl Validator {
                 let (number, cells) = row(at);
                 // The values were let go (a check that keeps none): read again, for the message.
                 let values = if checks[at].values.is_empty() {
-                    checker.check(number, cells, &mut scratch, true).values
+                    checker
+                        .check(number, cells, &mut scratch, Keep::Values)
+                        .values
                 } else {
                     std::mem::take(&mut checks[at].values)
                 };
@@ -356,16 +358,25 @@ impl Validator {
     }
 }
 
+/// What the check of a row keeps of its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Its typed values, to be written (a plan, a commit).
+    Values,
+    /// Nothing once the keys are hashed (a validation).
+    Errors,
+}
+
 impl RowChecker {
-    /// Checks what a row can tell about itself. Its values are kept when `keep` is set (for the
-    /// typed row), otherwise let go once the keys are hashed.
+    /// Checks what a row can tell about itself, keeping its values as `keep` says.
     pub fn check(
         &self,
         row: usize,
         cells: RowCells<'_>,
         scratch: &mut Scratch,
-        keep: bool,
+        keep: Keep,
     ) -> RowCheck {
+        let keep = keep == Keep::Values;
         let mut errors = Vec::new();
         let mut trimmed = 0;
         self.check_shape(row, cells, &mut errors);

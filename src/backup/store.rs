@@ -16,6 +16,16 @@ use super::rows::{RowFile, decode_row};
 use crate::files::{
     create_private_dir, private_dir_builder, private_file_options, write_atomically,
 };
+
+/// How far a backup is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// The manifest's digest and each file's SHA-256.
+    Hashes,
+    /// And each file decompressed: its rows' count, width and content digest.
+    Rows,
+}
+
 /// The backup location.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -180,7 +190,7 @@ impl Store {
                 self.dir.display()
             );
         }
-        let verification = self.check(id, true)?;
+        let verification = self.check(id, Depth::Rows)?;
         if self.path(id).is_dir() {
             write_atomically(
                 &self.path(id).join(VERIFICATION),
@@ -195,10 +205,11 @@ impl Store {
     /// missing byte anywhere is found. A restore checks this first, and the rows' count and
     /// content digest as they stream in, before its commit.
     pub fn verify_hashes(&self, id: &str) -> anyhow::Result<Verification> {
-        self.check(id, false)
+        self.check(id, Depth::Hashes)
     }
 
-    pub(crate) fn check(&self, id: &str, whole: bool) -> anyhow::Result<Verification> {
+    /// A backup checked as far as `depth` says.
+    fn check(&self, id: &str, depth: Depth) -> anyhow::Result<Verification> {
         let mut problems = Vec::new();
         match self.manifest(id) {
             Ok(manifest) => {
@@ -215,7 +226,7 @@ impl Store {
                     );
                 }
                 for table in &manifest.tables {
-                    if let Err(problem) = self.check_table(id, table, whole) {
+                    if let Err(problem) = self.check_table(id, table, depth) {
                         problems.push(format!("{}: {problem}", table.shape.name));
                     }
                 }
@@ -231,12 +242,7 @@ impl Store {
     }
 
     /// One table's file against the manifest.
-    pub(crate) fn check_table(
-        &self,
-        id: &str,
-        table: &TableEntry,
-        whole: bool,
-    ) -> Result<(), String> {
+    fn check_table(&self, id: &str, table: &TableEntry, depth: Depth) -> Result<(), String> {
         let path = self.table_path(id, table)?;
         let mut file = File::open(&path).map_err(|error| format!("{}: {error}", table.file))?;
         let mut hasher = Sha256::new();
@@ -248,7 +254,7 @@ impl Store {
                 table.file, table.file_sha256
             ));
         }
-        if !whole {
+        if depth == Depth::Hashes {
             return Ok(());
         }
         let mut content = Sha256::new();

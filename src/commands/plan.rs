@@ -23,7 +23,7 @@ use crate::report::{self, Document, PlanCounts, PreviewRow};
 use crate::schema::Schema;
 use crate::settings::ImportSettings;
 use crate::source::Records;
-use crate::validate::TypedRow;
+use crate::validate::{Keep, TypedRow};
 use crate::value::Value;
 
 /// What every import needs before it reads a row: the file mapped to the schema, the database
@@ -133,7 +133,7 @@ impl Planning {
         let (sender, runs) = sync_channel::<Vec<TypedRow>>(2);
         let worker = Worker::spawn("intake-plan", move || -> anyhow::Result<Checked> {
             let progress = report::Progress::rows("read and compared with the table");
-            let mut batches = CheckedBatches::new(records, validator, true);
+            let mut batches = CheckedBatches::new(records, validator, Keep::Values);
             let mut pending = Vec::with_capacity(size);
             while let Some(mut batch) = batches.next_batch()? {
                 for row in batch.rows() {

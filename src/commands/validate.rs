@@ -18,7 +18,7 @@ use crate::report::{self, Document, ErrorSink, Output};
 use crate::schema::Schema;
 use crate::settings::ValidateSettings;
 use crate::source::{self, Records};
-use crate::validate::{TypedRow, Validator, comparable_text};
+use crate::validate::{Keep, TypedRow, Validator, comparable_text};
 use crate::value::parse_text;
 
 /// What stage 2 found over the whole file.
@@ -228,7 +228,7 @@ pub(crate) async fn validate(settings: &ValidateSettings) -> anyhow::Result<Exit
     {
         let validator = validator(&prepared, &references);
         let progress = report::Progress::rows("read");
-        let mut batches = CheckedBatches::new(records, validator, false);
+        let mut batches = CheckedBatches::new(records, validator, Keep::Errors);
         while let Some(mut batch) = batches.next_batch()? {
             checked.add_batch(&mut batch)?;
             progress.set(checked.rows);

@@ -58,7 +58,12 @@ fn a_transaction_dropped_without_an_end_rolls_back() {
             .expect("a table");
         let count = async |database: &mut Database| {
             database
-                .fetch_texts("t", "SELECT CAST(count(*) AS TEXT) FROM t".to_string(), &[], 1)
+                .fetch_texts(
+                    "t",
+                    "SELECT CAST(count(*) AS TEXT) FROM t".to_string(),
+                    &[],
+                    1,
+                )
                 .await
                 .expect("a count")[0][0]
                 .clone()

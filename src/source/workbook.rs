@@ -298,7 +298,7 @@ fn cell_from_data(data: &Data) -> Cell {
         }
         Data::DateTime(excel) if excel.is_duration() => {
             let millis = (excel.as_f64() * 86_400_000.0).round() as i64;
-            Cell::Text(clock_text(millis, true).into())
+            Cell::Text(duration_text(millis).into())
         }
         // A serial below 1 is a time of day with no date: day 0, which is no day in the 1900
         // system (calamine makes it `1899-12-31`); in the 1904 system 0 is 1904-01-01, a date.
@@ -311,7 +311,7 @@ fn cell_from_data(data: &Data) -> Cell {
                         .is_some_and(|datetime| chrono::Datelike::year(&datetime) < 1900)) =>
         {
             let millis = (excel.as_f64() * 86_400_000.0).round() as i64;
-            Cell::Text(clock_text(millis, false).into())
+            Cell::Text(time_of_day_text(millis).into())
         }
         Data::DateTime(excel) => match excel.as_datetime() {
             Some(datetime) if excel.is_datetime() => date_or_datetime(datetime),
@@ -319,7 +319,7 @@ fn cell_from_data(data: &Data) -> Cell {
         },
         Data::DateTimeIso(text) => iso_datetime(text),
         Data::DurationIso(text) => match iso_duration_millis(text) {
-            Some(millis) => Cell::Text(clock_text(millis, true).into()),
+            Some(millis) => Cell::Text(duration_text(millis).into()),
             None => Cell::Text(text.as_str().into()),
         },
         Data::Error(error) => Cell::Error(format!("#{error:?}")),
@@ -349,7 +349,7 @@ fn iso_datetime(text: &str) -> Cell {
         use chrono::Timelike;
         let millis = i64::from(time.num_seconds_from_midnight()) * 1000
             + i64::from(time.nanosecond() / 1_000_000);
-        return Cell::Text(clock_text(millis, false).into());
+        return Cell::Text(time_of_day_text(millis).into());
     }
     Cell::Text(text.into())
 }
@@ -393,14 +393,16 @@ fn iso_duration_millis(text: &str) -> Option<i64> {
     Some(if negative { -millis } else { millis })
 }
 
-/// `HH:MM:SS`, with `.mmm` when there are milliseconds: a time of day, or a duration (whose
-/// hours may pass 24, and which may be negative).
-fn clock_text(millis: i64, duration: bool) -> String {
+/// A time of day as `HH:MM:SS` (`.mmm` when there are milliseconds), whole days left out.
+fn time_of_day_text(millis: i64) -> String {
+    duration_text(millis.signum() * (millis.unsigned_abs() % 86_400_000) as i64)
+}
+
+/// A duration as `HH:MM:SS` (`.mmm` when there are milliseconds): its hours may pass 24, and
+/// it may be negative.
+fn duration_text(millis: i64) -> String {
     let sign = if millis < 0 { "-" } else { "" };
-    let mut rest = millis.unsigned_abs();
-    if !duration {
-        rest %= 86_400_000;
-    }
+    let rest = millis.unsigned_abs();
     let (hours, minutes, seconds, fraction) = (
         rest / 3_600_000,
         rest / 60_000 % 60,

@@ -39,10 +39,11 @@ fn times_and_durations_as_clock_text() {
     assert_eq!(iso_duration_millis("-PT0.5S"), Some(-500));
     assert_eq!(iso_duration_millis("P1Y"), None);
     assert_eq!(iso_duration_millis("PT5"), None);
-    assert_eq!(clock_text(40_332_000, true), "11:12:12");
-    assert_eq!(clock_text(93_600_000, true), "26:00:00");
-    assert_eq!(clock_text(-500, true), "-00:00:00.500");
-    assert_eq!(clock_text(23_640_000, false), "06:34:00");
+    assert_eq!(duration_text(40_332_000), "11:12:12");
+    assert_eq!(duration_text(93_600_000), "26:00:00");
+    assert_eq!(duration_text(-500), "-00:00:00.500");
+    assert_eq!(time_of_day_text(23_640_000), "06:34:00");
+    assert_eq!(time_of_day_text(86_401_000), "00:00:01");
     let datetime = |text: &str| iso_datetime(text);
     assert_eq!(
         datetime("2021-01-01T10:10:10"),
