@@ -121,8 +121,7 @@ fn run(target: &str, bytes: &[u8], extension: &str, scratch: &Path) {
             if std::fs::write(&path, bytes).is_err() {
                 return;
             }
-            if let Ok(table) = intake::source::open(&path, &intake::source::ReadOptions::default())
-            {
+            if let Ok(table) = intake::open(&path, &intake::ReadOptions::default()) {
                 for record in table.records.take(100_000) {
                     if record.is_err() {
                         break;
@@ -137,7 +136,7 @@ fn run(target: &str, bytes: &[u8], extension: &str, scratch: &Path) {
                 "schema.json"
             });
             if std::fs::write(&path, bytes).is_ok() {
-                let _ = intake::schema::load(&path);
+                let _ = intake::load_schema(&path);
             }
         }
         "manifest" => {
@@ -145,7 +144,7 @@ fn run(target: &str, bytes: &[u8], extension: &str, scratch: &Path) {
             let folder = scratch.join("backups").join(id);
             let _ = std::fs::create_dir_all(&folder);
             if std::fs::write(folder.join("manifest.json"), bytes).is_ok() {
-                let store = intake::backup::Store::new(scratch.join("backups"));
+                let store = intake::Store::new(scratch.join("backups"));
                 let _ = store.manifest(id);
                 let _ = store.verify(id);
             }
@@ -154,7 +153,7 @@ fn run(target: &str, bytes: &[u8], extension: &str, scratch: &Path) {
             let text = zstd::decode_all(bytes).unwrap_or_else(|_| bytes.to_vec());
             for width in [1, 3, 10] {
                 for line in text.split(|byte| *byte == b'\n') {
-                    let _ = intake::backup::decode_row(line, width);
+                    let _ = intake::decode_row(line, width);
                 }
             }
         }
@@ -186,14 +185,14 @@ fn main() {
     // Each panic is one line (where and what), its input kept.
     std::panic::set_hook(Box::new(|info| {
         // A reader's panic that intake catches and turns into a message is no finding.
-        if intake::source::panics_are_caught() {
+        if intake::panics_are_caught() {
             return;
         }
         let place = info
             .location()
             .map(|location| format!("{}:{}", location.file(), location.line()))
             .unwrap_or_default();
-        let what = intake::source::panic_text(info.payload()).unwrap_or_default();
+        let what = intake::panic_text(info.payload()).unwrap_or_default();
         eprintln!(
             "panic at {place}: {}",
             what.chars().take(200).collect::<String>()

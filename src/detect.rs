@@ -16,11 +16,11 @@ use score::{
 
 mod score;
 
-pub use score::{FUZZY_THRESHOLD, Method, normalise};
+pub(crate) use score::{FUZZY_THRESHOLD, Method, normalise};
 
 /// One column of the file and what it was matched to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnMatch {
+pub(crate) struct ColumnMatch {
     /// 0-based position of the column in the file.
     pub index: usize,
     pub column: String,
@@ -34,7 +34,7 @@ pub struct ColumnMatch {
 
 /// The whole stage-1 result.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mapping {
+pub(crate) struct Mapping {
     pub columns: Vec<ColumnMatch>,
     /// Schema fields (indices) that no column feeds.
     pub missing_fields: Vec<usize>,
@@ -42,7 +42,7 @@ pub struct Mapping {
 
 impl Mapping {
     /// For each of the schema's `fields`, the index of the column that feeds it, if any.
-    pub fn field_columns(&self, fields: usize) -> Vec<Option<usize>> {
+    pub(crate) fn field_columns(&self, fields: usize) -> Vec<Option<usize>> {
         let mut columns = vec![None; fields];
         for column in &self.columns {
             if let Some(field) = column.field {
@@ -61,7 +61,7 @@ pub struct Override {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum DetectError {
+pub(crate) enum DetectError {
     #[error("--map {column:?}: the file has no such column; its columns are: {available}")]
     UnknownColumn { column: String, available: String },
     #[error(
@@ -113,7 +113,7 @@ fn values_fit_kind(kind: ConceptKind, profile: Option<&ColumnProfile>) -> Option
 /// of another kind (a veto), `Some(true)` when nearly all are of the field's kind (a tie-break),
 /// `None` when the values say nothing (no values, or a plain text field, which takes anything).
 /// A few bad values do not veto: they are validation's business.
-pub fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
+pub(crate) fn values_fit(field: &Field, profile: Option<&ColumnProfile>) -> Option<bool> {
     let profile = profile.filter(|profile| profile.kind != Kind::Empty)?;
     let shares = &profile.shares;
     let share = match field.field_type {
@@ -169,7 +169,7 @@ const VETO_SHARE: f64 = 0.5;
 /// Matches the file's headers to the schema's fields: `overrides` first, then the best total
 /// score over all columns at once (the Hungarian algorithm), then values for what is left.
 /// `profiles` (one per column, possibly none) let values veto a match and break ties.
-pub fn detect(
+pub(crate) fn detect(
     schema: &Schema,
     headers: &[String],
     profiles: &[ColumnProfile],
@@ -654,7 +654,7 @@ fn match_by_values(
 
 /// The columns closest to one field, best first: what to suggest when a field has no column.
 /// Columns whose values do not fit the field (a text column for a date) are left out.
-pub fn closest_columns(
+pub(crate) fn closest_columns(
     schema: &Schema,
     headers: &[String],
     profiles: &[ColumnProfile],

@@ -20,7 +20,7 @@ pub enum Exit {
 /// An import that was refused or failed with nothing written: exit 1, not 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub(crate) struct Refused(pub String);
 
 /// The exit code of a command's outcome, and whether its error is worth saying (a broken pipe
 /// is not: whoever read the output has stopped reading).

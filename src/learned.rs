@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::detect::{Override, normalise};
 
 /// Where learned mappings live, relative to the current directory.
-pub const FOLDER: &str = "mappings/learned";
+pub(crate) const FOLDER: &str = "mappings/learned";
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,7 +67,7 @@ fn read(path: &Path) -> anyhow::Result<LearnedFile> {
 }
 
 /// The learned mapping for these headers, as overrides, with the file it came from.
-pub fn find(
+pub(crate) fn find(
     folder: &Path,
     schema: &str,
     headers: &[String],
@@ -95,7 +95,7 @@ pub fn find(
 
 /// Records `columns` (header and field, `None` for unmapped) as the mapping for these headers,
 /// replacing an earlier one for the same headers. Returns the file written.
-pub fn save(
+pub(crate) fn save(
     folder: &Path,
     schema: &str,
     columns: &[(String, Option<String>)],

@@ -125,13 +125,13 @@ impl std::fmt::Debug for LlmSettings {
 
 /// What the model is asked about: columns and the fields left for them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Question {
+pub(crate) struct Question {
     pub columns: Vec<AskedColumn>,
     pub fields: Vec<OfferedField>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AskedColumn {
+pub(crate) struct AskedColumn {
     pub header: String,
     /// Present only with `--llm-samples N`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -139,7 +139,7 @@ pub struct AskedColumn {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OfferedField {
+pub(crate) struct OfferedField {
     pub name: String,
     #[serde(rename = "type")]
     pub field_type: String,
@@ -151,7 +151,7 @@ pub struct OfferedField {
 
 /// One suggestion as the model gave it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Answered {
+pub(crate) struct Answered {
     pub column: String,
     pub field: Option<String>,
     #[serde(default)]
@@ -160,7 +160,7 @@ pub struct Answered {
 
 /// A suggestion after the checks, as the document shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Suggestion {
+pub(crate) struct Suggestion {
     pub column: String,
     pub field: Option<String>,
     pub reason: String,
@@ -170,7 +170,7 @@ pub struct Suggestion {
 
 /// What the model was asked and what came of it, for the document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct LlmReport {
+pub(crate) struct LlmReport {
     pub provider: String,
     pub model: String,
     /// The columns asked about.
@@ -184,7 +184,7 @@ pub struct LlmReport {
 
 /// The columns left unmapped and the fields no column feeds; `None` when there is nothing to
 /// ask. Matches made by name, alias, the user or values are never put to the model.
-pub fn question(
+pub(crate) fn question(
     schema: &Schema,
     mapping: &Mapping,
     profiles: &[ColumnProfile],
@@ -251,7 +251,7 @@ fn answer_schema() -> Json {
 
 /// The request body: chat completions for everything but Ollama, Ollama's `/api/chat`
 /// otherwise. Nothing else than the question goes out.
-pub fn request_body(settings: &LlmSettings, question: &Question) -> Json {
+pub(crate) fn request_body(settings: &LlmSettings, question: &Question) -> Json {
     let messages = json!([
         {"role": "system", "content": INSTRUCTIONS},
         {"role": "user", "content": serde_json::to_string(question).unwrap_or_default()}
@@ -293,7 +293,7 @@ fn endpoint(settings: &LlmSettings) -> String {
 
 /// Why the model gave no usable answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum LlmError {
+pub(crate) enum LlmError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("{url} did not answer within {seconds} s")]
@@ -319,7 +319,10 @@ pub enum LlmError {
 /// Asks the model, with a timeout and retries with backoff on 429 and 5xx (a `Retry-After` of
 /// up to 10 s is honoured). The key goes in the Authorization header and nowhere else; every
 /// message is cleared of it.
-pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answered>, LlmError> {
+pub(crate) async fn ask(
+    settings: &LlmSettings,
+    question: &Question,
+) -> Result<Vec<Answered>, LlmError> {
     let redact = |text: String| match &settings.key {
         Some(key) if !key.is_empty() => text.replace(key.as_str(), "[key]"),
         _ => text,
@@ -409,7 +412,7 @@ pub async fn ask(settings: &LlmSettings, question: &Question) -> Result<Vec<Answ
 /// Reads the model's reply: the message content of a chat completion (or of Ollama's
 /// `/api/chat`), which must be one JSON object `{"mappings": [...]}`, possibly inside a
 /// Markdown code fence.
-pub fn parse_answer(provider: Provider, body: &str) -> Result<Vec<Answered>, LlmError> {
+pub(crate) fn parse_answer(provider: Provider, body: &str) -> Result<Vec<Answered>, LlmError> {
     let malformed = |reason: String| LlmError::Malformed(reason);
     let envelope: Json = serde_json::from_str(body)
         .map_err(|error| malformed(format!("the response is not JSON ({error})")))?;
@@ -452,7 +455,7 @@ pub fn parse_answer(provider: Provider, body: &str) -> Result<Vec<Answered>, Llm
 /// whose values cannot be the field's type is refused. Gives each with its outcome so far
 /// (`accepted` or `rejected: why`); the caller turns `accepted` into `applied` or
 /// `not accepted`.
-pub fn check(
+pub(crate) fn check(
     answered: &[Answered],
     question: &Question,
     schema: &Schema,
@@ -522,10 +525,10 @@ pub fn check(
 }
 
 /// The score an applied suggestion shows: below every match intake makes by name.
-pub const SCORE: f64 = 0.5;
+pub(crate) const SCORE: f64 = 0.5;
 
 /// Applies a checked suggestion to the mapping: the column takes the field, by method `llm`.
-pub fn apply(schema: &Schema, mapping: &mut Mapping, suggestion: &Suggestion) -> bool {
+pub(crate) fn apply(schema: &Schema, mapping: &mut Mapping, suggestion: &Suggestion) -> bool {
     let Some(field) = suggestion
         .field
         .as_deref()

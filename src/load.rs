@@ -25,7 +25,7 @@ pub enum Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub(crate) enum Action {
     Insert,
     Update,
     Unchanged,
@@ -34,7 +34,7 @@ pub enum Action {
 
 /// One valid row and what it would do.
 #[derive(Debug, Clone)]
-pub struct PlannedRow {
+pub(crate) struct PlannedRow {
     pub row: usize,
     pub action: Action,
     /// Values in the order of [`Plan::columns`].
@@ -47,7 +47,7 @@ pub struct PlannedRow {
 
 /// Counts and rows of a dry run; what a commit would write.
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub insert: usize,
     pub update: usize,
     pub unchanged: usize,
@@ -65,7 +65,7 @@ pub struct Plan {
 
 /// Builds a plan batch by batch: each batch of valid rows is compared with the rows of the
 /// same keys in the target, one query per batch.
-pub struct Planner<'a> {
+pub(crate) struct Planner<'a> {
     schema: &'a Schema,
     mode: Mode,
     /// Schema field index of each written column.
@@ -81,7 +81,7 @@ pub struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     /// `mapped` holds, per schema field, whether a column feeds it.
-    pub fn new(
+    pub(crate) fn new(
         schema: &'a Schema,
         mapped: &[bool],
         mode: Mode,
@@ -121,18 +121,18 @@ impl<'a> Planner<'a> {
     }
 
     /// The rows planned for writing since the last call, in file order; the counts stay.
-    pub fn take_writes(&mut self) -> Vec<PlannedRow> {
+    pub(crate) fn take_writes(&mut self) -> Vec<PlannedRow> {
         std::mem::take(&mut self.plan.writes)
     }
 
     /// The whole plan, its digest complete.
-    pub fn finish(mut self) -> Plan {
+    pub(crate) fn finish(mut self) -> Plan {
         self.plan.digest = self.digest.digest();
         self.plan
     }
 
     /// Classifies a batch of valid rows against the target (`None`: no database yet).
-    pub async fn add_batch(
+    pub(crate) async fn add_batch(
         &mut self,
         database: Option<&mut Database>,
         rows: Vec<TypedRow>,
@@ -274,7 +274,7 @@ impl Plan {
     /// counts and every row it writes (row number, action, values, changed columns and their
     /// stored values). The same file against the same table gives the same id; any change to
     /// what would be written gives another.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         let mut digest = xxhash_rust::xxh3::Xxh3::new();
         for column in &self.columns {
             digest.update(&(column.len() as u64).to_le_bytes());
@@ -338,7 +338,7 @@ fn same_values(left: &[Value], right: &[Value]) -> bool {
 }
 
 /// The field type of each written column.
-pub fn column_types(schema: &Schema, columns: &[String]) -> Vec<FieldType> {
+pub(crate) fn column_types(schema: &Schema, columns: &[String]) -> Vec<FieldType> {
     columns
         .iter()
         .map(|column| {
@@ -351,7 +351,7 @@ pub fn column_types(schema: &Schema, columns: &[String]) -> Vec<FieldType> {
 
 /// Where and how a plan's rows are written: its table (created first when `create_table`),
 /// columns (with their `types`) and key.
-pub fn target<'a>(
+pub(crate) fn target<'a>(
     database: &Database,
     schema: &'a Schema,
     create_table: bool,
@@ -371,7 +371,7 @@ pub fn target<'a>(
 
 /// Writes the plan's inserts and updates in one transaction, creating the table first when the
 /// plan says it is missing.
-pub async fn commit(
+pub(crate) async fn commit(
     database: &mut Database,
     schema: &Schema,
     plan: &Plan,
@@ -437,7 +437,7 @@ pub async fn commit(
 /// Compares the rows of a plan the user confirmed with the same file planned again inside the
 /// commit's transaction, run by run: every row written differently (another action, other
 /// values, other stored values), written now but not then, or then but not now.
-pub struct PlanCheck<'p> {
+pub(crate) struct PlanCheck<'p> {
     /// The confirmed plan's writes not yet met again, by file row.
     expected: HashMap<usize, &'p PlannedRow>,
     key_count: usize,
@@ -451,7 +451,7 @@ pub struct PlanCheck<'p> {
 const DIFFERENCES_SHOWN: usize = 5;
 
 impl<'p> PlanCheck<'p> {
-    pub fn new(confirmed: &'p Plan, key_count: usize) -> PlanCheck<'p> {
+    pub(crate) fn new(confirmed: &'p Plan, key_count: usize) -> PlanCheck<'p> {
         PlanCheck {
             expected: confirmed
                 .writes
@@ -465,7 +465,7 @@ impl<'p> PlanCheck<'p> {
     }
 
     /// Checks a run of rows planned again.
-    pub fn check(&mut self, columns: &[String], writes: &[PlannedRow]) {
+    pub(crate) fn check(&mut self, columns: &[String], writes: &[PlannedRow]) {
         for planned in writes {
             let then = self.expected.remove(&planned.row);
             if let Some(difference) = describe_difference(then, planned, columns, self.key_count) {
@@ -475,7 +475,7 @@ impl<'p> PlanCheck<'p> {
     }
 
     /// Adds the confirmed rows that were not planned again: they would not be written now.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         let mut left: Vec<&PlannedRow> = self.expected.drain().map(|(_, row)| row).collect();
         left.sort_by_key(|planned| planned.row);
         for planned in left {
@@ -568,7 +568,7 @@ fn action_name(action: Action) -> &'static str {
 
 /// A row an undo leaves as it is, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UndoConflict {
+pub(crate) struct UndoConflict {
     /// The row of the imported file that wrote it.
     pub row: usize,
     pub key: String,
@@ -578,7 +578,7 @@ pub struct UndoConflict {
 /// What taking an import back does: the writes, the rows left alone (changed since the
 /// import), and how many rows are already as they were before it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UndoPlan {
+pub(crate) struct UndoPlan {
     pub writes: db::UndoWrites,
     pub conflicts: Vec<UndoConflict>,
     pub already: usize,
@@ -588,7 +588,7 @@ pub struct UndoPlan {
 /// what the table holds now (`current`: key columns first, as text). A row inserted is deleted
 /// and a row updated set back, when it still holds what the import wrote; otherwise it is a
 /// conflict, left alone unless `force`.
-pub fn plan_undo(
+pub(crate) fn plan_undo(
     header: &crate::backup::JournalHeader,
     entries: &[crate::backup::JournalEntry],
     types: &[FieldType],

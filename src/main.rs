@@ -3,17 +3,16 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use intake::cli::Cli;
-use intake::{commands, exit, settings};
+use intake::Cli;
 
 fn main() -> ExitCode {
     // A reader's panic on a damaged file is turned into a message where it is caught; any
     // other is a defect of intake, said in one line instead of a trace.
     std::panic::set_hook(Box::new(|info| {
-        if intake::source::panics_are_caught() {
+        if intake::panics_are_caught() {
             return;
         }
-        let what = intake::source::panic_text(info.payload()).unwrap_or_default();
+        let what = intake::panic_text(info.payload()).unwrap_or_default();
         let place = info
             .location()
             .map(|location| format!(" at {}:{}", location.file(), location.line()))
@@ -24,11 +23,11 @@ fn main() -> ExitCode {
         );
     }));
     let cli = Cli::parse();
-    let outcome = std::panic::catch_unwind(|| settings::resolve(cli).and_then(commands::run));
+    let outcome = std::panic::catch_unwind(|| intake::resolve(cli).and_then(intake::run));
     let Ok(outcome) = outcome else {
         return ExitCode::from(2);
     };
-    let (code, say) = exit::code(&outcome);
+    let (code, say) = intake::code(&outcome);
     if let (true, Err(error)) = (say, &outcome) {
         eprintln!("error: {error:#}");
     }

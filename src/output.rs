@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 /// The header of the CSV error report (`--report errors.csv`), by which an earlier one is known.
-pub const REPORT_COLUMNS: [&str; 7] =
+pub(crate) const REPORT_COLUMNS: [&str; 7] =
     ["row", "cell", "column", "field", "value", "code", "message"];
 
 /// What kind of file a path is given for; each kind knows how its own files begin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `--report`: the error report, CSV or JSON.
     Report,
     /// `--rejects`: the rejected rows.
@@ -58,19 +58,19 @@ impl Kind {
 /// The files no output may land on, whatever `--force` says: the input, the files it refers
 /// to, the database with its journals, and the backup folder.
 #[derive(Debug, Default, Clone)]
-pub struct Protected {
+pub(crate) struct Protected {
     files: Vec<(PathBuf, String)>,
     folders: Vec<(PathBuf, String)>,
 }
 
 impl Protected {
     /// A file that must not be written over; `what` names it in the refusal.
-    pub fn file(&mut self, path: &Path, what: &str) {
+    pub(crate) fn file(&mut self, path: &Path, what: &str) {
         self.files.push((absolute(path), what.to_string()));
     }
 
     /// A SQLite database with the journal files SQLite keeps beside it.
-    pub fn database(&mut self, path: &Path) {
+    pub(crate) fn database(&mut self, path: &Path) {
         self.file(path, "the target database");
         for suffix in ["-journal", "-wal", "-shm"] {
             let mut name = path.as_os_str().to_os_string();
@@ -80,7 +80,7 @@ impl Protected {
     }
 
     /// A folder whose files intake manages itself.
-    pub fn folder(&mut self, path: &Path, what: &str) {
+    pub(crate) fn folder(&mut self, path: &Path, what: &str) {
         self.folders.push((absolute(path), what.to_string()));
     }
 
@@ -117,7 +117,11 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Checks every output path before the run starts: none of them a protected file, no two the
 /// same, and none an existing file that intake did not write (unless `force`).
-pub fn check(outputs: &[(Kind, &Path)], protected: &Protected, force: bool) -> anyhow::Result<()> {
+pub(crate) fn check(
+    outputs: &[(Kind, &Path)],
+    protected: &Protected,
+    force: bool,
+) -> anyhow::Result<()> {
     for (index, (kind, path)) in outputs.iter().enumerate() {
         let flag = kind.flag();
         if let Some(what) = protected.refusal(path) {
@@ -169,13 +173,13 @@ pub fn check(outputs: &[(Kind, &Path)], protected: &Protected, force: bool) -> a
 
 /// A file being written: a temporary file in the same folder, renamed over `path` by
 /// [`Pending::commit`]; dropped without it, it is removed and `path` is untouched.
-pub struct Pending {
+pub(crate) struct Pending {
     file: tempfile::NamedTempFile,
     path: PathBuf,
 }
 
 impl Pending {
-    pub fn create(path: &Path) -> anyhow::Result<Pending> {
+    pub(crate) fn create(path: &Path) -> anyhow::Result<Pending> {
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -193,7 +197,7 @@ impl Pending {
 
     /// Puts the finished file in its place, with the permissions of the file it replaces (or
     /// those a new file gets).
-    pub fn commit(self) -> anyhow::Result<()> {
+    pub(crate) fn commit(self) -> anyhow::Result<()> {
         let Pending { file, path } = self;
         file.as_file()
             .sync_all()

@@ -33,7 +33,7 @@ struct Checked {
 }
 
 /// The rows of a file, checked a batch at a time.
-pub struct CheckedBatches {
+pub(crate) struct CheckedBatches {
     batches: Option<Receiver<Checked>>,
     spares: Spares,
     threads: Vec<JoinHandle<()>>,
@@ -44,7 +44,7 @@ pub struct CheckedBatches {
 /// A batch of rows as [`CheckedBatches::next_batch`] gives it. Dropped, its buffers go back to
 /// the threads that fill them (memory that is written again costs less than new memory, which
 /// the system hands out a page fault at a time).
-pub struct CheckedBatch {
+pub(crate) struct CheckedBatch {
     rows: Rows,
     checks: Vec<RowCheck>,
     spares: Spares,
@@ -71,10 +71,9 @@ impl Drop for CheckedBatch {
     }
 }
 
-/// One row of a checked batch: its number and cells, its typed row when it is valid (and the
-/// batches keep typed rows), and its errors.
-pub struct CheckedRow<'a> {
-    pub row: usize,
+/// One row of a checked batch: its cells, its typed row when it is valid (and the batches keep
+/// typed rows), and its errors (which carry its number).
+pub(crate) struct CheckedRow<'a> {
     pub cells: RowCells<'a>,
     pub typed: Option<TypedRow>,
     pub errors: Vec<RowError>,
@@ -83,16 +82,12 @@ pub struct CheckedRow<'a> {
 }
 
 impl CheckedBatch {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// How many cells of the batch had spaces around their value, taken off.
-    pub fn trimmed(&self) -> usize {
+    pub(crate) fn trimmed(&self) -> usize {
         self.checks
             .iter()
             .map(|check| check.trimmed() as usize)
@@ -100,7 +95,7 @@ impl CheckedBatch {
     }
 
     /// The rows in file order, their typed rows and errors taken out.
-    pub fn rows(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
+    pub(crate) fn rows(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
         let rows = &self.rows;
         self.checks
             .iter_mut()
@@ -108,7 +103,6 @@ impl CheckedBatch {
             .map(move |(index, check)| {
                 let (row, cells) = rows.row(index);
                 CheckedRow {
-                    row,
                     cells,
                     trimmed: check.trimmed(),
                     typed: check.typed(row),
@@ -120,16 +114,15 @@ impl CheckedBatch {
 
 impl CheckedBatch {
     /// The rows with errors, in file order, their errors taken out.
-    pub fn rejected(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
+    pub(crate) fn rejected(&mut self) -> impl Iterator<Item = CheckedRow<'_>> {
         let rows = &self.rows;
         self.checks
             .iter_mut()
             .enumerate()
             .filter(|(_, check)| check.has_errors())
             .map(move |(index, check)| {
-                let (row, cells) = rows.row(index);
+                let (_, cells) = rows.row(index);
                 CheckedRow {
-                    row,
                     cells,
                     trimmed: check.trimmed(),
                     typed: None,
@@ -142,7 +135,7 @@ impl CheckedBatch {
 impl CheckedBatches {
     /// Checks `records` with `validator`, each row's typed values kept (to be written) or let
     /// go as soon as they are checked, as `keep` says.
-    pub fn new(records: Records, validator: Validator, keep: Keep) -> CheckedBatches {
+    pub(crate) fn new(records: Records, validator: Validator, keep: Keep) -> CheckedBatches {
         let mut text_bytes = records.text_bytes();
         let batch_rows = match keep {
             Keep::Values => TYPED_BATCH_ROWS,
@@ -223,7 +216,7 @@ impl CheckedBatches {
 
     /// The next batch, checked, in file order; `None` after the last. A read error comes after
     /// the rows before it.
-    pub fn next_batch(&mut self) -> Result<Option<CheckedBatch>, SourceError> {
+    pub(crate) fn next_batch(&mut self) -> Result<Option<CheckedBatch>, SourceError> {
         loop {
             let checked = match self.batches.as_ref().map(Receiver::recv) {
                 Some(Ok(checked)) => checked,

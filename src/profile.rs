@@ -14,12 +14,12 @@ mod column;
 mod evidence;
 
 use column::*;
-pub use evidence::*;
+pub(crate) use evidence::*;
 
 /// What most values of a column are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     Empty,
     Boolean,
     Integer,
@@ -33,7 +33,7 @@ pub enum Kind {
 
 /// A column's profile.
 #[derive(Debug, Clone, Serialize)]
-pub struct ColumnProfile {
+pub(crate) struct ColumnProfile {
     pub index: usize,
     pub column: String,
     #[serde(rename = "type")]
@@ -65,7 +65,7 @@ pub struct ColumnProfile {
 
 /// Shares of non-empty values, 0.0 to 1.0.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Shares {
+pub(crate) struct Shares {
     pub boolean: f64,
     pub integer: f64,
     pub number: f64,
@@ -84,7 +84,7 @@ pub struct Shares {
 impl Shares {
     /// Each kind some value reads as, with its share, the largest first (kinds in this
     /// struct's order on a tie).
-    pub fn fitted(&self) -> Vec<(&'static str, f64)> {
+    pub(crate) fn fitted(&self) -> Vec<(&'static str, f64)> {
         let mut shares: Vec<(&'static str, f64)> = [
             ("boolean", self.boolean),
             ("integer", self.integer),
@@ -120,7 +120,7 @@ fn serialize_shares<S: serde::Serializer>(
 }
 
 /// A kind is a column's kind when at least this share of its non-empty values read as it.
-pub const KIND_SHARE: f64 = 0.9;
+pub(crate) const KIND_SHARE: f64 = 0.9;
 
 /// The user's `--decimal-comma` and `--date-order`, which override what values suggest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -132,7 +132,7 @@ pub struct Overrides {
 }
 
 /// Gathers the values of every column, one record at a time.
-pub struct Profiler {
+pub(crate) struct Profiler {
     columns: Vec<ColumnState>,
     rows: usize,
     /// The file's delimiter, when it is text: a semicolon is how Excel writes CSV where the
@@ -150,7 +150,7 @@ struct FileDecimal {
 }
 
 impl Profiler {
-    pub fn new(width: usize) -> Profiler {
+    pub(crate) fn new(width: usize) -> Profiler {
         let columns = (0..width).map(ColumnState::new).collect();
         Profiler {
             columns,
@@ -160,15 +160,15 @@ impl Profiler {
     }
 
     /// Records the file's delimiter (none for a workbook), evidence for the decimal separator.
-    pub fn delimited_by(&mut self, delimiter: Option<u8>) {
+    pub(crate) fn delimited_by(&mut self, delimiter: Option<u8>) {
         self.delimiter = delimiter;
     }
 
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.rows
     }
 
-    pub fn add(&mut self, record: &Record) {
+    pub(crate) fn add(&mut self, record: &Record) {
         self.rows += 1;
         for (index, state) in self.columns.iter_mut().enumerate() {
             state.take(record.cells.get(index));
@@ -177,7 +177,7 @@ impl Profiler {
 
     /// Adds many records at once, each column on a thread of its own: the same profiles as
     /// adding them one by one.
-    pub fn add_all(&mut self, records: &[Record]) {
+    pub(crate) fn add_all(&mut self, records: &[Record]) {
         self.rows += records.len();
         self.columns
             .par_iter_mut()
@@ -190,7 +190,7 @@ impl Profiler {
     }
 
     /// The profiles, with each column's reading conventions decided (the overrides win).
-    pub fn finish(self, headers: &[String], overrides: Overrides) -> Vec<ColumnProfile> {
+    pub(crate) fn finish(self, headers: &[String], overrides: Overrides) -> Vec<ColumnProfile> {
         let rows = self.rows;
         let file = file_decimal(&self.columns, headers, self.delimiter);
         self.columns

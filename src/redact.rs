@@ -28,7 +28,7 @@ fn is_secret_parameter(name: &str) -> bool {
 /// `text` with the password of its user info left out and each secret parameter's value
 /// replaced by `***`: `postgres://shop:pw@host/db?password=pw&sslmode=require` becomes
 /// `postgres://shop@host/db?password=***&sslmode=require`.
-pub fn url(text: &str) -> String {
+pub(crate) fn url(text: &str) -> String {
     if let Ok(mut parsed) = url::Url::parse(text)
         && parsed.has_host()
     {
@@ -55,7 +55,7 @@ pub fn url(text: &str) -> String {
 /// The secrets a URL holds (its password and the values of secret parameters, as written and
 /// decoded), so that they can be cut out of any text that may echo them, such as a server's
 /// error message.
-pub fn secrets_of_url(text: &str) -> Vec<String> {
+pub(crate) fn secrets_of_url(text: &str) -> Vec<String> {
     let mut secrets = Vec::new();
     if let Ok(parsed) = url::Url::parse(text) {
         if let Some(password) = parsed.password() {
@@ -88,7 +88,7 @@ pub fn secrets_of_url(text: &str) -> Vec<String> {
 }
 
 /// `text` with every one of `secrets` replaced by `***`.
-pub fn scrub(text: &str, secrets: &[String]) -> String {
+pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
     let mut text = text.to_string();
     for secret in secrets {
         if !secret.is_empty() {

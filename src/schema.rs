@@ -251,7 +251,7 @@ const SHIPPED: &[(&str, &str)] = &[
 /// Finds and reads a schema: a path to a `.toml` or `.json` file, or a name looked up as
 /// `mappings/NAME.toml` (then `.json`, `.schema.json`) under the current directory, then among
 /// the shipped schemas.
-pub fn resolve(spec: &str) -> Result<Schema, SchemaError> {
+pub(crate) fn resolve(spec: &str) -> Result<Schema, SchemaError> {
     let as_path = Path::new(spec);
     if as_path.is_file() {
         return load(as_path);

@@ -145,7 +145,7 @@ pub enum Settings {
 }
 
 /// The embedded default target when neither `--db` nor `DATABASE_URL` is given.
-pub const DEFAULT_DATABASE: &str = "sqlite://intake.db";
+pub(crate) const DEFAULT_DATABASE: &str = "sqlite://intake.db";
 
 pub fn resolve(cli: Cli) -> anyhow::Result<Settings> {
     Ok(match cli.command {
@@ -319,7 +319,7 @@ fn validate_settings(args: cli::ValidateArgs) -> anyhow::Result<ValidateSettings
 }
 
 /// The most rows one INSERT statement takes: more gains nothing and holds a batch in memory.
-pub const MAX_BATCH_SIZE: usize = 100_000;
+pub(crate) const MAX_BATCH_SIZE: usize = 100_000;
 
 /// Refuses, before anything is opened, an output path that names the input, a file it refers
 /// to, the database or its journals, the backup folder, another output, or (without `--force`)
@@ -418,7 +418,7 @@ fn map_settings(args: cli::MapArgs) -> anyhow::Result<MapSettings> {
 }
 
 /// The configuration file read from the current directory, when it is there.
-pub const CONFIG_FILE: &str = "intake.toml";
+pub(crate) const CONFIG_FILE: &str = "intake.toml";
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

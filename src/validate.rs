@@ -16,13 +16,13 @@ mod cell;
 mod unique;
 
 use cell::*;
-pub use cell::{check_cell, comparable_text};
+pub(crate) use cell::{check_cell, comparable_text};
 pub(crate) use unique::push_key;
 use unique::*;
 
 /// The fixed vocabulary of error codes (CONTRACT.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ErrorCode {
+pub(crate) enum ErrorCode {
     #[serde(rename = "required")]
     Required,
     #[serde(rename = "type")]
@@ -55,7 +55,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Required => "required",
             ErrorCode::Type => "type",
@@ -83,7 +83,7 @@ impl fmt::Display for ErrorCode {
 
 /// One failed check: where (row and column as the user sees them), the raw value, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RowError {
+pub(crate) struct RowError {
     pub row: usize,
     /// The cell as a spreadsheet names it, `D7`; none for an error of the whole row.
     pub cell: Option<String>,
@@ -96,7 +96,7 @@ pub struct RowError {
 
 /// A record that passed every check: one value per schema field, `Null` where no column feeds it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TypedRow {
+pub(crate) struct TypedRow {
     pub row: usize,
     pub values: Vec<Value>,
 }
@@ -104,7 +104,7 @@ pub struct TypedRow {
 /// Checks records, remembering what it needs for uniqueness across the file. A row's own checks
 /// (its shape, every cell, the rules) are in [`RowChecker`], which threads can share; what
 /// needs the rows before it (unique values) is [`Validator::finish`], one row after another.
-pub struct Validator {
+pub(crate) struct Validator {
     checker: std::sync::Arc<RowChecker>,
     /// For each unique field (and the key), in the order of `checker.unique_fields`: the hash of
     /// each value seen → its first row.
@@ -112,7 +112,7 @@ pub struct Validator {
 }
 
 /// The checks that need nothing but the row itself.
-pub struct RowChecker {
+pub(crate) struct RowChecker {
     schema: Schema,
     headers: Vec<String>,
     /// For each schema field, the column that feeds it.
@@ -135,7 +135,7 @@ pub struct RowChecker {
 /// What a row's own checks found: one value per field (`Null` where none was read) when the
 /// values are kept, the errors, and for each unique field (as [`RowChecker`] orders them) the
 /// hash of its value, when every value it needs was read.
-pub struct RowCheck {
+pub(crate) struct RowCheck {
     row: usize,
     values: Vec<Value>,
     errors: Vec<RowError>,
@@ -146,31 +146,31 @@ pub struct RowCheck {
 
 impl RowCheck {
     /// The typed row, when the row passed every check and its values were kept.
-    pub fn typed(&mut self, row: usize) -> Option<TypedRow> {
+    pub(crate) fn typed(&mut self, row: usize) -> Option<TypedRow> {
         (self.errors.is_empty() && !self.values.is_empty()).then(|| TypedRow {
             row,
             values: std::mem::take(&mut self.values),
         })
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
 
     /// How many of the row's cells had spaces around their value, which were taken off.
-    pub fn trimmed(&self) -> u32 {
+    pub(crate) fn trimmed(&self) -> u32 {
         self.trimmed
     }
 
     /// The errors found, taken.
-    pub fn take_errors(&mut self) -> Vec<RowError> {
+    pub(crate) fn take_errors(&mut self) -> Vec<RowError> {
         std::mem::take(&mut self.errors)
     }
 }
 
 /// What a thread reuses from one row to the next.
 #[derive(Default)]
-pub struct Scratch {
+pub(crate) struct Scratch {
     key: Vec<u8>,
     values: Vec<Value>,
     /// Each field's pattern, cloned for this thread: a clone searches with a cache of its own,
@@ -189,12 +189,12 @@ impl Scratch {
     }
 }
 
-pub use crate::source::cell_name;
+pub(crate) use crate::source::cell_name;
 
 impl Validator {
     /// `columns` gives each field the index of the column that feeds it (`Mapping::field_columns`);
     /// `styles` has one entry per column (missing ones read in the default style).
-    pub fn new(
+    pub(crate) fn new(
         schema: &Schema,
         headers: &[String],
         columns: Vec<Option<usize>>,
@@ -267,7 +267,7 @@ impl Validator {
 
     /// Gives a field the set of values its reference allows (as [`comparable_text`]). Before
     /// the first row is checked.
-    pub fn set_reference(
+    pub(crate) fn set_reference(
         &mut self,
         field: usize,
         values: std::sync::Arc<std::collections::HashSet<String>>,
@@ -278,21 +278,21 @@ impl Validator {
     }
 
     /// Says that the rows come from a workbook's sheet. Before the first row is checked.
-    pub fn set_sheet(&mut self) {
+    pub(crate) fn set_sheet(&mut self) {
         std::sync::Arc::get_mut(&mut self.checker)
             .expect("the source is set before any row is checked")
             .sheet = true;
     }
 
     /// Makes room for the unique values of about `rows` rows at once, rather than growing.
-    pub fn expect_rows(&mut self, rows: usize) {
+    pub(crate) fn expect_rows(&mut self, rows: usize) {
         for index in &mut self.seen {
             index.reserve(rows);
         }
     }
 
     /// The checks of single rows, to be shared by threads.
-    pub fn checker(&self) -> std::sync::Arc<RowChecker> {
+    pub(crate) fn checker(&self) -> std::sync::Arc<RowChecker> {
         std::sync::Arc::clone(&self.checker)
     }
 
@@ -300,7 +300,7 @@ impl Validator {
     /// values). Batches must come in file order: the first of two equal values is the valid one.
     /// `row` gives the number and cells of the row checked at an index of `checks`. Each unique
     /// field is looked up on a thread of its own.
-    pub fn finish<'r>(
+    pub(crate) fn finish<'r>(
         &mut self,
         row: &(dyn Fn(usize) -> (usize, RowCells<'r>) + Sync),
         checks: &mut [RowCheck],
@@ -360,7 +360,7 @@ impl Validator {
 
 /// What the check of a row keeps of its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keep {
+pub(crate) enum Keep {
     /// Its typed values, to be written (a plan, a commit).
     Values,
     /// Nothing once the keys are hashed (a validation).
@@ -369,7 +369,7 @@ pub enum Keep {
 
 impl RowChecker {
     /// Checks what a row can tell about itself, keeping its values as `keep` says.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         row: usize,
         cells: RowCells<'_>,

@@ -10,9 +10,9 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-pub use forms::Form;
+pub(crate) use forms::Form;
 use forms::JOINING_WORDS;
-pub use read::fold;
+pub(crate) use read::fold;
 use read::{canonical_unit, push_words, segments};
 
 mod forms;
@@ -21,7 +21,7 @@ mod read;
 /// What a concept's values look like, for the evidence the column's values give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ConceptKind {
+pub(crate) enum ConceptKind {
     Text,
     Code,
     Money,
@@ -39,7 +39,7 @@ pub enum ConceptKind {
 
 /// One thing a column can hold, such as a product's code or an invoice's due date.
 #[derive(Debug)]
-pub struct Concept {
+pub(crate) struct Concept {
     pub id: String,
     pub kind: ConceptKind,
     entity: Option<usize>,
@@ -63,7 +63,7 @@ pub struct Concept {
 
 impl Concept {
     /// The names that name it in a table about `entity` (all of them in its own table).
-    pub fn names_in(&self, entity: Option<usize>) -> &[String] {
+    pub(crate) fn names_in(&self, entity: Option<usize>) -> &[String] {
         if self.entity.is_none() || self.entity == entity {
             &self.names
         } else {
@@ -74,7 +74,7 @@ impl Concept {
 
 /// How a name of a concept was reached by a header.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ConceptMatch {
+pub(crate) struct ConceptMatch {
     pub concept: usize,
     pub score: f64,
     /// A name that counts only when the values fit the concept (`CC` for a country).
@@ -83,7 +83,7 @@ pub struct ConceptMatch {
 
 /// A header (or a field's name) read as words.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Reading {
+pub(crate) struct Reading {
     /// The words, in order, without what was in brackets or a trailing unit.
     pub words: Vec<String>,
     /// Units it carries, canonical (`kg`, `lb`, `usd`).
@@ -95,7 +95,7 @@ pub struct Reading {
 }
 
 impl Reading {
-    pub fn joined(&self) -> String {
+    pub(crate) fn joined(&self) -> String {
         self.words.join(" ")
     }
 }
@@ -111,7 +111,7 @@ enum Role {
     Weak,
 }
 
-pub struct Vocabulary {
+pub(crate) struct Vocabulary {
     pub concepts: Vec<Concept>,
     entities: Vec<Entity>,
     synonyms: HashMap<String, Vec<String>>,
@@ -206,16 +206,16 @@ struct ConceptFile {
 }
 
 /// The shipped vocabulary. A broken file is a build defect, caught by the unit tests.
-pub static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
+pub(crate) static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
     Vocabulary::parse(include_str!("vocabulary.toml")).unwrap_or_else(|_| Vocabulary::empty())
 });
 
 /// Score of a header that reaches a concept by one of its names.
-pub const CONCEPT_SCORE: f64 = 0.9;
+pub(crate) const CONCEPT_SCORE: f64 = 0.9;
 /// By a name once qualifiers ("billing", "default") or flag words ("is") are set aside.
-pub const QUALIFIED_SCORE: f64 = 0.88;
+pub(crate) const QUALIFIED_SCORE: f64 = 0.88;
 /// By a weak name with the values' support.
-pub const WEAK_SCORE: f64 = 0.86;
+pub(crate) const WEAK_SCORE: f64 = 0.86;
 /// Less, for a name's words found in another order.
 const REORDERED_PENALTY: f64 = 0.01;
 /// Less, for a secondary name.
@@ -236,7 +236,7 @@ impl Vocabulary {
         }
     }
 
-    pub fn parse(text: &str) -> Result<Vocabulary, toml::de::Error> {
+    pub(crate) fn parse(text: &str) -> Result<Vocabulary, toml::de::Error> {
         let file: VocabularyFile = toml::from_str(text)?;
         let mut vocabulary = Vocabulary::empty();
         let plain = |text: &str| -> Vec<String> {
@@ -419,19 +419,19 @@ impl Vocabulary {
 
     /// How many concepts a one-word name names, in any table ("nom": a product's name and a
     /// person's last name).
-    pub fn meanings(&self, word: &str) -> usize {
+    pub(crate) fn meanings(&self, word: &str) -> usize {
         self.index.get(word).map_or(0, Vec::len)
     }
 
     /// Whether a word is one of the vocabulary's own (a name's, an entity's, a synonym's or a
     /// qualifier's): two such words are two words, never a typo of each other.
-    pub fn is_known(&self, word: &str) -> bool {
+    pub(crate) fn is_known(&self, word: &str) -> bool {
         self.known.contains(word)
     }
 
     /// The concept of the entity's code when a header is the entity's word alone ("Articolo",
     /// "Cliente" in its own table): what it names over values that are codes.
-    pub fn entity_code(&self, reading: &Reading, entity: Option<usize>) -> Option<usize> {
+    pub(crate) fn entity_code(&self, reading: &Reading, entity: Option<usize>) -> Option<usize> {
         let entity = &self.entities[entity?];
         (!reading.words.is_empty() && reading.words.iter().all(|word| entity.words.contains(word)))
             .then_some(entity.code)
@@ -439,7 +439,7 @@ impl Vocabulary {
     }
 
     /// Whether a header says the entity's word ("Invoice ID" in a table of invoices).
-    pub fn says_entity(&self, reading: &Reading, entity: Option<usize>) -> bool {
+    pub(crate) fn says_entity(&self, reading: &Reading, entity: Option<usize>) -> bool {
         entity.is_some_and(|entity| {
             let words = &self.entities[entity].words;
             reading.words.iter().any(|word| words.contains(word))
@@ -447,7 +447,7 @@ impl Vocabulary {
     }
 
     /// The entity a table is about, from the words of its name (`sales_invoices`: invoice).
-    pub fn table_entity(&self, table: &str) -> Option<usize> {
+    pub(crate) fn table_entity(&self, table: &str) -> Option<usize> {
         let words = self.read(table).words;
         words.iter().rev().find_map(|word| {
             self.entities

@@ -18,7 +18,7 @@ use crate::files::{create_private_dir, sync_parent, write_atomically};
 /// from one snapshot, each table's file written and renamed into place, the manifest last. A
 /// failure leaves no manifest, so the folder never passes for a backup (and is removed when it
 /// can be).
-pub async fn create(
+pub(crate) async fn create(
     database: &mut Database,
     store: &Store,
     selection: &Selection,
@@ -29,7 +29,7 @@ pub async fn create(
 }
 
 /// [`create`] into a reserved folder.
-pub async fn create_reserved(
+pub(crate) async fn create_reserved(
     database: &mut Database,
     reserved: Reserved,
     selection: &Selection,

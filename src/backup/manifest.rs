@@ -10,11 +10,11 @@ use sha2::{Digest, Sha256};
 use crate::db::{self, Dialect, TableShape};
 
 /// What the manifest's `format` says.
-pub const FORMAT: &str = "intake-backup";
+pub(super) const FORMAT: &str = "intake-backup";
 /// The version of the format this build writes; it reads this one and those before.
-pub const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 /// Where backups live unless `--dir` says otherwise.
-pub const DEFAULT_DIR: &str = "backups";
+pub(crate) const DEFAULT_DIR: &str = "backups";
 pub(crate) const MANIFEST: &str = "manifest.json";
 pub(crate) const VERIFICATION: &str = "verification.json";
 pub(crate) const RESTORES: &str = "restores.jsonl";
@@ -106,7 +106,7 @@ pub enum Selection {
 
 /// A restore, as the history beside the backups keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RestoreRecord {
+pub(crate) struct RestoreRecord {
     pub restored_at: String,
     pub backup: String,
     /// The backup of the tables as they were just before, when there were any.

@@ -12,20 +12,18 @@ mod restore;
 mod rows;
 mod store;
 
-pub use create::{create, create_reserved};
-pub use journal::{JournalEntry, JournalHeader, JournalWriter};
-pub use manifest::{
-    DEFAULT_DIR, DatabaseInfo, FORMAT, FORMAT_VERSION, Listed, Manifest, RestoreRecord, Selection,
-    TableEntry, Verification,
-};
-pub use prune::{Pruned, Retention, prune};
-pub use restore::{RestoreOptions, RestoreReport, restore};
-pub use rows::{decode_row, encode_row};
-pub use store::{Reserved, Store};
+pub(crate) use create::{create, create_reserved};
+pub(crate) use journal::{JournalEntry, JournalHeader, JournalWriter};
+pub(crate) use manifest::{DEFAULT_DIR, Listed, Selection, Verification};
+pub(crate) use prune::{Pruned, Retention, prune};
+pub(crate) use restore::{RestoreOptions, RestoreReport, restore};
+pub use rows::decode_row;
+pub use store::Store;
 
 #[cfg(test)]
 mod tests {
     use super::manifest::check_id;
+    use super::rows::encode_row;
     use super::*;
     use crate::db::Stored;
 
@@ -90,9 +88,8 @@ mod stream_tests {
 
     use sha2::{Digest, Sha256};
 
-    use super::manifest::{LEVEL, hex};
-    use super::rows::RowFile;
-    use super::*;
+    use super::manifest::{LEVEL, TableEntry, hex};
+    use super::rows::{RowFile, encode_row};
     use crate::db::{Stored, TableShape};
 
     /// A rows file is checked as it streams: a count or digest that is not the manifest's ends

@@ -21,7 +21,7 @@ pub struct Retention {
 
 /// One folder `prune` removes (or would).
 #[derive(Debug, Clone, Serialize)]
-pub struct Pruned {
+pub(crate) struct Pruned {
     pub id: String,
     pub path: String,
     pub bytes: u64,
@@ -30,7 +30,7 @@ pub struct Pruned {
 
 /// Removes the backups the retention does not keep (with `dry_run`, only says which), and
 /// folders of backups that did not finish, once an hour old.
-pub fn prune(
+pub(crate) fn prune(
     store: &Store,
     retention: &Retention,
     dry_run: bool,

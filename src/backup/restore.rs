@@ -23,7 +23,7 @@ pub struct RestoreOptions {
 
 /// What a restore did.
 #[derive(Debug, Clone, Serialize)]
-pub struct RestoreReport {
+pub(crate) struct RestoreReport {
     pub backup: String,
     pub safety_backup: Option<String>,
     pub database: String,
@@ -135,7 +135,7 @@ impl RowSink for RestoreCheck {
 /// Makes tables of the database equal to a backup, after verifying it and backing up the
 /// tables as they are (the safety backup); see [`Database::restore`]. Every restore, done or
 /// failed, goes into the history beside the backups.
-pub async fn restore(
+pub(crate) async fn restore(
     database: &mut Database,
     store: &Store,
     id: &str,

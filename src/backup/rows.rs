@@ -14,7 +14,7 @@ use crate::files::{private_file_options, temporary_path};
 /// docs/backup-format.md): null; an integer; a float, always with a point or an exponent, or
 /// `{"real": "NaN"}` for what JSON cannot write; text as a string; true or false; bytes as
 /// `{"hex": "00ff"}`.
-pub fn encode_row(buffer: &mut Vec<u8>, row: &[Stored]) {
+pub(super) fn encode_row(buffer: &mut Vec<u8>, row: &[Stored]) {
     buffer.push(b'[');
     for (index, value) in row.iter().enumerate() {
         if index > 0 {

@@ -8,7 +8,7 @@ use crate::value::{FieldType, Value};
 
 /// What the database says of a table: its columns, keys and references.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TableDescription {
+pub(crate) struct TableDescription {
     pub name: String,
     pub dialect: Dialect,
     pub columns: Vec<ColumnDescription>,
@@ -20,7 +20,7 @@ pub struct TableDescription {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnDescription {
+pub(crate) struct ColumnDescription {
     pub name: String,
     /// As declared: `INTEGER`, `numeric`, `character varying(40)`, ...
     pub declared_type: String,
@@ -31,7 +31,7 @@ pub struct ColumnDescription {
 
 impl Database {
     /// The table's description, or `None` when there is no such table.
-    pub async fn describe_table(
+    pub(crate) async fn describe_table(
         &mut self,
         table: &str,
     ) -> Result<Option<TableDescription>, DbError> {
@@ -122,7 +122,7 @@ impl Database {
 
 /// The field type a declared column type holds, by SQLite's affinity rules and PostgreSQL's
 /// type names; `None` for a type intake does not load (arrays, JSON, binary, ...).
-pub fn field_type_of_column(declared: &str) -> Option<FieldType> {
+pub(super) fn field_type_of_column(declared: &str) -> Option<FieldType> {
     let upper = declared.to_ascii_uppercase();
     let has = |part: &str| upper.contains(part);
     Some(if has("BOOL") {
@@ -158,7 +158,7 @@ pub fn field_type_of_column(declared: &str) -> Option<FieldType> {
 /// intake cannot load are left out), NOT NULL without a default as required, the primary key as
 /// the key, single-column UNIQUE constraints as unique, `varchar(n)` as a maximum length, and
 /// single-column foreign keys as references.
-pub fn schema_from_table(table: &TableDescription) -> Result<Schema, SchemaError> {
+pub(crate) fn schema_from_table(table: &TableDescription) -> Result<Schema, SchemaError> {
     let mut fields = Vec::new();
     for column in &table.columns {
         let Some(field_type) = field_type_of_column(&column.declared_type) else {
@@ -228,7 +228,7 @@ pub fn schema_from_table(table: &TableDescription) -> Result<Schema, SchemaError
 
 /// Gives each field the limits of its column in `table`, when the engine holds them
 /// (PostgreSQL), so that stage 2 finds what the column would round, cut or refuse.
-pub fn take_column_limits(schema: &mut Schema, table: &TableDescription) {
+pub(crate) fn take_column_limits(schema: &mut Schema, table: &TableDescription) {
     if table.dialect != Dialect::Postgres {
         return;
     }
@@ -245,7 +245,10 @@ pub fn take_column_limits(schema: &mut Schema, table: &TableDescription) {
 
 /// Whether a schema's fields fit an existing table: every field a column, of a type that holds
 /// its values. All mismatches are listed at once.
-pub fn check_against_table(schema: &Schema, table: &TableDescription) -> Result<(), SchemaError> {
+pub(crate) fn check_against_table(
+    schema: &Schema,
+    table: &TableDescription,
+) -> Result<(), SchemaError> {
     let mut problems = Vec::new();
     for field in &schema.fields {
         let Some(column) = table

@@ -5,7 +5,7 @@ use crate::db::{Database, DbError, Dialect};
 use crate::value::Value;
 
 /// The table where every committed import is recorded.
-pub const HISTORY_TABLE: &str = "intake_imports";
+pub(crate) const HISTORY_TABLE: &str = "intake_imports";
 
 /// `intake_imports` tables made before backups lack `backup_id`: added on the next commit.
 pub(in crate::db) const HISTORY_ADD_BACKUP: &str =
@@ -43,7 +43,7 @@ pub(in crate::db) fn history_table_sql(dialect: Dialect) -> &'static str {
 
 /// One committed import, as `intake_imports` records it (times in UTC, ISO 8601).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct HistoryEntry {
+pub(crate) struct HistoryEntry {
     pub id: String,
     pub committed_at: String,
     pub file: String,
@@ -99,7 +99,7 @@ impl HistoryEntry {
 
 impl Database {
     /// Every recorded import, newest first; none when nothing was ever committed here.
-    pub async fn history(&mut self) -> Result<Vec<HistoryEntry>, DbError> {
+    pub(crate) async fn history(&mut self) -> Result<Vec<HistoryEntry>, DbError> {
         let Some(present) = self.table_columns(HISTORY_TABLE).await? else {
             return Ok(Vec::new());
         };

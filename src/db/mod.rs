@@ -20,18 +20,14 @@ mod transaction;
 mod undo;
 mod write;
 
-pub use describe::{
-    ColumnDescription, TableDescription, check_against_table, field_type_of_column,
-    schema_from_table, take_column_limits,
+pub(crate) use describe::{check_against_table, schema_from_table, take_column_limits};
+pub(crate) use history::{HISTORY_TABLE, HistoryEntry};
+pub(crate) use snapshot::{
+    RestoreTable, Restored, RowSink, Stored, TableShape, decode_hex, encode_hex,
 };
-pub use history::{HISTORY_TABLE, HistoryEntry};
-pub use snapshot::{
-    ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
-    TableShape, column_type_for, decode_hex, encode_hex,
-};
-pub use transaction::{Begin, Transaction};
-pub use undo::{UndoTarget, UndoWrites};
-pub use write::{InsertStream, Load, Loading, Write};
+pub(crate) use transaction::{Begin, Transaction};
+pub(crate) use undo::{UndoTarget, UndoWrites};
+pub(crate) use write::{InsertStream, Load, Loading, Write};
 
 /// Where the target database is.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +48,7 @@ impl std::fmt::Display for Location {
 
 /// A database failure, normalised to what a caller may want to branch on.
 #[derive(Debug, thiserror::Error)]
-pub enum DbError {
+pub(crate) enum DbError {
     #[error(
         "database URL {0:?} is not understood: use sqlite://path/to/file.db or postgres://user@host/database"
     )]
@@ -81,7 +77,7 @@ pub enum DbError {
 
 /// The longest name an engine keeps whole, in bytes: PostgreSQL cuts longer identifiers to
 /// 63 bytes (NAMEDATALEN - 1) without an error; SQLite keeps any.
-pub fn name_limit(location: &Location) -> Option<(&'static str, usize)> {
+pub(crate) fn name_limit(location: &Location) -> Option<(&'static str, usize)> {
     match location {
         Location::Postgres(_) => Some(("PostgreSQL", 63)),
         Location::Sqlite(_) => None,
@@ -89,7 +85,7 @@ pub fn name_limit(location: &Location) -> Option<(&'static str, usize)> {
 }
 
 /// Refuses, before anything is written, a table or column name the engine would cut.
-pub fn check_names<'a>(
+pub(crate) fn check_names<'a>(
     location: &Location,
     names: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), DbError> {
@@ -111,7 +107,7 @@ pub fn check_names<'a>(
 }
 
 /// Reads `postgres://…`, `sqlite://path`, `sqlite:path` or a plain path ending in `.db`/`.sqlite`.
-pub fn parse_location(url: &str) -> Result<Location, DbError> {
+pub(crate) fn parse_location(url: &str) -> Result<Location, DbError> {
     let url = url.trim();
     // The scheme without case, as URLs have it: `POSTGRES://` is `postgres://`.
     for scheme in ["postgres://", "postgresql://"] {
@@ -140,7 +136,7 @@ pub fn parse_location(url: &str) -> Result<Location, DbError> {
 }
 
 /// An open connection to the target.
-pub struct Database {
+pub(crate) struct Database {
     connection: Backend,
     location: Location,
     /// A [`Transaction`]'s guard was dropped without an end: rolled back before the next
@@ -155,7 +151,7 @@ enum Backend {
 
 /// Opens the database as it is: a SQLite file that does not exist is not created, and the answer
 /// is `None`, which a dry run reads as an empty database. A PostgreSQL server must be there.
-pub async fn open(location: &Location) -> Result<Option<Database>, DbError> {
+pub(crate) async fn open(location: &Location) -> Result<Option<Database>, DbError> {
     if let Location::Sqlite(path) = location
         && !path.exists()
     {
@@ -165,7 +161,7 @@ pub async fn open(location: &Location) -> Result<Option<Database>, DbError> {
 }
 
 /// Opens the database, creating a SQLite file that does not exist (a commit, a restore).
-pub async fn open_or_create(location: &Location) -> Result<Database, DbError> {
+pub(crate) async fn open_or_create(location: &Location) -> Result<Database, DbError> {
     connect(location, true).await
 }
 
@@ -207,13 +203,13 @@ async fn connect(location: &Location, create: bool) -> Result<Database, DbError>
 }
 
 /// `"name"` with inner quotes doubled: the only way an identifier enters SQL text.
-pub fn quote(identifier: &str) -> String {
+pub(crate) fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
 }
 
 /// The SQL dialects intake writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     Sqlite,
     Postgres,
 }
@@ -275,7 +271,7 @@ impl Dialect {
 }
 
 /// `CREATE TABLE` for a schema: every field, NOT NULL where required, the key as primary key.
-pub fn create_table_sql(schema: &Schema, dialect: Dialect) -> String {
+pub(crate) fn create_table_sql(schema: &Schema, dialect: Dialect) -> String {
     let mut lines: Vec<String> = schema
         .fields
         .iter()
@@ -355,7 +351,7 @@ fn field_type_of(value: &Value) -> FieldType {
 }
 
 impl Database {
-    pub fn location(&self) -> &Location {
+    pub(crate) fn location(&self) -> &Location {
         &self.location
     }
 
@@ -366,7 +362,7 @@ impl Database {
         &mut self.connection
     }
 
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         match self.connection {
             Backend::Sqlite(_) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,
@@ -429,7 +425,10 @@ impl Database {
     }
 
     /// The table's column names, or `None` when there is no such table.
-    pub async fn table_columns(&mut self, table: &str) -> Result<Option<Vec<String>>, DbError> {
+    pub(crate) async fn table_columns(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<Vec<String>>, DbError> {
         let sql = match self.dialect() {
             Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)".to_string(),
             Dialect::Postgres => "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
@@ -446,7 +445,7 @@ impl Database {
     }
 
     /// Every non-null value of one column, as text; `None` when the table or column is missing.
-    pub async fn column_values(
+    pub(crate) async fn column_values(
         &mut self,
         table: &str,
         column: &str,
@@ -468,7 +467,7 @@ impl Database {
 
     /// The rows whose key is one of `keys`, each as the text of `columns` (key columns first,
     /// in key order), `None` for NULL.
-    pub async fn rows_by_key<K: AsRef<[Value]>>(
+    pub(crate) async fn rows_by_key<K: AsRef<[Value]>>(
         &mut self,
         table: &str,
         key: &[String],
@@ -485,7 +484,7 @@ impl Database {
 
     /// Like [`Database::rows_by_key`], but hands each row's text to `each` as it is read,
     /// without a copy.
-    pub async fn each_row_by_key<K: AsRef<[Value]>>(
+    pub(crate) async fn each_row_by_key<K: AsRef<[Value]>>(
         &mut self,
         table: &str,
         key: &[String],

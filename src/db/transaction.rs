@@ -15,7 +15,7 @@ use super::{Database, DbError, Dialect};
 
 /// What a transaction is for, which says how it begins.
 #[derive(Debug, Clone, Copy)]
-pub enum Begin<'t> {
+pub(crate) enum Begin<'t> {
     /// One consistent read of several tables (a backup): a read-only repeatable-read snapshot
     /// on PostgreSQL, a read transaction on SQLite.
     Snapshot,
@@ -28,14 +28,14 @@ pub enum Begin<'t> {
 }
 
 /// An open transaction (see the module's comment).
-pub struct Transaction<'d> {
+pub(crate) struct Transaction<'d> {
     database: &'d mut Database,
     open: bool,
 }
 
 impl Database {
     /// Opens a transaction; see [`Begin`].
-    pub async fn begin(&mut self, purpose: Begin<'_>) -> Result<Transaction<'_>, DbError> {
+    pub(crate) async fn begin(&mut self, purpose: Begin<'_>) -> Result<Transaction<'_>, DbError> {
         let table = match purpose {
             Begin::Table(table) => table,
             Begin::Snapshot | Begin::Write => WHOLE,
@@ -81,21 +81,21 @@ impl Database {
 
 impl Transaction<'_> {
     /// Keeps what the transaction wrote.
-    pub async fn commit(mut self) -> Result<(), DbError> {
+    pub(crate) async fn commit(mut self) -> Result<(), DbError> {
         self.open = false;
         self.database.execute(WHOLE, "COMMIT").await.map(|_| ())
     }
 
     /// Ends it at once, keeping nothing. Should even the rollback fail, the connection is
     /// useless and its end rolls back all the same.
-    pub async fn rollback(mut self) {
+    pub(crate) async fn rollback(mut self) {
         self.open = false;
         let _ = self.database.execute(WHOLE, "ROLLBACK").await;
     }
 
     /// Commits when the work in it succeeded, else rolls back at once; gives the work's
     /// outcome (or the commit's error).
-    pub async fn finish<T>(self, outcome: Result<T, DbError>) -> Result<T, DbError> {
+    pub(crate) async fn finish<T>(self, outcome: Result<T, DbError>) -> Result<T, DbError> {
         match outcome {
             Ok(value) => {
                 self.commit().await?;

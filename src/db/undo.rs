@@ -7,13 +7,13 @@ use crate::value::{FieldType, Value};
 
 /// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UndoWrites {
+pub(crate) struct UndoWrites {
     pub deletes: Vec<Vec<Value>>,
     pub updates: Vec<Vec<Value>>,
 }
 
 /// Where an undo reads and writes.
-pub struct UndoTarget<'a> {
+pub(crate) struct UndoTarget<'a> {
     pub table: &'a str,
     pub key: &'a [String],
     /// Every column the import wrote, the key's first.
@@ -30,7 +30,7 @@ impl Database {
     /// Reads the rows of `target.keys` as they are now (key columns first, as text), lets
     /// `decide` say what to write, and writes it: all in one transaction that holds the import
     /// lock of the table. Each delete and update must find its row. Gives (deleted, updated).
-    pub async fn undo(
+    pub(crate) async fn undo(
         &mut self,
         target: &UndoTarget<'_>,
         decide: &mut dyn FnMut(Vec<Vec<Option<String>>>) -> Result<UndoWrites, String>,
@@ -133,7 +133,7 @@ impl Database {
     /// (NULL matching NULL) is deleted, in one transaction under the import lock. Rows that are
     /// alike are alike: which of them goes does not matter. A row no longer there fails the
     /// undo (nothing is changed), or with `force` is passed over. Gives (deleted, passed over).
-    pub async fn undo_keyless(
+    pub(crate) async fn undo_keyless(
         &mut self,
         target: &UndoTarget<'_>,
         force: bool,

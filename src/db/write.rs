@@ -18,7 +18,7 @@ use crate::value::{FieldType, Value};
 
 /// The target of a commit and how it is written.
 #[derive(Clone)]
-pub struct Load<'a> {
+pub(crate) struct Load<'a> {
     pub table: &'a str,
     /// `CREATE TABLE` to run first, when the table does not exist yet.
     pub create_sql: Option<String>,
@@ -32,7 +32,7 @@ pub struct Load<'a> {
 
 /// What a commit that holds its whole plan writes.
 #[derive(Clone)]
-pub struct Write<'a> {
+pub(crate) struct Write<'a> {
     pub load: Load<'a>,
     /// The planned inserts first, then the planned updates.
     pub rows: &'a [&'a [Value]],
@@ -44,7 +44,7 @@ pub struct Write<'a> {
 
 /// An open load: what its transaction holds so far.
 #[derive(Debug, Default)]
-pub struct Loading {
+pub(crate) struct Loading {
     /// PostgreSQL: rows copied into the staging table of updates, applied by `finish_load`.
     staged: u64,
 }
@@ -52,7 +52,7 @@ pub struct Loading {
 impl Database {
     /// In one transaction: creates the table when asked, then inserts and updates `rows`, and
     /// records the history entry. On any failure nothing is written.
-    pub async fn write(&mut self, write: &Write<'_>) -> Result<(), DbError> {
+    pub(crate) async fn write(&mut self, write: &Write<'_>) -> Result<(), DbError> {
         let (inserts, updates) = write.rows.split_at(write.inserts.min(write.rows.len()));
         let (mut transaction, mut loading) = self.begin_load(&write.load).await?;
         let mut written = transaction
@@ -72,7 +72,10 @@ impl Database {
     /// Replays a write one row at a time in a transaction that is always rolled back, and gives
     /// the position (in `rows`) of the first row the database refuses: how a failed commit names
     /// the row that caused it.
-    pub async fn failing_row(&mut self, write: &Write<'_>) -> Result<Option<usize>, DbError> {
+    pub(crate) async fn failing_row(
+        &mut self,
+        write: &Write<'_>,
+    ) -> Result<Option<usize>, DbError> {
         let (mut transaction, mut loading) = self.begin_load(&write.load).await?;
         let mut failing = None;
         for (index, row) in write.rows.iter().enumerate() {
@@ -125,7 +128,7 @@ impl Database {
 
     /// Opens the transaction of a commit, under the table's lock ([`Begin::Table`]), and
     /// creates the table when asked.
-    pub async fn begin_load(
+    pub(crate) async fn begin_load(
         &mut self,
         load: &Load<'_>,
     ) -> Result<(Transaction<'_>, Loading), DbError> {
@@ -151,7 +154,7 @@ impl Database {
     /// a row that is only updated), then `UPDATE ... FROM (VALUES ...)` by key, each of which
     /// must change exactly its rows. PostgreSQL: inserts by `COPY` straight into the table,
     /// updates by `COPY` into a staging table, applied by [`Database::finish_load`].
-    pub async fn load_batch(
+    pub(crate) async fn load_batch(
         &mut self,
         load: &Load<'_>,
         loading: &mut Loading,
@@ -192,7 +195,7 @@ impl Database {
     }
 
     /// Applies the staged updates (PostgreSQL), still inside the transaction.
-    pub async fn finish_load(
+    pub(crate) async fn finish_load(
         &mut self,
         load: &Load<'_>,
         mut loading: Loading,
@@ -202,7 +205,7 @@ impl Database {
 
     /// Records a commit in `intake_imports`, inside its transaction (the table is made, or
     /// given the column later versions added, when needed).
-    pub async fn record_history(
+    pub(crate) async fn record_history(
         &mut self,
         table: &str,
         entry: &HistoryEntry,
@@ -257,7 +260,7 @@ impl Database {
     /// PostgreSQL, into a table created by this transaction: one `COPY` for every insert of the
     /// load, fed as rows come, so that the server writes while the file is still being read.
     /// `None` on SQLite.
-    pub async fn insert_stream<'d>(
+    pub(crate) async fn insert_stream<'d>(
         &'d mut self,
         load: &Load<'_>,
     ) -> Result<Option<InsertStream<'d>>, DbError> {
@@ -350,7 +353,7 @@ impl Database {
 const COPY_CHUNK: usize = 1 << 20;
 
 /// One `COPY` into a table, open while rows come (see [`Database::insert_stream`]).
-pub struct InsertStream<'d> {
+pub(crate) struct InsertStream<'d> {
     copy: PgCopyIn<&'d mut PgConnection>,
     table: String,
     buffer: Vec<u8>,
@@ -358,7 +361,7 @@ pub struct InsertStream<'d> {
 
 impl InsertStream<'_> {
     /// Sends rows (values in the order of the load's columns) on, a chunk at a time.
-    pub async fn send(&mut self, rows: &[&[Value]]) -> Result<(), DbError> {
+    pub(crate) async fn send(&mut self, rows: &[&[Value]]) -> Result<(), DbError> {
         for row in rows {
             copy_line(&mut self.buffer, row);
             if self.buffer.len() >= COPY_CHUNK {
@@ -374,7 +377,7 @@ impl InsertStream<'_> {
 
     /// Ends the COPY: the server answers once every row is in, or with the error that stopped
     /// it.
-    pub async fn finish(mut self) -> Result<(), DbError> {
+    pub(crate) async fn finish(mut self) -> Result<(), DbError> {
         let table = std::mem::take(&mut self.table);
         if !self.buffer.is_empty() {
             let chunk = std::mem::take(&mut self.buffer);
@@ -391,7 +394,7 @@ impl InsertStream<'_> {
     }
 
     /// Gives the COPY up: the server discards what it received.
-    pub async fn abort(self) {
+    pub(crate) async fn abort(self) {
         let _ = self.copy.abort("intake stopped the import").await;
     }
 }

@@ -12,7 +12,7 @@ use crate::value::FieldType;
 use crate::vocabulary::{ConceptKind, ConceptMatch, Form, Reading, VOCABULARY};
 
 /// Scores at or above this are taken by fuzzy matching; anything below stays unmapped.
-pub const FUZZY_THRESHOLD: f64 = 0.8;
+pub(crate) const FUZZY_THRESHOLD: f64 = 0.8;
 
 pub(crate) const EXACT_SCORE: f64 = 1.0;
 
@@ -34,14 +34,9 @@ pub(crate) const CANDIDATE_FLOOR: f64 = 0.5;
 /// it, and comparing a header of a megabyte with every name took most of a minute.
 const HEADER_CHARS: usize = 128;
 
-/// Lower case, words split on punctuation, spaces, underscores and camelCase humps.
-///
-/// ```
-/// use intake::detect::normalise;
-/// assert_eq!(normalise("Product_Name"), "product name");
-/// assert_eq!(normalise("unitPrice (EUR)"), "unit price eur");
-/// ```
-pub fn normalise(header: &str) -> String {
+/// Lower case, words split on punctuation, spaces, underscores and camelCase humps
+/// (`Product_Name` is `product name`, `unitPrice (EUR)` is `unit price eur`).
+pub(crate) fn normalise(header: &str) -> String {
     let mut words = String::with_capacity(header.len());
     // Lower-case letters just before: a camelCase hump splits only after a word of two or more
     // (weightKg, isActive), not inside an acronym such as UoM.
@@ -492,7 +487,7 @@ fn abbreviates(short: &str, long: &str) -> bool {
 /// How a column was matched to its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Method {
+pub(crate) enum Method {
     Manual,
     Exact,
     Alias,

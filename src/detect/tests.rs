@@ -4,6 +4,8 @@ use super::*;
 fn normalises_headers() {
     for (header, expected) in [
         ("Product Name", "product name"),
+        ("Product_Name", "product name"),
+        ("unitPrice (EUR)", "unit price eur"),
         ("  SKU ", "sku"),
         ("weightKg", "weight kg"),
         ("unit_price", "unit price"),

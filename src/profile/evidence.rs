@@ -33,7 +33,7 @@ pub(super) fn looks_like_url(text: &str) -> bool {
 
 /// What a numeric text says about the decimal separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecimalEvidence {
+pub(crate) enum DecimalEvidence {
     /// No separator that could be decimal: `1234`, `1 234`.
     None,
     Point,
@@ -43,7 +43,7 @@ pub enum DecimalEvidence {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NumberEvidence {
+pub(crate) struct NumberEvidence {
     pub decimal: DecimalEvidence,
     pub thousands: Option<char>,
     /// Reads as a whole number under the evidence (no fraction in any reading).
@@ -52,7 +52,7 @@ pub struct NumberEvidence {
 
 /// Whether text is a number as people write them (sign, currency, parentheses, grouping), and
 /// what it says about the separators.
-pub fn number_evidence(text: &str) -> Option<NumberEvidence> {
+pub(crate) fn number_evidence(text: &str) -> Option<NumberEvidence> {
     let (_, core) = value::strip_number_decoration(text)?;
     let digits_only =
         |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
@@ -158,7 +158,7 @@ pub fn number_evidence(text: &str) -> Option<NumberEvidence> {
 
 /// What a date text says about the order of day and month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DateEvidence {
+pub(crate) struct DateEvidence {
     /// Decided by this value alone (`ymd` for ISO, `dmy` for 31/01/2024, `mdy` for 01/31/2024).
     pub order: Option<DateOrder>,
     /// Both readings are valid and differ (03/04/2024).
@@ -167,7 +167,7 @@ pub struct DateEvidence {
 }
 
 /// Whether text is a date (or date and time) and what it says about the order.
-pub fn date_evidence(text: &str) -> Option<DateEvidence> {
+pub(crate) fn date_evidence(text: &str) -> Option<DateEvidence> {
     let (date_part, with_time) = value::split_date_time(text)?;
     if value::iso_date(date_part).is_some() {
         return Some(DateEvidence {

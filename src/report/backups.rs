@@ -8,7 +8,7 @@ use super::emit::{Output, emit};
 
 use super::terminal::{clean, new_table, short_message, short_name};
 
-pub fn print_backup_created(document: &BackupCreated, output: Output) -> io::Result<()> {
+pub(crate) fn print_backup_created(document: &BackupCreated, output: Output) -> io::Result<()> {
     emit(document, output, |out, document| {
         writeln!(out, "backup {}  ({})", document.id, clean(&document.path))?;
         for (table, rows) in &document.tables {
@@ -18,7 +18,10 @@ pub fn print_backup_created(document: &BackupCreated, output: Output) -> io::Res
     })
 }
 
-pub fn print_backup_list(listed: &[crate::backup::Listed], output: Output) -> io::Result<()> {
+pub(crate) fn print_backup_list(
+    listed: &[crate::backup::Listed],
+    output: Output,
+) -> io::Result<()> {
     emit(&listed, output, |out, listed| {
         if listed.is_empty() {
             return writeln!(out, "No backups here.");
@@ -49,7 +52,7 @@ pub fn print_backup_list(listed: &[crate::backup::Listed], output: Output) -> io
     })
 }
 
-pub fn print_verification(
+pub(crate) fn print_verification(
     verification: &crate::backup::Verification,
     output: Output,
 ) -> io::Result<()> {
@@ -65,7 +68,10 @@ pub fn print_verification(
     })
 }
 
-pub fn print_restore(report: &crate::backup::RestoreReport, output: Output) -> io::Result<()> {
+pub(crate) fn print_restore(
+    report: &crate::backup::RestoreReport,
+    output: Output,
+) -> io::Result<()> {
     emit(report, output, |out, report| {
         writeln!(
             out,
@@ -94,7 +100,7 @@ pub fn print_restore(report: &crate::backup::RestoreReport, output: Output) -> i
     })
 }
 
-pub fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
+pub(crate) fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
     emit(document, output, |out, document| {
         let verb = if document.dry_run {
             "would delete"
@@ -117,7 +123,7 @@ pub fn print_prune(document: &PruneDocument, output: Output) -> io::Result<()> {
     })
 }
 
-pub fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
+pub(crate) fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
     emit(document, output, |out, document| {
         let verb = if document.done { "" } else { "would be " };
         writeln!(

@@ -11,7 +11,7 @@ use super::errors::{ErrorList, ErrorSummary};
 
 /// One column of the mapping as the document shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct MappingEntry {
+pub(crate) struct MappingEntry {
     pub index: usize,
     pub column: String,
     pub field: Option<String>,
@@ -30,7 +30,7 @@ pub struct MappingEntry {
 
 /// What `inspect` prints.
 #[derive(Debug, Clone, Serialize)]
-pub struct InspectDocument {
+pub(crate) struct InspectDocument {
     pub file: String,
     pub format: String,
     pub encoding: Option<&'static str>,
@@ -54,7 +54,7 @@ pub struct InspectDocument {
 
 /// One sheet of a workbook as `inspect` lists it.
 #[derive(Debug, Clone, Serialize)]
-pub struct SheetHeader {
+pub(crate) struct SheetHeader {
     pub sheet: String,
     /// None when the sheet has no table to read.
     pub header_row: Option<usize>,
@@ -65,13 +65,13 @@ pub struct SheetHeader {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub field: String,
     pub score: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PlanCounts {
+pub(crate) struct PlanCounts {
     pub insert: usize,
     pub update: usize,
     pub unchanged: usize,
@@ -82,7 +82,7 @@ pub struct PlanCounts {
 
 /// A row as it would be written.
 #[derive(Debug, Clone, Serialize)]
-pub struct PreviewRow {
+pub(crate) struct PreviewRow {
     pub row: usize,
     pub action: Action,
     pub values: serde_json::Map<String, serde_json::Value>,
@@ -95,7 +95,7 @@ pub struct PreviewRow {
 
 /// The one document `map`, `validate` and `import` print; each fills what its stage knows.
 #[derive(Debug, Serialize)]
-pub struct Document {
+pub(crate) struct Document {
     pub file: String,
     pub schema: String,
     pub table: String,
@@ -160,14 +160,14 @@ pub struct Document {
 
 /// What was normalised in the cells read: the values were checked and written so.
 #[derive(Debug, Serialize, Default)]
-pub struct Normalised {
+pub(crate) struct Normalised {
     /// Cells with spaces, tabs or non-breaking spaces around their value, taken off.
     pub trimmed: usize,
 }
 
 /// `intake backup create`'s document: the contract's `id`, `path` and rows per table.
 #[derive(Debug, Clone, Serialize)]
-pub struct BackupCreated {
+pub(crate) struct BackupCreated {
     pub id: String,
     pub path: String,
     pub tables: serde_json::Map<String, serde_json::Value>,
@@ -176,14 +176,14 @@ pub struct BackupCreated {
 
 /// What `prune` deleted (or, with `--dry-run`, would delete).
 #[derive(Debug, Clone, Serialize)]
-pub struct PruneDocument {
+pub(crate) struct PruneDocument {
     pub dry_run: bool,
     pub deleted: Vec<crate::backup::Pruned>,
 }
 
 /// What `intake undo` did (or, before the confirmation, will do).
 #[derive(Debug, Clone, Serialize)]
-pub struct UndoDocument {
+pub(crate) struct UndoDocument {
     pub import_id: String,
     pub table: String,
     pub database: String,

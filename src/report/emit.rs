@@ -33,7 +33,7 @@ pub(crate) fn emit<D: Serialize>(
 }
 
 /// One line of plain output, for what follows a printed document (the end of a commit).
-pub fn print_line(line: &str) -> io::Result<()> {
+pub(super) fn print_line(line: &str) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match writeln!(out, "{line}") {

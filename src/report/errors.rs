@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::validate::RowError;
 
 /// Writes every change of a plan's updates as CSV: row, key, column, old, new.
-pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Result<()> {
+pub(crate) fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(create(path)?);
     writer.write_record(["row", "key", "column", "old", "new"])?;
     for line in lines {
@@ -22,7 +22,7 @@ pub fn write_diff(path: &std::path::Path, lines: &[[String; 5]]) -> anyhow::Resu
 /// What a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
 /// first) gets a leading apostrophe, so that opening a report never runs anything. Plain numbers
 /// such as `-3` are left alone: they cannot be formulas.
-pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let plain_number = {
         let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
@@ -40,7 +40,7 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Every error of a run, counted and passed on as it comes: to the report file, the rejects
 /// file, and a short list for the terminal. Only the JSON document on stdout keeps them all.
-pub struct ErrorSink {
+pub(crate) struct ErrorSink {
     show: usize,
     keep_all: bool,
     pub summary: ErrorSummary,
@@ -51,7 +51,7 @@ pub struct ErrorSink {
 
 /// Counts and the first errors, for the terminal; all errors when the JSON document needs them.
 #[derive(Debug, Default)]
-pub struct ErrorSummary {
+pub(crate) struct ErrorSummary {
     pub total: usize,
     /// (code, column) → errors.
     pub counts: BTreeMap<(String, String), usize>,
@@ -66,7 +66,7 @@ const ERRORS_IN_MEMORY: usize = 10_000;
 /// first [`ERRORS_IN_MEMORY`] as they are, the rest as JSON lines in an anonymous temporary
 /// file (gone when it is closed). Serialized as one JSON array either way, in the order added.
 #[derive(Debug, Default)]
-pub struct ErrorList {
+pub(crate) struct ErrorList {
     kept: Vec<RowError>,
     spilled: Option<Spilled>,
 }
@@ -78,7 +78,7 @@ struct Spilled {
 }
 
 impl ErrorList {
-    pub fn push(&mut self, error: RowError) -> anyhow::Result<()> {
+    pub(crate) fn push(&mut self, error: RowError) -> anyhow::Result<()> {
         use anyhow::Context;
         if self.kept.len() < ERRORS_IN_MEMORY {
             self.kept.push(error);
@@ -103,16 +103,12 @@ impl ErrorList {
         Ok(())
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.kept.len() + self.spilled.as_ref().map_or(0, |spilled| spilled.count)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Writes out what is buffered, so that serializing reads every error back.
-    pub fn flush(&mut self) -> io::Result<()> {
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
         match &mut self.spilled {
             Some(spilled) => spilled.writer.flush(),
             None => Ok(()),
@@ -173,7 +169,7 @@ fn commit_csv(writer: csv::Writer<OutputFile>) -> anyhow::Result<()> {
 
 impl ErrorSink {
     /// `headers` are the file's columns, for the rejects file.
-    pub fn new(
+    pub(crate) fn new(
         show: usize,
         keep_all: bool,
         report: Option<&std::path::Path>,
@@ -230,7 +226,7 @@ impl ErrorSink {
     }
 
     /// Takes the errors of one rejected record.
-    pub fn add(
+    pub(crate) fn add(
         &mut self,
         record: crate::source::RowCells<'_>,
         errors: Vec<RowError>,
@@ -309,7 +305,7 @@ impl ErrorSink {
     }
 
     /// Closes the files; gives the summary and the files written.
-    pub fn finish(mut self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
+    pub(crate) fn finish(mut self) -> anyhow::Result<(ErrorSummary, Vec<String>)> {
         if let Some(all) = &mut self.summary.all {
             all.flush()?;
         }

@@ -13,15 +13,15 @@ mod errors;
 mod progress;
 mod terminal;
 
-pub use backups::{
+pub(crate) use backups::{
     print_backup_created, print_backup_list, print_prune, print_restore, print_undo,
     print_verification,
 };
-pub use document::{
+pub(crate) use document::{
     BackupCreated, Candidate, Document, InspectDocument, MappingEntry, Normalised, PlanCounts,
     PreviewRow, PruneDocument, SheetHeader, UndoDocument,
 };
-pub use emit::{Output, print_line};
-pub use errors::{ErrorList, ErrorSink, ErrorSummary, neutralise, write_diff};
-pub use progress::Progress;
-pub use terminal::{clean, print, print_ending, print_history, print_inspection, short_name};
+pub(crate) use emit::Output;
+pub(crate) use errors::{ErrorSink, write_diff};
+pub(crate) use progress::Progress;
+pub(crate) use terminal::{print, print_ending, print_history, print_inspection, short_name};

@@ -4,16 +4,16 @@ use std::io;
 
 /// Progress on stderr while rows are read and written, shown only when stderr is a terminal
 /// (scripts and logs get nothing).
-pub struct Progress(Option<indicatif::ProgressBar>);
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
     /// A counter of rows with a rate, labelled `what` ("read").
-    pub fn rows(what: &str) -> Progress {
+    pub(crate) fn rows(what: &str) -> Progress {
         Progress::start("{spinner} {human_pos} rows {msg} ({elapsed})", what)
     }
 
     /// A spinner for a step that counts nothing ("writing 5,000 rows").
-    pub fn step(what: &str) -> Progress {
+    pub(crate) fn step(what: &str) -> Progress {
         Progress::start("{spinner} {msg} ({elapsed})", what)
     }
 
@@ -32,7 +32,7 @@ impl Progress {
     }
 
     /// Where the count stands; cheap enough to call for every row.
-    pub fn set(&self, rows: usize) {
+    pub(crate) fn set(&self, rows: usize) {
         if let Some(bar) = &self.0
             && rows.is_multiple_of(1024)
         {
@@ -40,7 +40,7 @@ impl Progress {
         }
     }
 
-    pub fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(bar) = self.0 {
             bar.finish_and_clear();
         }

@@ -13,7 +13,7 @@ use super::emit::{Output, emit, print_line};
 use super::errors::ErrorSummary;
 
 /// Prints the recorded imports as a JSON array or a table.
-pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io::Result<()> {
+pub(crate) fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io::Result<()> {
     emit(&entries, output, |out, entries| {
         if entries.is_empty() {
             return writeln!(out, "No import has been committed to this database.");
@@ -53,7 +53,7 @@ pub fn print_history(entries: &[crate::db::HistoryEntry], output: Output) -> io:
 }
 
 /// Prints an inspection as JSON or as a table of column profiles.
-pub fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
+pub(crate) fn print_inspection(document: &InspectDocument, output: Output) -> io::Result<()> {
     emit(document, output, write_inspection)
 }
 
@@ -184,7 +184,7 @@ pub(crate) fn skipped_rows(skipped: &[SkippedRow]) -> Option<String> {
 }
 
 /// Prints the document as JSON or as tables. A closed pipe (`| head`) is not an error.
-pub fn print(document: &Document, output: Output) -> io::Result<()> {
+pub(crate) fn print(document: &Document, output: Output) -> io::Result<()> {
     emit(document, output, write_tables)
 }
 
@@ -479,7 +479,7 @@ fn shorten(text: &str) -> String {
 /// A name from the file (a column's header, a key, a sheet's rows), cleaned and cut to what a
 /// terminal line shows. A table is as wide as its widest cell on every row: a header of 100,000
 /// characters over 15,000 columns made a 4 GB table before it was cut.
-pub fn short_name(text: &str) -> String {
+pub(crate) fn short_name(text: &str) -> String {
     shorten_to(&clean(text), 60)
 }
 
@@ -499,7 +499,7 @@ fn shorten_to(text: &str, most: usize) -> String {
 }
 
 /// Control characters from a file would move the cursor or recolour the terminal: shown escaped.
-pub fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     if !text.chars().any(char::is_control) {
         return text.to_string();
     }
@@ -545,7 +545,7 @@ fn write_llm(out: &mut impl Write, llm: &crate::llm::LlmReport) -> io::Result<()
 
 /// The end of a run whose document people have read already: the whole document as JSON, one
 /// line (`line`) on the terminal.
-pub fn print_ending(document: &Document, output: Output, line: &str) -> io::Result<()> {
+pub(crate) fn print_ending(document: &Document, output: Output, line: &str) -> io::Result<()> {
     match output {
         Output::Json => print(document, Output::Json),
         Output::Table => print_line(line),

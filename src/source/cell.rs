@@ -48,7 +48,7 @@ impl Cell {
 }
 
 /// ISO 8601 with a space, seconds always, fractions only when present.
-pub fn format_datetime(datetime: &NaiveDateTime) -> String {
+pub(super) fn format_datetime(datetime: &NaiveDateTime) -> String {
     let mut text = String::with_capacity(26);
     let _ = write_datetime(&mut text, datetime);
     text
@@ -56,7 +56,7 @@ pub fn format_datetime(datetime: &NaiveDateTime) -> String {
 
 /// A date in ISO form, `2024-01-31`, written directly (chrono's formatter reads its pattern
 /// anew each time, which shows in a million rows); years outside 0-9999 through chrono.
-pub fn write_date(out: &mut impl fmt::Write, date: &NaiveDate) -> fmt::Result {
+pub(crate) fn write_date(out: &mut impl fmt::Write, date: &NaiveDate) -> fmt::Result {
     use chrono::Datelike;
     let year = date.year();
     if (0..=9999).contains(&year) {
@@ -68,7 +68,7 @@ pub fn write_date(out: &mut impl fmt::Write, date: &NaiveDate) -> fmt::Result {
 
 /// As [`format_datetime`], into `out`: seconds always, a fraction in 3, 6 or 9 digits when
 /// there is one (as chrono's `%.f`).
-pub fn write_datetime(out: &mut impl fmt::Write, datetime: &NaiveDateTime) -> fmt::Result {
+pub(crate) fn write_datetime(out: &mut impl fmt::Write, datetime: &NaiveDateTime) -> fmt::Result {
     write_date(out, &datetime.date())?;
     write!(
         out,
@@ -97,7 +97,7 @@ pub struct Record {
 }
 
 /// `D7`: a spreadsheet's name for the cell in column index 3 (0-based) on row 7.
-pub fn cell_name(column_index: usize, row: usize) -> String {
+pub(crate) fn cell_name(column_index: usize, row: usize) -> String {
     let mut letters = Vec::new();
     let mut number = column_index + 1;
     while number > 0 {

@@ -156,7 +156,7 @@ pub(super) fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
 
 /// How a delimited file separates fields and quotes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dialect {
+pub(super) struct Dialect {
     pub delimiter: u8,
     pub quote: u8,
 }
@@ -164,7 +164,7 @@ pub struct Dialect {
 /// Picks the delimiter and quote that split the sample's lines into the most consistent number
 /// of fields (more than one), as DuckDB's sniffer does: agreement first, then width. On a tie,
 /// comma before semicolon, tab and pipe (tab first for a .tsv), and the double quote first.
-pub fn detect_dialect(
+pub(super) fn detect_dialect(
     sample: &[u8],
     prefer_tab: bool,
     delimiter: Option<u8>,

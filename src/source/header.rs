@@ -135,7 +135,7 @@ const SKIPPED_TEXT: usize = 60;
 ///
 /// The weights were set on the cases of the unit tests below and checked on two sets written
 /// apart (docs/architecture.md, "Header row").
-pub fn choose_header(rows: &[Record]) -> usize {
+pub(super) fn choose_header(rows: &[Record]) -> usize {
     let kinds: Vec<Vec<Option<bool>>> = rows.iter().map(|row| cell_kinds(&row.cells)).collect();
     let mut best: Option<(i64, usize)> = None;
     for (index, candidate) in kinds.iter().enumerate().take(HEADER_SEARCH) {

@@ -18,14 +18,13 @@ use std::path::Path;
 
 use header::{Found, find_header};
 
-pub use cell::{Cell, Record, cell_name, format_datetime, write_date, write_datetime};
-pub use delimited::{Dialect, detect_dialect};
-pub use header::{SkippedRow, choose_header};
-pub use rows::{CellRef, ReadRecords, Records, RowCells, Rows, RowsRead, TextRows};
+pub(crate) use cell::{Cell, Record, cell_name, write_date, write_datetime};
+pub(crate) use header::SkippedRow;
+pub(crate) use rows::{CellRef, ReadRecords, Records, RowCells, Rows, RowsRead, TextRows};
 pub use workbook::{panic_text, panics_are_caught};
 
 /// The most columns a table may have: as many as Excel and LibreOffice hold (XFD).
-pub const MOST_COLUMNS: usize = 16_384;
+pub(crate) const MOST_COLUMNS: usize = 16_384;
 
 /// The kind of file, as recognised from its bytes and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +282,7 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, SourceError> {
 }
 
 /// The sheets of a workbook, in order; none for delimited text or a file that cannot be read.
-pub fn sheet_names(path: &Path) -> Vec<String> {
+pub(crate) fn sheet_names(path: &Path) -> Vec<String> {
     let mut sample = Vec::with_capacity(SAMPLE_BYTES);
     let read = File::open(path)
         .and_then(|handle| handle.take(SAMPLE_BYTES as u64).read_to_end(&mut sample));
@@ -593,6 +592,7 @@ mod property_tests {
 mod format_tests {
     use chrono::NaiveDate;
 
+    use super::cell::format_datetime;
     use super::*;
 
     #[test]

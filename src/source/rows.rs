@@ -339,9 +339,9 @@ impl CellRef<'_> {
     }
 
     /// As [`Cell::to_text`].
-    pub fn to_text(&self) -> String {
+    pub fn to_text(self) -> String {
         match self {
-            CellRef::Text(text) => (*text).to_string(),
+            CellRef::Text(text) => text.to_string(),
             CellRef::Other(cell) => cell.to_text(),
         }
     }

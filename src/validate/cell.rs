@@ -14,7 +14,7 @@ use crate::source::{Cell, CellRef};
 use super::*;
 
 /// The text under which values are compared as keys: 12.50 and 12.5 are the same number.
-pub fn comparable_text(value: &Value) -> String {
+pub(crate) fn comparable_text(value: &Value) -> String {
     match value {
         Value::Decimal(number) => number.normalize().to_string(),
         other => other.to_string(),
@@ -25,7 +25,7 @@ pub fn comparable_text(value: &Value) -> String {
 /// `pattern` is the field's own, as a thread's copy (see [`Scratch`]). Unless the value is
 /// `wanted`, text that passes its checks gives `Null`: no copy is made of what nobody reads.
 #[inline(always)]
-pub fn check_cell(
+pub(crate) fn check_cell(
     field: &Field,
     cell: CellRef<'_>,
     style: &TextStyle,
@@ -132,7 +132,7 @@ pub(super) fn padded(cell: CellRef<'_>) -> bool {
 
 /// What is wrong with a cell: its code and message, boxed so that a cell's `Result` is no larger
 /// than its value (a value handed on through a larger one is copied piece by piece).
-pub type Fault = Box<(ErrorCode, String)>;
+pub(super) type Fault = Box<(ErrorCode, String)>;
 
 /// What an empty cell gives: an error when the field is required, otherwise no value.
 fn blank(field: &Field) -> Result<Value, Fault> {

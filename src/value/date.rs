@@ -38,14 +38,14 @@ thread_local! {
 }
 
 /// True for a time of day (after a date: `0:00:00`, `00:00`, `T00:00:00Z`) that is midnight.
-pub fn is_midnight(time_text: &str) -> bool {
+pub(crate) fn is_midnight(time_text: &str) -> bool {
     let (time_only, _) = split_offset(time_text.trim_start_matches(['T', ' ']));
     parse_time(time_only) == Some(NaiveTime::MIN)
 }
 
 /// Splits `2024-01-31 14:30`, `31/01/2024T14:30:00Z` into the date part and whether a time
 /// follows. Text that is not shaped like a date gives `None`.
-pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
+pub(crate) fn split_date_time(text: &str) -> Option<(&str, bool)> {
     let text = text.trim();
     // Every date form starts with a digit or a month name, and has digits.
     if !text.contains(|character: char| character.is_ascii_digit()) {
@@ -65,7 +65,7 @@ pub fn split_date_time(text: &str) -> Option<(&str, bool)> {
 }
 
 /// A date whose form says which part is which: ISO (`2024-01-31`, `2024/01/31`, `2024.01.31`).
-pub fn iso_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn iso_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     if bytes.len() < 8 || !bytes[..4].iter().all(u8::is_ascii_digit) {
         return None;
@@ -88,7 +88,7 @@ pub fn iso_date(text: &str) -> Option<NaiveDate> {
 
 /// The year of a two-digit year, as spreadsheets read one: 00-29 are the 2000s, 30-99 the 1900s
 /// (Excel's and LibreOffice's default). A four-digit year is itself.
-pub fn full_year(digits: &str) -> Option<i32> {
+pub(crate) fn full_year(digits: &str) -> Option<i32> {
     let year: i32 = digits.parse().ok()?;
     match digits.len() {
         2 if year < 30 => Some(2000 + year),
@@ -165,7 +165,7 @@ fn month_of(word: &str) -> Option<u32> {
 /// A date with the month in words, in any of seven languages (`31 Jan 2024`, `Jan 31, 2024`,
 /// `23-Sep-11`, `1. März 2024`, `31 de enero de 2024`, `Mon, 31 Jan 2024`); a two-digit year
 /// by [`full_year`].
-pub fn textual_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn textual_date(text: &str) -> Option<NaiveDate> {
     // Cheap refusal first (this runs on every text cell when columns are profiled): a digit,
     // and a word of three letters or more.
     if !text.contains(|character: char| character.is_ascii_digit())
@@ -226,20 +226,8 @@ pub fn textual_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
-/// Whether a date's own form settles how to read it (ISO or month in words): `Ymd` for ISO.
-pub fn unambiguous_date_form(text: &str) -> Option<DateOrder> {
-    if iso_date(text).is_some() {
-        Some(DateOrder::Ymd)
-    } else if textual_date(text).is_some() {
-        // Month in words: nothing to decide, and no evidence about numeric dates either.
-        None
-    } else {
-        None
-    }
-}
-
 /// `a/b/year` (or with `.` or `-`, a two- or four-digit year) read in the given order.
-pub fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
+pub(crate) fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
     if order == DateOrder::Ymd {
         return iso_date(text);
     }
@@ -276,7 +264,7 @@ pub fn parse_date_in_order(text: &str, order: DateOrder) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, month, day)
 }
 
-pub fn parse_date(
+pub(crate) fn parse_date(
     text: &str,
     format: Option<&str>,
     style: &TextStyle,
@@ -361,7 +349,7 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
     .find_map(|form| NaiveTime::parse_from_str(&text, form).ok())
 }
 
-pub fn parse_datetime(
+pub(crate) fn parse_datetime(
     text: &str,
     format: Option<&str>,
     style: &TextStyle,

@@ -21,9 +21,9 @@ mod date;
 mod number;
 mod text;
 
-pub use date::*;
-pub use number::*;
-pub use text::*;
+pub(crate) use date::*;
+pub(crate) use number::*;
+pub(crate) use text::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
@@ -155,7 +155,7 @@ impl fmt::Display for Value {
 
 /// Reads a non-blank cell as a field type. A spreadsheet cell keeps its own type where it fits
 /// (a date cell for a date field); text is parsed in the column's style.
-pub fn parse_cell(
+pub(crate) fn parse_cell(
     field_type: FieldType,
     format: Option<&str>,
     cell: CellRef<'_>,
@@ -221,7 +221,7 @@ fn article(field_type: FieldType) -> &'static str {
 }
 
 /// Reads text as a field type in a column's style; the error says what form was expected.
-pub fn parse_text(
+pub(crate) fn parse_text(
     field_type: FieldType,
     format: Option<&str>,
     text: &str,

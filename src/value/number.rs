@@ -9,7 +9,7 @@ use super::TextStyle;
 
 /// Takes off what surrounds the digits of a number as people write it: a sign or accounting
 /// parentheses, a currency symbol or code before or after. Gives the sign and the rest.
-pub fn strip_number_decoration(text: &str) -> Option<(bool, &str)> {
+pub(crate) fn strip_number_decoration(text: &str) -> Option<(bool, &str)> {
     const CURRENCIES: [&str; 10] = ["$", "€", "£", "¥", "₹", "USD", "EUR", "GBP", "CHF", "CAD"];
     let mut rest = text.trim();
     // Most numbers start and end with a digit: nothing to take off (every sign, parenthesis
@@ -58,7 +58,7 @@ pub fn strip_number_decoration(text: &str) -> Option<(bool, &str)> {
 /// Reads a number in the column's style: its decimal separator, any thousands grouping (the
 /// other of point and comma, a space, a non-breaking space or an apostrophe, in groups of three),
 /// a sign, accounting parentheses, a currency. Exact: a `Decimal`, never a float.
-pub fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
+pub(crate) fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
     // The common case, `-1234.5` in a decimal-point column (or digits alone in any column), read
     // directly without the general path's allocations.
     if (!style.decimal_comma || !text.contains('.'))
@@ -128,7 +128,7 @@ pub fn parse_decimal(text: &str, style: &TextStyle) -> Result<Decimal, String> {
 }
 
 /// `-?digits(.digits)?`, nothing else: read by `Decimal` itself.
-pub fn plain_decimal(text: &str) -> Option<Decimal> {
+pub(crate) fn plain_decimal(text: &str) -> Option<Decimal> {
     let bytes = text.as_bytes();
     let negative = bytes.first() == Some(&b'-');
     let digits = if negative { &bytes[1..] } else { bytes };
@@ -184,7 +184,7 @@ fn parse_scientific(text: &str) -> Option<Decimal> {
     Decimal::from_scientific(text).ok()
 }
 
-pub fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
+pub(crate) fn parse_integer(text: &str, style: &TextStyle) -> Result<i64, String> {
     let bytes = text.as_bytes();
     let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
     if !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {

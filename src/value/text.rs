@@ -7,7 +7,7 @@ use super::DateOrder;
 /// letters, digits and inner hyphens, each 1 to 63 long. Anything else is for validator to judge
 /// (international domains, IP literals). validator matches with regular expressions shared by
 /// every thread, whose caches the threads queue for; this answers most addresses without them.
-pub fn plain_email(text: &str) -> bool {
+pub(crate) fn plain_email(text: &str) -> bool {
     let bytes = text.as_bytes();
     let Some(at) = memchr::memrchr(b'@', bytes) else {
         return false;
@@ -58,7 +58,7 @@ const EMAIL_USER_BYTES: [bool; 256] = {
 /// How a column writes numbers and dates: decided per column from its values (see `profile`),
 /// or by the user's `--decimal-comma` and `--date-order`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TextStyle {
+pub(crate) struct TextStyle {
     pub decimal_comma: bool,
     /// `None`: only dates that read one way are accepted.
     pub date_order: Option<DateOrder>,
@@ -68,7 +68,7 @@ pub struct TextStyle {
 }
 
 /// A cell as it was before `report::neutralise` put a `'` in front of it.
-pub fn unguarded(text: &str) -> &str {
+pub(crate) fn unguarded(text: &str) -> &str {
     match text.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => text,
@@ -76,7 +76,7 @@ pub fn unguarded(text: &str) -> &str {
 }
 
 /// Words for true and false (not 1 and 0, which are numbers too).
-pub fn parse_boolean_word(text: &str) -> Option<bool> {
+pub(crate) fn parse_boolean_word(text: &str) -> Option<bool> {
     // English, then the usual words of German, French, Spanish, Italian, Dutch and Portuguese
     // spreadsheets (`ja`, `oui`, `sí`, `sì`, `sim`, and `S` for either; `nein`, `non`, `nee`,
     // `não`).
@@ -125,7 +125,7 @@ pub fn parse_boolean_word(text: &str) -> Option<bool> {
 
 /// A boolean in a field's own words (`trueValues`, `falseValues`); a side left out keeps the
 /// usual words.
-pub fn parse_boolean_with(
+pub(crate) fn parse_boolean_with(
     text: &str,
     true_values: Option<&[String]>,
     false_values: Option<&[String]>,
@@ -149,7 +149,7 @@ pub fn parse_boolean_with(
     }
 }
 
-pub fn parse_boolean(text: &str) -> Result<bool, String> {
+pub(crate) fn parse_boolean(text: &str) -> Result<bool, String> {
     match text {
         "1" => Ok(true),
         "0" => Ok(false),

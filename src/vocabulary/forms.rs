@@ -15,7 +15,7 @@ impl Vocabulary {
     /// The concepts a header (or a field's name) reaches in a table about `entity`, best first.
     /// A header whose words as they stand name a concept is that concept: the forms with words
     /// set aside count only when they do not ("Net Amount" is a subtotal, not an amount).
-    pub fn concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+    pub(crate) fn concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
         self.noted(reading, entity, self.concepts_of_words(reading, entity))
     }
 
@@ -102,7 +102,7 @@ impl Vocabulary {
 
     /// The concepts a header reaches only with words set aside: what it may name when the
     /// column's values rule out what its words as they stand name (`In stock` over counts).
-    pub fn concepts_set_aside(
+    pub(crate) fn concepts_set_aside(
         &self,
         reading: &Reading,
         entity: Option<usize>,
@@ -116,7 +116,11 @@ impl Vocabulary {
     }
 
     /// The concepts a header reaches by its words as they stand (no word set aside), and its note.
-    pub fn whole_concepts(&self, reading: &Reading, entity: Option<usize>) -> Vec<ConceptMatch> {
+    pub(crate) fn whole_concepts(
+        &self,
+        reading: &Reading,
+        entity: Option<usize>,
+    ) -> Vec<ConceptMatch> {
         self.noted(reading, entity, self.plain_whole_concepts(reading, entity))
     }
 
@@ -192,7 +196,11 @@ impl Vocabulary {
     /// it may stand for: as it is, without the words of the table's entity, without qualifiers
     /// and numbers, without flag words (a yes/no concept only), without a last "number", "code"
     /// or "id" (a code only: `SKU#` is the SKU).
-    pub fn forms(&self, reading: &Reading, entity: Option<usize>) -> Vec<(Vec<String>, f64, Form)> {
+    pub(crate) fn forms(
+        &self,
+        reading: &Reading,
+        entity: Option<usize>,
+    ) -> Vec<(Vec<String>, f64, Form)> {
         let words = &reading.words;
         let entity_words = entity.map(|entity| &self.entities[entity].words);
         let is_entity = |word: &String| entity_words.is_some_and(|set| set.contains(word));
@@ -345,7 +353,7 @@ impl Vocabulary {
 
 /// What a form of a header may stand for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Form {
+pub(crate) enum Form {
     Any,
     /// Flag words set aside: only a yes/no concept.
     Flag,
@@ -364,7 +372,7 @@ pub enum Form {
 
 impl Form {
     /// Whether a concept of this kind may be named by a form of this sort.
-    pub fn fits(self, kind: ConceptKind) -> bool {
+    pub(crate) fn fits(self, kind: ConceptKind) -> bool {
         match self {
             Form::Any => true,
             Form::Flag => kind == ConceptKind::Boolean,

@@ -13,7 +13,7 @@ use super::{Reading, Vocabulary};
 
 impl Vocabulary {
     /// Reads a header or a name as words: see the module's comment.
-    pub fn read(&self, text: &str) -> Reading {
+    pub(crate) fn read(&self, text: &str) -> Reading {
         let mut reading = Reading {
             question: text.trim_end().ends_with('?'),
             ..Reading::default()
@@ -401,7 +401,7 @@ fn lower_run(current: &str) -> usize {
 
 /// Lower case without accents: `Référence` → `reference`, `Straße` → `strasse`, `Fällig` →
 /// `fallig`.
-pub fn fold(text: &str) -> String {
+pub(crate) fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     for character in text.nfd() {
         if unicode_normalization::char::is_combining_mark(character) {

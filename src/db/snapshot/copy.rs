@@ -9,7 +9,7 @@ use super::shape::Stored;
 use crate::db::{DbError, Dialect, quote};
 
 /// `0aff` as bytes.
-pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
@@ -20,7 +20,7 @@ pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Bytes as lowercase hex.
-pub fn encode_hex(bytes: &[u8]) -> String {
+pub(crate) fn encode_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {

@@ -145,7 +145,7 @@ pub(crate) struct CreateTable {
 /// the same engine; otherwise by SQLite's affinity rules (into PostgreSQL) or by PostgreSQL's
 /// type name (into SQLite, numeric as TEXT to stay exact, as intake's own tables have it). The
 /// mapping is in docs/backup-format.md.
-pub fn column_type_for(declared: &str, from: Dialect, to: Dialect) -> String {
+pub(super) fn column_type_for(declared: &str, from: Dialect, to: Dialect) -> String {
     if from == to {
         return declared.to_string();
     }

@@ -9,10 +9,6 @@ mod read;
 mod restore;
 mod shape;
 
-pub use copy::{decode_hex, encode_hex};
-pub use ddl::column_type_for;
+pub(crate) use copy::{decode_hex, encode_hex};
 pub(in crate::db) use shape::WHOLE;
-pub use shape::{
-    ColumnShape, ForeignKeyShape, RestoreTable, Restored, RowSink, SequenceState, Stored,
-    TableShape,
-};
+pub(crate) use shape::{RestoreTable, Restored, RowSink, Stored, TableShape};

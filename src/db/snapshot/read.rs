@@ -14,7 +14,7 @@ impl Database {
     /// Reads the tables in one consistent snapshot (a read-only repeatable-read transaction in
     /// PostgreSQL, one read transaction in SQLite): each table's shape, then its rows in key
     /// order, into `sink`. Gives the shapes.
-    pub async fn snapshot(
+    pub(crate) async fn snapshot(
         &mut self,
         tables: &[String],
         sink: &mut dyn RowSink,

@@ -13,7 +13,7 @@ impl Database {
     /// differ; sequences set past the restored ids. Before the commit, each table is read back
     /// into `check` (its columns as backed up, in key order), which refuses it when the rows are
     /// not what they should be. Any failure rolls everything back.
-    pub async fn restore(
+    pub(crate) async fn restore(
         &mut self,
         source: Dialect,
         tables: Vec<RestoreTable<'_>>,

@@ -79,21 +79,21 @@ pub struct SequenceState {
 }
 
 /// Where rows go as a snapshot reads them: a backup's files, or a restore's final check.
-pub trait RowSink {
+pub(crate) trait RowSink {
     fn begin_table(&mut self, shape: &TableShape) -> Result<(), String>;
     fn row(&mut self, row: &[Stored]) -> Result<(), String>;
     fn end_table(&mut self) -> Result<(), String>;
 }
 
 /// One table to restore: its shape as backed up, and its rows in key order.
-pub struct RestoreTable<'a> {
+pub(crate) struct RestoreTable<'a> {
     pub shape: &'a TableShape,
     pub rows: Box<dyn Iterator<Item = Result<Vec<Stored>, String>> + 'a>,
 }
 
 /// What a restore did to one table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Restored {
+pub(crate) struct Restored {
     pub table: String,
     pub created: bool,
     pub inserted: u64,
@@ -109,7 +109,7 @@ const OWN_TABLES: [&str; 1] = [crate::db::HISTORY_TABLE];
 
 impl Database {
     /// The server's version (PostgreSQL), or the SQLite library's.
-    pub async fn server_version(&mut self) -> Result<String, DbError> {
+    pub(crate) async fn server_version(&mut self) -> Result<String, DbError> {
         let sql = match self.dialect() {
             Dialect::Sqlite => "SELECT sqlite_version()",
             Dialect::Postgres => "SELECT CAST(current_setting('server_version') AS TEXT)",
@@ -122,7 +122,7 @@ impl Database {
     }
 
     /// The user's tables (in PostgreSQL, of the current schema), by name, without intake's own.
-    pub async fn user_tables(&mut self) -> Result<Vec<String>, DbError> {
+    pub(crate) async fn user_tables(&mut self) -> Result<Vec<String>, DbError> {
         let sql = match self.dialect() {
             Dialect::Sqlite => {
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name"
@@ -140,7 +140,7 @@ impl Database {
     }
 
     /// What a table is, or `None` when there is no such table.
-    pub async fn table_shape(&mut self, table: &str) -> Result<Option<TableShape>, DbError> {
+    pub(crate) async fn table_shape(&mut self, table: &str) -> Result<Option<TableShape>, DbError> {
         let name = crate::value::Value::Text(table.into());
         let parameters = std::slice::from_ref(&name);
         let dialect = self.dialect();
