@@ -308,6 +308,8 @@ fn json_value(value: &Value) -> serde_json::Value {
         Value::Null => serde_json::Value::Null,
         Value::Integer(number) => serde_json::Value::from(*number),
         Value::Boolean(value) => serde_json::Value::Bool(*value),
-        other => serde_json::Value::String(other.to_string()),
+        Value::Text(_) | Value::Decimal(_) | Value::Date(_) | Value::DateTime(_) => {
+            serde_json::Value::String(value.to_string())
+        }
     }
 }

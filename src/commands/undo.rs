@@ -111,9 +111,13 @@ pub(crate) fn journal_values<'v>(
             Value::Text(text) => {
                 let _ = serde_json::to_writer(&mut *line, text.as_str());
             }
-            other => {
+            Value::Integer(_)
+            | Value::Decimal(_)
+            | Value::Boolean(_)
+            | Value::Date(_)
+            | Value::DateTime(_) => {
                 scratch.clear();
-                let _ = write!(scratch, "{other}");
+                let _ = write!(scratch, "{value}");
                 let _ = serde_json::to_writer(&mut *line, scratch.as_str());
             }
         }

@@ -586,35 +586,50 @@ async fn postgres_rows_by_key<K: AsRef<[Value]>>(
     );
     let values: Vec<&Value> = keys.iter().filter_map(|row| row.as_ref().first()).collect();
     let mut arguments = PgArguments::default();
-    // One array of the key's type: the first value's kind says which.
-    fn all<T>(values: &[&Value], pick: impl Fn(&Value) -> Option<T>) -> Vec<T> {
-        values.iter().filter_map(|value| pick(value)).collect()
+    // One array of the key's type: the first value's kind says which, and every other value
+    // must be of that kind (keys of one field are); a null matches no key and is left out.
+    fn all<T>(
+        values: &[&Value],
+        pick: impl Fn(&Value) -> Option<T>,
+    ) -> Result<Vec<T>, sqlx::error::BoxDynError> {
+        values
+            .iter()
+            .filter(|value| !matches!(value, Value::Null))
+            .map(|value| pick(value))
+            .collect::<Option<Vec<T>>>()
+            .ok_or_else(|| "the keys are not all of one kind".into())
     }
     let bound = match values.first() {
-        Some(Value::Integer(_)) => arguments.add(all(&values, |value| match value {
+        Some(Value::Integer(_)) => all(&values, |value| match value {
             Value::Integer(number) => Some(*number),
             _ => None,
-        })),
-        Some(Value::Decimal(_)) => arguments.add(all(&values, |value| match value {
+        })
+        .and_then(|array| arguments.add(array)),
+        Some(Value::Decimal(_)) => all(&values, |value| match value {
             Value::Decimal(number) => Some(*number),
             _ => None,
-        })),
-        Some(Value::Date(_)) => arguments.add(all(&values, |value| match value {
+        })
+        .and_then(|array| arguments.add(array)),
+        Some(Value::Date(_)) => all(&values, |value| match value {
             Value::Date(date) => Some(*date),
             _ => None,
-        })),
-        Some(Value::DateTime(_)) => arguments.add(all(&values, |value| match value {
+        })
+        .and_then(|array| arguments.add(array)),
+        Some(Value::DateTime(_)) => all(&values, |value| match value {
             Value::DateTime(datetime) => Some(*datetime),
             _ => None,
-        })),
-        Some(Value::Boolean(_)) => arguments.add(all(&values, |value| match value {
+        })
+        .and_then(|array| arguments.add(array)),
+        Some(Value::Boolean(_)) => all(&values, |value| match value {
             Value::Boolean(flag) => Some(*flag),
             _ => None,
-        })),
-        _ => arguments.add(all(&values, |value| match value {
+        })
+        .and_then(|array| arguments.add(array)),
+        Some(Value::Text(_) | Value::Null) | None => all(&values, |value| match value {
             Value::Text(text) => Some(text.to_string()),
             _ => None,
-        })),
+        })
+        .and_then(|array| arguments.add(array)),
     };
     bound.map_err(|error| bind_error(table, error))?;
     let rows = sqlx::query_with(AssertSqlSafe(sql), arguments)

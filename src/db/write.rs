@@ -476,8 +476,12 @@ fn copy_line(buffer: &mut Vec<u8>, row: &[Value]) {
                 }
                 buffer.push(b'"');
             }
-            other => {
-                let _ = write!(buffer, "{other}");
+            Value::Integer(_)
+            | Value::Decimal(_)
+            | Value::Boolean(_)
+            | Value::Date(_)
+            | Value::DateTime(_) => {
+                let _ = write!(buffer, "{value}");
             }
         }
     }

@@ -108,7 +108,7 @@ fn build_field(raw: RawField, key_role: KeyRole, file: &str) -> Result<Field, Sc
             FieldType::Date | FieldType::Datetime => {
                 chrono::format::StrftimeItems::new(format).parse().is_ok()
             }
-            _ => false,
+            FieldType::Integer | FieldType::Number | FieldType::Boolean => false,
         };
         if !known {
             return Err(field_error(format!(

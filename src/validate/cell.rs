@@ -17,7 +17,12 @@ use super::*;
 pub(crate) fn comparable_text(value: &Value) -> String {
     match value {
         Value::Decimal(number) => number.normalize().to_string(),
-        other => other.to_string(),
+        Value::Null
+        | Value::Text(_)
+        | Value::Integer(_)
+        | Value::Boolean(_)
+        | Value::Date(_)
+        | Value::DateTime(_) => value.to_string(),
     }
 }
 
@@ -267,7 +272,9 @@ fn check_column_numbers(column: &crate::schema::ColumnLimits, value: &Value) -> 
             let exact = number.normalize();
             (whole_digits(exact.trunc().to_string()), exact.scale())
         }
-        _ => return Ok(()),
+        Value::Null | Value::Text(_) | Value::Boolean(_) | Value::Date(_) | Value::DateTime(_) => {
+            return Ok(());
+        }
     };
     let held = |what: String, would: &str| {
         Err(Box::new((

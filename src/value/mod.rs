@@ -121,7 +121,17 @@ impl Value {
             (Value::Boolean(left), Value::Boolean(right)) => Some(left.cmp(right)),
             (Value::Date(left), Value::Date(right)) => Some(left.cmp(right)),
             (Value::DateTime(left), Value::DateTime(right)) => Some(left.cmp(right)),
-            _ => None,
+            // Across kinds, and nulls: no order. (Every kind named, so that a new one must say.)
+            (
+                Value::Null
+                | Value::Text(_)
+                | Value::Integer(_)
+                | Value::Decimal(_)
+                | Value::Boolean(_)
+                | Value::Date(_)
+                | Value::DateTime(_),
+                _,
+            ) => None,
         }
     }
 
@@ -129,7 +139,7 @@ impl Value {
     pub fn same_as(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::Null, Value::Null) => true,
-            _ => self.compare(other) == Some(Ordering::Equal),
+            (left, right) => left.compare(right) == Some(Ordering::Equal),
         }
     }
 
