@@ -14,6 +14,7 @@ use crate::schema::Schema;
 use crate::value::{FieldType, Value};
 
 mod describe;
+mod dialect;
 mod history;
 mod snapshot;
 mod transaction;
@@ -21,6 +22,7 @@ mod undo;
 mod write;
 
 pub(crate) use describe::{check_against_table, schema_from_table, take_column_limits};
+pub(crate) use dialect::Dialect;
 pub(crate) use history::{HISTORY_TABLE, HistoryEntry};
 pub(crate) use snapshot::{
     RestoreTable, Restored, RowSink, Stored, TableShape, decode_hex, encode_hex,
@@ -205,69 +207,6 @@ async fn connect(location: &Location, create: bool) -> Result<Database, DbError>
 /// `"name"` with inner quotes doubled: the only way an identifier enters SQL text.
 pub(crate) fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
-}
-
-/// The SQL dialects intake writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    /// The column type intake gives a field in a table it creates. SQLite stores decimals as
-    /// text, since its NUMERIC affinity would turn 12.50 into a binary float; PostgreSQL has an
-    /// exact NUMERIC.
-    fn column_type(self, field_type: FieldType) -> &'static str {
-        match (self, field_type) {
-            (_, FieldType::String) => "TEXT",
-            (Dialect::Sqlite, FieldType::Number | FieldType::Date | FieldType::Datetime) => "TEXT",
-            (Dialect::Sqlite, FieldType::Integer | FieldType::Boolean) => "INTEGER",
-            (Dialect::Postgres, FieldType::Integer) => "BIGINT",
-            (Dialect::Postgres, FieldType::Number) => "NUMERIC",
-            (Dialect::Postgres, FieldType::Boolean) => "BOOLEAN",
-            (Dialect::Postgres, FieldType::Date) => "DATE",
-            (Dialect::Postgres, FieldType::Datetime) => "TIMESTAMP",
-        }
-    }
-
-    /// The `number`th (1-based) bound parameter.
-    fn parameter(self, number: usize) -> String {
-        match self {
-            Dialect::Sqlite => "?".to_string(),
-            Dialect::Postgres => format!("${number}"),
-        }
-    }
-
-    /// `(?, ?), (?, ?)`: `rows` tuples of `width` parameters, numbered from 1.
-    fn tuples(self, rows: usize, width: usize) -> String {
-        use std::fmt::Write as _;
-        let mut sql = String::with_capacity(rows * width * 4);
-        for row in 0..rows {
-            sql.push_str(if row == 0 { "(" } else { ", (" });
-            for column in 1..=width {
-                if column > 1 {
-                    sql.push_str(", ");
-                }
-                match self {
-                    Dialect::Sqlite => sql.push('?'),
-                    Dialect::Postgres => {
-                        let _ = write!(sql, "${}", row * width + column);
-                    }
-                }
-            }
-            sql.push(')');
-        }
-        sql
-    }
-
-    /// Most bound parameters in one statement (SQLite allows 32766, PostgreSQL 65535).
-    fn max_parameters(self) -> usize {
-        match self {
-            Dialect::Sqlite => 30_000,
-            Dialect::Postgres => 60_000,
-        }
-    }
 }
 
 /// `CREATE TABLE` for a schema: every field, NOT NULL where required, the key as primary key.

@@ -10,8 +10,7 @@
 use std::ops::{Deref, DerefMut};
 
 use super::snapshot::WHOLE;
-use super::write::lock_key;
-use super::{Database, DbError, Dialect};
+use super::{Database, DbError};
 
 /// What a transaction is for, which says how it begins.
 #[derive(Debug, Clone, Copy)]
@@ -40,14 +39,7 @@ impl Database {
             Begin::Table(table) => table,
             Begin::Snapshot | Begin::Write => WHOLE,
         };
-        let statement = match (self.dialect(), purpose) {
-            (Dialect::Sqlite, Begin::Snapshot) => "BEGIN",
-            (Dialect::Sqlite, Begin::Write | Begin::Table(_)) => "BEGIN IMMEDIATE",
-            (Dialect::Postgres, Begin::Snapshot) => {
-                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-            }
-            (Dialect::Postgres, Begin::Write | Begin::Table(_)) => "BEGIN",
-        };
+        let statement = self.dialect().begin(purpose);
         self.execute(table, statement).await.map_err(|error| {
             if let Begin::Table(table) = purpose {
                 busy(error, table)
@@ -59,13 +51,10 @@ impl Database {
             database: self,
             open: true,
         };
-        if let (Dialect::Postgres, Begin::Table(table)) = (transaction.dialect(), purpose) {
-            transaction
-                .execute(
-                    table,
-                    &format!("SELECT pg_advisory_xact_lock({})", lock_key(table)),
-                )
-                .await?;
+        if let Begin::Table(table) = purpose
+            && let Some(lock) = transaction.dialect().lock_table(table)
+        {
+            transaction.execute(table, &lock).await?;
         }
         Ok(transaction)
     }

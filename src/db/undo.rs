@@ -2,7 +2,7 @@
 //! import lock, the caller decides from them what to delete and what to set back, and that is
 //! written with the import marked undone.
 
-use super::{Begin, Database, DbError, Dialect, HISTORY_TABLE, quote};
+use super::{Begin, Database, DbError, HISTORY_TABLE, quote};
 use crate::value::{FieldType, Value};
 
 /// What an undo writes: rows to delete (by key) and rows to set back (whole, key first).
@@ -150,10 +150,7 @@ impl Database {
     ) -> Result<(u64, u64), DbError> {
         let table = target.table;
         let dialect = self.dialect();
-        let same = match dialect {
-            Dialect::Sqlite => "IS",
-            Dialect::Postgres => "IS NOT DISTINCT FROM",
-        };
+        let same = dialect.same();
         let matches: Vec<String> = target
             .columns
             .iter()
@@ -162,10 +159,7 @@ impl Database {
                 format!("{} {same} {}", quote(column), dialect.parameter(index + 1))
             })
             .collect();
-        let row_id = match dialect {
-            Dialect::Sqlite => "rowid",
-            Dialect::Postgres => "ctid",
-        };
+        let row_id = dialect.row_id();
         let delete = format!(
             "DELETE FROM {table_name} WHERE {row_id} = (SELECT {row_id} FROM {table_name} WHERE {} LIMIT 1)",
             matches.join(" AND "),

@@ -56,10 +56,10 @@ pub(crate) fn create_table_sql(
                         extra.push_str(" AUTOINCREMENT");
                     }
                 }
-                _ if from == dialect && !default.is_empty() => {
+                Dialect::Sqlite | Dialect::Postgres if from == dialect && !default.is_empty() => {
                     extra = format!(" DEFAULT {default}");
                 }
-                _ => {}
+                Dialect::Sqlite | Dialect::Postgres => {}
             }
             let mut line = format!("{} {column_type}{extra}", quote(&column.name));
             if column.not_null && !extra.contains("PRIMARY KEY") {

@@ -446,10 +446,7 @@ impl Database {
             .collect();
         let mut updated = 0;
         if !others.is_empty() {
-            let distinct = match dialect {
-                Dialect::Sqlite => "IS NOT",
-                Dialect::Postgres => "IS DISTINCT FROM",
-            };
+            let distinct = dialect.distinct();
             let assignments: Vec<String> = others
                 .iter()
                 .map(|name| format!("{0} = s.{0}", quote(name)))

@@ -1,0 +1,118 @@
+//! The SQL that differs between engines, as methods of [`Dialect`]: column types, bound
+//! parameters, how a transaction begins and locks a table, NULL-safe comparison, row identity.
+//! (Engine-specific blocks remain in `write.rs`, `describe.rs` and `snapshot/`: see
+//! docs/architecture.md, "Where a change starts".)
+
+use super::Begin;
+use crate::value::FieldType;
+
+/// The SQL dialects intake writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The column type intake gives a field in a table it creates. SQLite stores decimals as
+    /// text, since its NUMERIC affinity would turn 12.50 into a binary float; PostgreSQL has an
+    /// exact NUMERIC.
+    pub(super) fn column_type(self, field_type: FieldType) -> &'static str {
+        match (self, field_type) {
+            (_, FieldType::String) => "TEXT",
+            (Dialect::Sqlite, FieldType::Number | FieldType::Date | FieldType::Datetime) => "TEXT",
+            (Dialect::Sqlite, FieldType::Integer | FieldType::Boolean) => "INTEGER",
+            (Dialect::Postgres, FieldType::Integer) => "BIGINT",
+            (Dialect::Postgres, FieldType::Number) => "NUMERIC",
+            (Dialect::Postgres, FieldType::Boolean) => "BOOLEAN",
+            (Dialect::Postgres, FieldType::Date) => "DATE",
+            (Dialect::Postgres, FieldType::Datetime) => "TIMESTAMP",
+        }
+    }
+
+    /// The `number`th (1-based) bound parameter.
+    pub(super) fn parameter(self, number: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_string(),
+            Dialect::Postgres => format!("${number}"),
+        }
+    }
+
+    /// `(?, ?), (?, ?)`: `rows` tuples of `width` parameters, numbered from 1.
+    pub(super) fn tuples(self, rows: usize, width: usize) -> String {
+        use std::fmt::Write as _;
+        let mut sql = String::with_capacity(rows * width * 4);
+        for row in 0..rows {
+            sql.push_str(if row == 0 { "(" } else { ", (" });
+            for column in 1..=width {
+                if column > 1 {
+                    sql.push_str(", ");
+                }
+                match self {
+                    Dialect::Sqlite => sql.push('?'),
+                    Dialect::Postgres => {
+                        let _ = write!(sql, "${}", row * width + column);
+                    }
+                }
+            }
+            sql.push(')');
+        }
+        sql
+    }
+
+    /// Most bound parameters in one statement (SQLite allows 32766, PostgreSQL 65535).
+    pub(super) fn max_parameters(self) -> usize {
+        match self {
+            Dialect::Sqlite => 30_000,
+            Dialect::Postgres => 60_000,
+        }
+    }
+
+    /// How a transaction for `purpose` begins (see [`Begin`]).
+    pub(super) fn begin(self, purpose: Begin<'_>) -> &'static str {
+        match (self, purpose) {
+            (Dialect::Sqlite, Begin::Snapshot) => "BEGIN",
+            (Dialect::Sqlite, Begin::Write | Begin::Table(_)) => "BEGIN IMMEDIATE",
+            (Dialect::Postgres, Begin::Snapshot) => {
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+            }
+            (Dialect::Postgres, Begin::Write | Begin::Table(_)) => "BEGIN",
+        }
+    }
+
+    /// The statement that takes the import lock of `table` inside a transaction, where the
+    /// transaction's own beginning does not (SQLite's `BEGIN IMMEDIATE` locks the whole file).
+    pub(super) fn lock_table(self, table: &str) -> Option<String> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(format!(
+                "SELECT pg_advisory_xact_lock({})",
+                super::write::lock_key(table)
+            )),
+        }
+    }
+
+    /// The operator for "equal, a NULL equal to a NULL".
+    pub(super) fn same(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "IS",
+            Dialect::Postgres => "IS NOT DISTINCT FROM",
+        }
+    }
+
+    /// The operator for "different, a NULL different from a value".
+    pub(super) fn distinct(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "IS NOT",
+            Dialect::Postgres => "IS DISTINCT FROM",
+        }
+    }
+
+    /// The hidden column that names one row of a table without a key.
+    pub(super) fn row_id(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "rowid",
+            Dialect::Postgres => "ctid",
+        }
+    }
+}
