@@ -3,18 +3,19 @@
 //! one column, best scores first. A weak match is never taken: the column stays unmapped and
 //! its closest fields are given. Pure: no I/O.
 
-use std::collections::HashMap;
-
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, Schema};
 use crate::value::FieldType;
-use crate::vocabulary::{ConceptKind, ConceptMatch, QUALIFIED_SCORE, VOCABULARY};
+use crate::vocabulary::{ConceptKind, ConceptMatch, VOCABULARY};
 use score::{
     ALIAS_SCORE, CANDIDATE_FLOOR, EXACT_SCORE, FieldNames, HeaderNames, PairScore, VALUES_SCORE,
     field_names, header_names, score,
 };
 
+mod beside;
 mod score;
+
+use beside::{names_of_a_person, the_fuller_of_two};
 
 pub(crate) use score::{FUZZY_THRESHOLD, Method, normalise};
 
@@ -157,7 +158,7 @@ fn looks_like_codes(profile: &ColumnProfile) -> bool {
 
 /// The score of the concept a header names instead of the one its column's values rule out,
 /// or the entity's code named by the entity's word alone: below a name found as it stands.
-const INSTEAD_SCORE: f64 = 0.87;
+pub(super) const INSTEAD_SCORE: f64 = 0.87;
 
 /// Room in an assignment weight for the column's position, which breaks ties of columns that
 /// read the same but for a number.
@@ -311,163 +312,6 @@ pub(crate) fn detect(
         columns,
         missing_fields,
     })
-}
-
-/// Words that make a name the fuller of two ("fulldescr" beside "descr", "Description longue"
-/// beside "Description"), in the seven languages (folded), first or last.
-const FULLER_WORDS: [&str; 19] = [
-    "full",
-    "long",
-    "detailed",
-    "complete",
-    "extended",
-    "lang",
-    "ausfuhrlich",
-    "longue",
-    "detaillee",
-    "larga",
-    "completa",
-    "detallada",
-    "lunga",
-    "estesa",
-    "lange",
-    "volledige",
-    "uitgebreide",
-    "longa",
-    "detalhada",
-];
-
-/// Two columns named the same but for a word that makes one the fuller ("descr" and
-/// "fulldescr"): the plain one is the shorter, and takes nothing the fuller one may take; it
-/// names what the fuller one's concept says its plain one names, less surely ("Description"
-/// beside "Long Description" is the product's name).
-fn the_fuller_of_two(
-    known: &[FieldNames],
-    read: &[HeaderNames],
-    pairs: &mut [Vec<(f64, Method, bool)>],
-) {
-    // Each fuller header and the words it has besides its fuller word.
-    let fuller: Vec<(usize, &[String])> = read
-        .iter()
-        .enumerate()
-        .filter_map(|(index, header)| {
-            let words = header.reading.words.as_slice();
-            match words {
-                [first, rest @ ..]
-                    if !rest.is_empty() && FULLER_WORDS.contains(&first.as_str()) =>
-                {
-                    Some((index, rest))
-                }
-                [rest @ .., last] if !rest.is_empty() && FULLER_WORDS.contains(&last.as_str()) => {
-                    Some((index, rest))
-                }
-                _ => None,
-            }
-        })
-        .collect();
-    if fuller.is_empty() {
-        return;
-    }
-    // The columns by their words, looked up once (a file may have thousands of columns).
-    let mut by_words: HashMap<&[String], Vec<usize>> = HashMap::new();
-    for (index, header) in read.iter().enumerate() {
-        by_words
-            .entry(header.reading.words.as_slice())
-            .or_default()
-            .push(index);
-    }
-    for (fuller, rest) in fuller {
-        for &plain in by_words.get(rest).into_iter().flatten() {
-            if plain == fuller {
-                continue;
-            }
-            for field in 0..pairs[plain].len() {
-                if !pairs[fuller][field].2 {
-                    continue;
-                }
-                pairs[plain][field].2 = false;
-                let named = known[field]
-                    .concepts
-                    .iter()
-                    .filter_map(|&concept| VOCABULARY.concepts[concept].plain);
-                for concept in named.collect::<Vec<usize>>() {
-                    for (other, names) in known.iter().enumerate() {
-                        if names.concepts.contains(&concept) && !pairs[plain][other].2 {
-                            pairs[plain][other] = (INSTEAD_SCORE, Method::Alias, true);
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The halves of a person's name read together. A "Name" beside a "First name" and no last
-/// name is the last name ("Vorname", "Name"); beside a "Last name" and no first name, the first
-/// name (only when one column alone is named so). And a word that means a half only among other
-/// things ("Nom": also a product's name; "Nombre") is that half only beside the other half: alone
-/// it may name a company or a whole name, and stays open.
-fn names_of_a_person(
-    known: &[FieldNames],
-    read: &[HeaderNames],
-    pairs: &mut [Vec<(f64, Method, bool)>],
-) {
-    let vocabulary = &*VOCABULARY;
-    let concept = |id: &str| {
-        vocabulary
-            .concepts
-            .iter()
-            .position(|concept| concept.id == id)
-    };
-    let (Some(full), Some(first), Some(last)) = (
-        concept("customer.name"),
-        concept("customer.first_name"),
-        concept("customer.last_name"),
-    ) else {
-        return;
-    };
-    let reaches = |column: usize, wanted: usize| {
-        read[column]
-            .concepts
-            .iter()
-            .any(|found| !found.weak && found.concept == wanted)
-    };
-    let columns_of = |wanted: usize| -> Vec<usize> {
-        (0..read.len())
-            .filter(|&column| reaches(column, wanted))
-            .collect()
-    };
-    let field_of = |wanted: usize| {
-        known
-            .iter()
-            .position(|names| names.concepts.contains(&wanted))
-    };
-    if let [column] = columns_of(full).as_slice() {
-        for (present, absent) in [(first, last), (last, first)] {
-            if columns_of(present).iter().any(|other| other != column)
-                && columns_of(absent).is_empty()
-                && let Some(field) = field_of(absent)
-            {
-                pairs[*column][field] = (QUALIFIED_SCORE, Method::Alias, true);
-            }
-        }
-    }
-    for (half, other) in [(first, last), (last, first)] {
-        let Some(field) = field_of(half) else {
-            continue;
-        };
-        if !columns_of(other).is_empty() {
-            continue;
-        }
-        for column in columns_of(half) {
-            let words = &read[column].reading.words;
-            if let [word] = words.as_slice()
-                && vocabulary.meanings(word) > 1
-            {
-                pairs[column][field].2 = false;
-            }
-        }
-    }
 }
 
 /// One header's score against every field, and whether each may be taken: not when the values

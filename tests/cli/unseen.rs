@@ -32,6 +32,22 @@ fn pairs(expected: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// A schema, a file's text, and the field each column must take (or none).
+type OpenCase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Option<&'static str>)],
+);
+
+/// Each case's file mapped against its plain schema gives exactly the fields it must.
+fn assert_mapped(workspace: &Workspace, cases: &[OpenCase]) {
+    for (number, (schema, text, expected)) in cases.iter().enumerate() {
+        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
+        let document = map(workspace, &file, &plain_schema(schema));
+        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
+    }
+}
+
 #[test]
 fn a_products_file_maps_through_context_words_units_and_abbreviations() {
     let workspace = Workspace::new();
@@ -291,16 +307,13 @@ fn german_french_and_spanish_files_map_without_a_model() {
     }
 }
 
-/// A schema, a file's text, and each column with the field it must map to or none.
-type Named<'a> = (&'a str, &'a str, &'a [(&'a str, Option<&'a str>)]);
-
 /// A header of the table's own word alone ("Articolo" in an article list, "Cliente" in a
 /// customer list) is the entity's code over values that are codes, and stays open over names;
 /// the French "P.U." is a unit price, sale or purchase.
 #[test]
 fn an_entitys_word_alone_over_codes_is_its_code() {
     let workspace = Workspace::new();
-    let cases: [Named; 4] = [
+    let cases: [OpenCase; 4] = [
         (
             "products",
             "Articolo;Descrizione\nMG-2041;Lampada da tavolo in ottone\nMG-2042;Lampada da terra\n",
@@ -334,11 +347,7 @@ fn an_entitys_word_alone_over_codes_is_its_code() {
             ],
         ),
     ];
-    for (number, (schema, text, expected)) in cases.iter().enumerate() {
-        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
-        let document = map(&workspace, &file, &plain_schema(schema));
-        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
-    }
+    assert_mapped(&workspace, &cases);
 }
 
 /// What a header names when no other column names it: an "Invoice ID" is the invoice's number
@@ -349,7 +358,7 @@ fn an_entitys_word_alone_over_codes_is_its_code() {
 #[test]
 fn what_a_header_names_when_nothing_else_does() {
     let workspace = Workspace::new();
-    let cases: [Named; 6] = [
+    let cases: [OpenCase; 6] = [
         (
             "invoices",
             "Invoice ID,Customer ID,Invoice Amount\nINV-000812,C-00107,12000.00\n",
@@ -408,11 +417,7 @@ fn what_a_header_names_when_nothing_else_does() {
             ],
         ),
     ];
-    for (number, (schema, text, expected)) in cases.iter().enumerate() {
-        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
-        let document = map(&workspace, &file, &plain_schema(schema));
-        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
-    }
+    assert_mapped(&workspace, &cases);
 }
 
 #[test]
@@ -675,13 +680,6 @@ fn inspect_lists_every_sheet_with_its_header_and_fit() {
     assert_eq!(document["sheet_headers"][1]["headers"][0], "SKU#");
 }
 
-/// A schema, a file's text, and the field each column must take (or none).
-type OpenCase = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, Option<&'static str>)],
-);
-
 #[test]
 fn known_look_alikes_stay_open_beside_the_columns_they_resemble() {
     let workspace = Workspace::new();
@@ -735,11 +733,7 @@ fn known_look_alikes_stay_open_beside_the_columns_they_resemble() {
             ],
         ),
     ];
-    for (schema, text, expected) in cases {
-        let file = workspace.write(&format!("{schema}.csv"), text);
-        let document = map(&workspace, &file, &plain_schema(schema));
-        assert_eq!(fields_of(&document), pairs(expected), "{schema}");
-    }
+    assert_mapped(&workspace, &cases);
 }
 
 #[test]
@@ -797,11 +791,7 @@ fn columns_are_read_beside_each_other_and_never_chosen_by_a_guess() {
             ],
         ),
     ];
-    for (number, (schema, text, expected)) in cases.into_iter().enumerate() {
-        let file = workspace.write(&format!("{schema}-{number}.csv"), text);
-        let document = map(&workspace, &file, &plain_schema(schema));
-        assert_eq!(fields_of(&document), pairs(expected), "{schema} {number}");
-    }
+    assert_mapped(&workspace, &cases);
     // The tie is said: the amount's candidates name both columns.
     let file = workspace.write("tie.csv", "Grand Total,Total\n492.00,492.00\n");
     let document = map(&workspace, &file, &plain_schema("invoices"));
