@@ -14,7 +14,7 @@ use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
 use crate::load::{self, Plan};
-use crate::report::{self, Document, Output};
+use crate::report::{self, Document};
 use crate::schema::Schema;
 use crate::settings::ImportSettings;
 use crate::source;
@@ -158,7 +158,7 @@ pub(crate) async fn import_streaming(
     document.backup = Some(backup_id.clone());
     document.committed = Some(true);
     document.import_id = Some(Some(import_id));
-    if output == Output::Table && !announced {
+    if output.in_steps() && !announced {
         // The plan and the preview, then the line that says it is done.
         document.committed = None;
         report::print(&document, output)?;

@@ -14,7 +14,7 @@ use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
 use crate::load::{self, Plan};
-use crate::report::{self, Output};
+use crate::report::{self};
 use crate::schema::Schema;
 use crate::settings::ImportSettings;
 
@@ -65,7 +65,7 @@ pub(crate) async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         report::print(&document, output)?;
         return Ok(Exit::Success);
     }
-    if output == Output::Table {
+    if output.in_steps() {
         // People read the plan and the preview before they are asked.
         document.committed = None;
         report::print(&document, output)?;
@@ -78,7 +78,7 @@ pub(crate) async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         // stops, showing what differs, unless it is the same plan.
         let confirmed = Confirmed {
             plan: &plan,
-            announced: output == Output::Table,
+            announced: output.in_steps(),
         };
         let again = reopened(setup, settings)?;
         match import_streaming(settings, again, Some(confirmed)).await? {

@@ -184,9 +184,9 @@ async fn suggest(
     if needs_key && settings.key.is_none() {
         let variable = settings.provider.key_variable().unwrap_or("INTAKE_LLM_KEY");
         let message = format!("no key: set INTAKE_LLM_KEY or {variable}");
-        eprintln!(
-            "warning: the language model was not asked ({message}); the mapping is intake's own"
-        );
+        report::warn(&format!(
+            "the language model was not asked ({message}); the mapping is intake's own"
+        ));
         report.error = Some(message);
         return report;
     }
@@ -200,9 +200,9 @@ async fn suggest(
     let answered = match answered {
         Ok(answered) => answered,
         Err(error) => {
-            eprintln!(
-                "warning: no suggestions from the language model: {error}; the mapping is intake's own"
-            );
+            report::warn(&format!(
+                "no suggestions from the language model: {error}; the mapping is intake's own"
+            ));
             report.error = Some(error.to_string());
             return report;
         }
@@ -234,9 +234,9 @@ async fn suggest(
         }
     }
     if held_back > 0 && !settings.accept && !interactive {
-        eprintln!(
-            "warning: {held_back} suggestions of the language model were not applied: pass --accept-llm to apply them"
-        );
+        report::warn(&format!(
+            "{held_back} suggestions of the language model were not applied: pass --accept-llm to apply them"
+        ));
     }
     report.suggestions = suggestions;
     report

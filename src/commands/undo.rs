@@ -8,7 +8,7 @@ use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
 use crate::load;
-use crate::report::{self, Output};
+use crate::report::{self};
 use crate::settings::UndoSettings;
 use crate::value::{self, Value, parse_text};
 
@@ -52,7 +52,7 @@ async fn undo_keyless(
         done: false,
     };
     if !settings.confirmed {
-        report::print_undo(&document, Output::Table)?;
+        report::print_undo_question(&document)?;
         ask(
             &format!(
                 "Delete {} rows of table {} in {location} (one row alike for each row the import inserted)?",
@@ -211,7 +211,7 @@ pub(crate) async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
         done: false,
     };
     if !settings.confirmed {
-        report::print_undo(&document, Output::Table)?;
+        report::print_undo_question(&document)?;
         ask(
             &format!(
                 "Delete {} rows and set back {} rows of table {} in {location}?",

@@ -14,7 +14,7 @@ use crate::db;
 use crate::detect;
 use crate::exit::Exit;
 use crate::parallel::{CheckedBatch, CheckedBatches, CheckedRow};
-use crate::report::{self, Document, ErrorSink, Output};
+use crate::report::{self, Document, ErrorSink};
 use crate::schema::Schema;
 use crate::settings::ValidateSettings;
 use crate::source::{self, Records};
@@ -38,7 +38,7 @@ impl Checked {
             trimmed: 0,
             sink: ErrorSink::new(
                 settings.show_errors,
-                settings.map.output == Output::Json,
+                settings.map.output.holds_every_error(),
                 settings.report.as_deref(),
                 settings.rejects.as_deref(),
                 headers,

@@ -123,6 +123,11 @@ pub(crate) fn print_prune(document: &PruneDocument, output: Output) -> io::Resul
     })
 }
 
+/// An undo's plan as people read it before they are asked, whatever the output format.
+pub(crate) fn print_undo_question(document: &UndoDocument) -> io::Result<()> {
+    print_undo(document, Output::Table)
+}
+
 pub(crate) fn print_undo(document: &UndoDocument, output: Output) -> io::Result<()> {
     emit(document, output, |out, document| {
         let verb = if document.done { "" } else { "would be " };

@@ -12,6 +12,25 @@ pub enum Output {
     Json,
 }
 
+impl Output {
+    /// Whether a command shows its plan before its question and its outcome after it, for
+    /// people to read as it goes (tables), rather than one whole document at the end (JSON).
+    pub(crate) fn in_steps(self) -> bool {
+        match self {
+            Output::Table => true,
+            Output::Json => false,
+        }
+    }
+
+    /// Whether the document itself carries every error (JSON), rather than a summary of them.
+    pub(crate) fn holds_every_error(self) -> bool {
+        match self {
+            Output::Table => false,
+            Output::Json => true,
+        }
+    }
+}
+
 /// Writes `document` to stdout as pretty JSON, or through `tables` for people. A closed pipe
 /// (`| head`) is not an error.
 pub(crate) fn emit<D: Serialize>(
@@ -30,6 +49,11 @@ pub(crate) fn emit<D: Serialize>(
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.and_then(|()| out.flush()),
     }
+}
+
+/// A warning that does not stop the command, on stderr: every one goes through here.
+pub(crate) fn warn(message: &str) {
+    eprintln!("warning: {message}");
 }
 
 /// One line of plain output, for what follows a printed document (the end of a commit).

@@ -15,13 +15,13 @@ mod terminal;
 
 pub(crate) use backups::{
     print_backup_created, print_backup_list, print_prune, print_restore, print_undo,
-    print_verification,
+    print_undo_question, print_verification,
 };
 pub(crate) use document::{
     BackupCreated, Candidate, Document, InspectDocument, MappingEntry, Normalised, PlanCounts,
     PreviewRow, PruneDocument, SheetHeader, UndoDocument,
 };
-pub(crate) use emit::Output;
+pub(crate) use emit::{Output, warn};
 pub(crate) use errors::{ErrorSink, write_diff};
 pub(crate) use progress::Progress;
 pub(crate) use terminal::{print, print_ending, print_history, print_inspection, short_name};
