@@ -10,7 +10,7 @@ use crate::exit::{Exit, Refused};
 use crate::load;
 use crate::report::{self};
 use crate::settings::UndoSettings;
-use crate::value::{self, Value, parse_text};
+use crate::value::{self, FieldType, Value, parse_text};
 
 /// `undo` of an import into a table without a key: every row it wrote was inserted, and one
 /// row alike is deleted for each (see `Database::undo_keyless`).
@@ -26,19 +26,7 @@ async fn undo_keyless(
     let location = &settings.database;
     let rows: Vec<Vec<Value>> = entries
         .iter()
-        .map(|entry| {
-            entry
-                .new
-                .iter()
-                .zip(types)
-                .map(|(text, field_type)| {
-                    text.as_deref().map_or(Value::Null, |text| {
-                        parse_text(*field_type, None, text, &Default::default())
-                            .unwrap_or_else(|_| Value::Text(text.into()))
-                    })
-                })
-                .collect()
-        })
+        .map(|entry| read_back(&entry.new, types))
         .collect();
     let mut document = report::UndoDocument {
         import_id: entry.id.clone(),
@@ -92,6 +80,21 @@ async fn undo_keyless(
     document.done = true;
     report::print_undo(&document, settings.output)?;
     Ok(Exit::Success)
+}
+
+/// A journal line's texts read back as values of their columns' types (a text that no longer
+/// reads as its type stays text).
+fn read_back(texts: &[Option<String>], types: &[FieldType]) -> Vec<Value> {
+    texts
+        .iter()
+        .zip(types)
+        .map(|(text, field_type)| {
+            text.as_deref().map_or(Value::Null, |text| {
+                parse_text(*field_type, None, text, &Default::default())
+                    .unwrap_or_else(|_| Value::Text(text.into()))
+            })
+        })
+        .collect()
 }
 
 /// A JSON array of values as text (null for NULL), as the journal keeps them.
@@ -181,18 +184,7 @@ pub(crate) async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
     }
     let keys: Vec<Vec<Value>> = entries
         .iter()
-        .map(|entry| {
-            entry.new[..width]
-                .iter()
-                .zip(&types)
-                .map(|(text, field_type)| {
-                    text.as_deref().map_or(Value::Null, |text| {
-                        parse_text(*field_type, None, text, &Default::default())
-                            .unwrap_or_else(|_| Value::Text(text.into()))
-                    })
-                })
-                .collect()
-        })
+        .map(|entry| read_back(&entry.new[..width], &types))
         .collect();
     let key_columns = header.columns[..width].to_vec();
     let current = database

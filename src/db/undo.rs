@@ -112,19 +112,7 @@ impl Database {
                 updated += self.one_row(table, &update, &parameters).await?;
             }
         }
-        let mark = format!(
-            "UPDATE {HISTORY_TABLE} SET outcome = {} WHERE id = {}",
-            dialect.parameter(1),
-            dialect.parameter(2)
-        );
-        let outcome = Value::Text(target.outcome.into());
-        let id = Value::Text(target.import_id.into());
-        self.one_row(
-            HISTORY_TABLE,
-            &mark,
-            &[(&outcome, FieldType::String), (&id, FieldType::String)],
-        )
-        .await?;
+        self.mark_undone(target).await?;
         Ok((deleted, updated))
     }
 
@@ -183,6 +171,13 @@ impl Database {
                 }
             }
         }
+        self.mark_undone(target).await?;
+        Ok((deleted, missing))
+    }
+
+    /// Marks the import as the undo leaves it in `intake_imports` (`target.outcome`).
+    async fn mark_undone(&mut self, target: &UndoTarget<'_>) -> Result<(), DbError> {
+        let dialect = self.dialect();
         let mark = format!(
             "UPDATE {HISTORY_TABLE} SET outcome = {} WHERE id = {}",
             dialect.parameter(1),
@@ -195,8 +190,8 @@ impl Database {
             &mark,
             &[(&outcome, FieldType::String), (&id, FieldType::String)],
         )
-        .await?;
-        Ok((deleted, missing))
+        .await
+        .map(|_| ())
     }
 
     /// Runs a statement that must change exactly one row.
