@@ -2,6 +2,35 @@
 //! name (exact), its aliases (alias) and by edit similarity (fuzzy); each field takes at most
 //! one column, best scores first. A weak match is never taken: the column stays unmapped and
 //! its closest fields are given. Pure: no I/O.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `detect`: stage 1 (`detect.rs`: the assignment and its rules; `detect/score.rs`: the
+//! score of one header against one field; `detect/beside.rs`: headers read beside their
+//! neighbours, the fuller of two descriptions and the halves of a person's name). Each field's names (`FieldNames`: its name and aliases as words, the
+//! concepts they reach in the table's context, its unit) and each header's (`HeaderNames`) are
+//! scored (`score`; a header on its first 128 characters, cut in `header_names` for every
+//! caller): exact (1.00), alias, the same reading or the field's own name in the plural (0.95),
+//! the name once context words are set aside (0.92), a shared concept (0.90/0.88, weak names 0.86
+//! with the values' support), otherwise Damerau-Levenshtein similarity of the words (fuzzy, at
+//! most 0.85, taken from 0.80, never for a header that names another concept or carries another
+//! unit, never between two words of the vocabulary, `Vocabulary::is_known`). The folded names
+//! and each name's letter counts (`Letters`) are computed once; a pair whose lengths or letter
+//! counts bound its similarity under what is ever shown (0.50) is not compared letter by letter,
+//! which keeps a file of 16,384 columns at a fraction of a second. `pair_scores` then
+//! decides what may be taken: values that do not fit the field's type or the concept's kind veto
+//! (unless the header is the field's own name; a flag never takes amounts even so), a question or
+//! a column of yes/no words never feeds a number, a header that is another field's name or alias
+//! is that field's, and a header whose words name what its values rule out is read with words set
+//! aside. Each header is read once (`header_names`) for all of this. `names_of_a_person` reads the
+//! halves of a name across columns (`Vorname` + `Name`; a `Nom` alone stays open);
+//! `the_fuller_of_two` leaves the plain one of `descr` and `fulldescr` to the fuller. Columns are
+//! assigned to fields by the best total (Hungarian algorithm, `pathfinding::kuhn_munkres`, over the
+//! columns some field may take, the earlier column winning an exact tie); an assigned pair that
+//! another differently named, unassigned column fits exactly as well is undone (no guess), while
+//! columns that read the same but for a number are no tie. `--map` and saved mappings come first; a
+//! field of e-mail addresses or URLs left over takes the one unmapped column whose values are such
+//! (method `values`). `Mapping`, `ColumnMatch`, `Method`.
+//! Pure. `normalise` stays for comparing headers as saved mappings and `--map` do.
 
 use crate::profile::{ColumnProfile, KIND_SHARE, Kind};
 use crate::schema::{Field, Schema};

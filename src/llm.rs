@@ -4,6 +4,18 @@
 //! is parsed strictly and every suggestion checked against the file's values; the caller
 //! decides what is applied. Any failure of the model leaves the deterministic mapping as it is.
 //! What is sent is documented in docs/llm.md.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `llm`: suggestions from a language model for what stage 1 left open (docs/llm.md).
+//! `Provider` presets (base URL, default model, key variable, answer format), `question` (the
+//! unmapped columns, the free fields, samples only when allowed), `request_body` (chat
+//! completions with `json_schema` or `json_object`, or Ollama's `/api/chat` with a schema),
+//! `ask` (reqwest with a timeout, retries on 429/5xx honouring `Retry-After`, the key only in the
+//! Authorization header and redacted from every message), `parse_answer` (strict JSON, a code
+//! fence tolerated), `check` (unknown columns and fields, double assignments, values that veto
+//! the field's type, via `detect::values_fit`) and `apply` (method `llm`, score 0.5).
+//! `commands::prepare::suggest` runs it inside `prepare` and asks on a terminal or applies with
+//! `--accept-llm`; any failure is a warning and the mapping stays intake's own.
 
 use std::time::Duration;
 

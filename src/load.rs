@@ -1,6 +1,17 @@
 //! Stage 3: the plan (what each valid row would do to the target: insert, update, leave
 //! unchanged, or skip under the chosen mode) and the commit of that plan in one transaction.
 //! Talks to the database only through `db`.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `load`: stage 3. `Planner` classifies valid rows batch by batch against the target's rows of the
+//! same keys (one query per batch, stored rows read as borrowed text straight into typed values,
+//! matched by a 128-bit hash of the key's `push_key` form and then value by value): insert,
+//! update (with the changed columns), unchanged, or skip under `--mode`; a table without a key
+//! (a schema with none, under `--mode insert-only` or `append`; an upsert or update-only import
+//! refuses one and says so) has nothing to look up, every valid row is an insert, and the plan
+//! says that importing the file again would insert its rows again (`plan_note`); it feeds the plan's
+//! digest as rows are planned, so `Plan::id` is the same whether the rows were kept or handed
+//! on (`take_writes`). `commit` writes a whole plan's inserts and updates.
 
 use std::collections::HashMap;
 

@@ -2,6 +2,16 @@
 //! before anything is read or written, each file written beside its place and renamed in only
 //! when complete, so that a failed run never leaves a half-written file, and a path that names
 //! the input, the database, its journals or a file intake did not write is refused.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `output`: the files written at paths the user names (`--report`, `--rejects`, `--diff`).
+//! `check` runs in `settings`, before anything is opened: a path that names the input, a
+//! `--reference` file, the SQLite database or its `-journal`/`-wal`/`-shm`, or a file in the
+//! backup folder is refused even with `--force`; two outputs on one file are refused; an existing
+//! file is replaced only when it begins as intake begins that kind of file (the report's header,
+//! `REPORT_COLUMNS`, which `report` writes from here, or a JSON array of errors, the rejects file's BOM and `errors` column, the diff's header), or
+//! with `--force`. `Pending` writes into a temporary file beside the target and renames it in
+//! when complete, so a failed run leaves the old file as it was and never a half-written one.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};

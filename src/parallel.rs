@@ -5,6 +5,20 @@
 //! unique field on a thread of its own) while the next is checked, and the caller's thread takes
 //! the batches in file order. The results are the same whatever the threads did; memory holds a
 //! few batches at most.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `parallel`: stage 2 over a whole file. `CheckedBatches` runs a pipeline of threads: one reads
+//! batches of rows (`Records::next_rows`: 16,384 for `validate`, 8,192 for an import, whose runs
+//! follow them), one has each batch's rows checked on rayon's
+//! threads (`RowChecker`, runs of at least 1,024 rows each with one `Scratch`), one finishes each
+//! batch while the next is checked (`Validator::finish`, the unique checks; the tables of unique
+//! values are sized once from the file's size and the first batch's bytes a row), and the
+//! caller's thread takes `CheckedBatch`es in file order (`validate` looks only at their rows with
+//! errors; a batch dropped sends its emptied buffers back to the reader and the checker, so that
+//! memory is written again rather than faulted in anew), each row a `CheckedRow` (number, cells,
+//! typed row when kept and valid, errors). A read error comes after the rows before it; a panic
+//! in a thread is passed on, never taken for the end of the file. `validate` and `import` both
+//! read through it.
 
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::thread::JoinHandle;

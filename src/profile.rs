@@ -3,6 +3,17 @@
 //! decimal comma or point, thousands separator, day-first or month-first dates. Distinct counts,
 //! empty shares and minimum and maximum are computed with polars over the column's values.
 //! Pure: no I/O.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `profile`: column profiles (`profile.rs`: `Profiler`, `ColumnProfile`, `Kind`, `Shares`;
+//! `profile/column.rs`: one column's state while its cells are read, and the file's decimal
+//! separator; `profile/evidence.rs`: what one text says of its kind). `Profiler` classifies every cell (`number_evidence`, `date_evidence`,
+//! e-mail, URL, boolean) and decides each column's `Kind`, its decimal separator and thousands
+//! separator, and its date order from the values that settle them; what stays open becomes a note
+//! (`--decimal-comma` and `--date-order` override). Distinct counts, empty shares and minimum and
+//! maximum of text and dates are computed with polars; numeric minimum and maximum exactly, with
+//! `Decimal`. The sample is profiled a column a thread (`Profiler::add_all`), each column's
+//! finish too. Main types: `ColumnProfile`, `Shares`, `Overrides`. Pure.
 
 use rayon::prelude::*;
 use serde::Serialize;

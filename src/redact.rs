@@ -2,6 +2,16 @@
 //! `password=` parameter) is never printed, logged, written into a manifest, a history row or an
 //! error message. URLs are read with the `url` crate; one it cannot read is cut by hand, so
 //! that even a mistyped URL is echoed without its secret.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `redact`: secrets out of everything shown or stored. `url` reads a URL with the `url` crate and
+//! drops the password of its user info and the value of each secret parameter (`password`,
+//! `sslpassword`, `token`, ...); a URL the crate cannot read (`postgres:/...`, no scheme) is cut
+//! by hand the same way. `Location`'s display, `BadUrl`, backup manifests, history rows and the
+//! LLM endpoint in messages all go through it; `secrets_of_url` and `scrub` take the secrets out of
+//! a server's error text. clap hides `DATABASE_URL`'s value in `--help`; an LLM answer has the key
+//! replaced before it is read. Server errors are the server's message, detail and hint
+//! (`db::server_message`), never sqlx's "at line N" of the server's source.
 
 /// Query parameters whose value is a secret, compared without case.
 const SECRET_PARAMETERS: [&str; 10] = [

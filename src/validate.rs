@@ -1,6 +1,42 @@
 //! Stage 2: every cell of every record read as its field's type and checked against the field's
 //! constraints. Pure: no files, no database. A bad row is data, not a failure: each record gives
 //! either a typed row or its errors, and the run goes on.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `validate`: stage 2 (`validate.rs`: the row checker, the validator and their types;
+//! `validate/cell.rs`: one cell read and checked, `check_cell`; `validate/unique.rs`: the
+//! indexes of the unique checks, `UniqueIndex`, `Dense`, `spread`, `push_key`). Each row gives a
+//! `TypedRow` or `RowError`s (row, column, field, raw
+//! value, `ErrorCode`, message); uniqueness across the file (the key, and each unique field) is
+//! the only state. It is split in two so that rows can be checked on several threads:
+//! `RowChecker::check` (shared through an `Arc`, owning a copy of the schema) does what a row can
+//! tell about itself (shape, cells, references, rules, and the hash of each unique value) into a
+//! `RowCheck`, keeping the row's values only when asked (an import keeps them, `validate` lets
+//! them go); a `Scratch` per thread holds its buffers and its own copy of each pattern (threads
+//! sharing one regex queue for its caches); `Validator::finish` then does the unique checks of a
+//! batch in file order, each unique field (or key) on a thread of its own. `Validator::new` takes
+//! each field's column index (`Mapping::field_columns`), not the mapping: stage 2 knows no
+//! stage 1. Cells become `Value`s through `value` (decimal comma or point, thousands grouping,
+//! currency, accounting parentheses; date order, ISO and month-name dates, times with zones). A
+//! numeric date that reads
+//! two ways in a column whose order is open is an error that asks for `--date-order`. Rules
+//! between fields and references (the allowed values handed in by `commands`, which reads them
+//! from a file or the database) are checked per row; uniqueness keeps, per value, the first row
+//! and either the integer itself (a key or unique field of one integer field, exact: those near
+//! the first one seen in an array of first rows by place, `Dense`, 4 bytes a place, up to twice
+//! the rows expected; the others in a table, 16 bytes a row, placed by `spread` in runs of 16) or
+//! 96 bits of a 128-bit xxh3 hash (anything else: 16 bytes a row; two different values share
+//! them with a probability of about n²/2⁹⁷, 1 in 10¹⁷ for a million rows), never the values. Text cells are read straight into each
+//! type's value (`check_cell`), and text that nothing reads after its checks (values not kept,
+//! the field not in a key, a rule or a reference: `RowChecker::wanted`) is checked where it lies,
+//! without a copy; a cell's fault is boxed (`Fault`) so that its `Result` is no
+//! larger than a `Value`. Plain ASCII e-mail addresses are accepted by `plain_email` in one pass
+//! (never one that validator refuses, tested), the rest by validator, whose regexes all threads
+//! share. A `pattern` is matched by a DFA built in full when it fits 1 MiB (`schema::Pattern`:
+//! a table step a byte, nothing shared between threads), otherwise by the thread's copy of its
+//! regex. Decimals are compared with bounds as integers brought to one scale
+//! (`schema::compare_decimals`, rust_decimal's own comparison when they do not fit).
+//! Pure. See docs/validation.md.
 
 use std::fmt;
 

@@ -4,6 +4,25 @@
 //! concepts a column can hold, each with its names in seven languages. Pure: the vocabulary is
 //! compiled into the binary and read once. This file holds the types and the vocabulary file's
 //! reading; `read.rs` how a header is read as words, `forms.rs` which concepts a reading names.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `vocabulary`: the business vocabulary of stage 1, `src/vocabulary.toml` compiled in and read
+//! once (`VOCABULARY`; `vocabulary.rs` the types and the file, `vocabulary/read.rs` the reading,
+//! `vocabulary/forms.rs` the forms and concepts). `Vocabulary::read` turns a header or a name into a `Reading` (words:
+//! accents folded with unicode-normalization, camelCase, acronyms, letters/digits, `#`/`N°`/`N.`,
+//! letters written one by one joined (`P.V.P.`), a locale tag (`en_US`) kept as a note,
+//! abbreviations from `[synonyms]`, compounds of two known words split, a one-letter table alias
+//! or a vendor's two-letter prefix set aside, German without umlauts and unknown plurals read as
+//! the known word; units set aside as evidence, other bracketed words kept as `notes`, a `?`
+//! noted); `table_entity` finds the table's entity (product, customer, invoice) from its name;
+//! `forms` gives a reading with the entity's words, joining words, qualifiers, flag words, a part's
+//! word (`Form::Measure`), money or date words (`Form::Money`, `Form::Date`), taxes included or
+//! excluded, or a last "number" set aside; `concepts` the `Concept`s those forms name, looked up by
+//! the words in order and, 0.01 lower, in any order (a concept's name without its entity's word
+//! counts only in a table about that entity, and as a secondary name; secondary names score 0.03
+//! lower; weak names are marked), else two names of one concept in one header; a bracketed note
+//! naming another concept of the same kind replaces it. Main types: `Vocabulary`, `Concept`,
+//! `ConceptKind`, `ConceptMatch`, `Reading`, `Form`. Pure.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;

@@ -3,6 +3,19 @@
 //! listing, pruning, and the restore that makes tables equal to a backup. The format is
 //! specified in docs/backup-format.md; the database side (shapes, snapshot reads, the restore
 //! transaction) is in `db`.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `backup/`: backups in a folder each under the backup location (docs/backup-format.md), a file
+//! a job: `manifest.rs` (`Manifest`: per table its `TableShape`, rows, file and content
+//! SHA-256s, and the manifest's own digest; the folder's file names; ids), `rows.rs`
+//! (`encode_row`/`decode_row`, one JSON array a row, exact for every value; the zstd rows files,
+//! hashed as written), `store.rs` (`Store`: `list`, `verify` with its record
+//! `verification.json`, the restore history `restores.jsonl`), `create.rs` (files written and
+//! renamed into place, manifest last), `restore.rs` (verify, check the target, safety backup,
+//! then `Database::restore` with a `RestoreCheck` that compares counts and digests before the
+//! commit, foreign-key order by `restore_order`), `prune.rs` (retention, the newest verified
+//! and newest safety backup kept) and `journal.rs` (the import journal beside the backups, and
+//! the pending mark of an import's safety backup). `mod.rs` only names what the crate uses.
 
 mod create;
 mod journal;

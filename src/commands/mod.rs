@@ -4,6 +4,23 @@
 //! import's commit (the safety backup, the journal, the rows planned again inside the
 //! transaction). Here: `run`, which picks the command, the `Worker` thread that several use, and
 //! the terminal's yes/no question.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `commands/`: one file per command (`inspect`, `map`, `validate`, `import`, `undo`,
+//! `history`, `backups`), each running the stages in order and handing their results to
+//! `report`; `mod.rs` holds `run` (which picks the command), the `Worker` thread and the
+//! terminal's yes/no question. `prepare.rs` is stage 1 as every command runs it: the schema
+//! resolved, the sheet chosen by fit when `--sheet` is absent (`open_best_sheet`: each sheet read
+//! to its header and mapped; another than the first only when the first fits clearly worse, the
+//! reason in `Table::sheet_reason`), learned mappings and `--llm` suggestions applied, and on a
+//! terminal the open columns offered for a required field that found none
+//! (`offer_missing_columns`, dialoguer). `validate.rs` gathers the values references are checked
+//! against (`--reference` files, or the database). `plan.rs` is the import's plan as the dry run
+//! shows it (`ImportSetup`, `Planning` on a thread of its own, the refusal rules raising
+//! `exit::Refused`, preview and diff); `commit.rs` the commit (safety backup and SHA-256 on their
+//! threads, the rows planned again run by run inside the transaction, the journal, the history
+//! row). Invariant: the files import in one direction (`import` → `commit` → `plan` →
+//! `prepare`), and only `mod.rs` is reached from outside (`commands::run`).
 
 use std::io::IsTerminal;
 use std::thread::JoinHandle;

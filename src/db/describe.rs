@@ -1,6 +1,15 @@
 //! What the database says of a table (`describe_table`: columns, declared types, keys,
 //! references) and what intake makes of it: a schema read from the table (`--table` without a
 //! schema), a schema checked against it, and the column limits stage 2 checks values against.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `db/describe.rs`: `describe_table` and what intake makes of a table: `schema_from_table` (for
+//! `--table` without a schema: each column a field of its type, columns of types intake cannot
+//! load left out, NOT NULL without a default as required, the primary key as the key,
+//! single-column UNIQUE as unique, `varchar(n)` as a maximum length, single-column foreign keys
+//! as references), `check_against_table` (every field a column of a fitting type, before any
+//! row is read) and `take_column_limits` (PostgreSQL's `numeric(p,s)`, `varchar(n)`, integer
+//! widths, for stage 2).
 
 use super::{Database, DbError, Dialect};
 use crate::schema::{ColumnLimits, Field, Reference, Schema, SchemaError};

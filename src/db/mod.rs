@@ -2,6 +2,17 @@
 //! values, creating the target table and writing batches inside one transaction, for SQLite and
 //! PostgreSQL side by side. Every identifier goes through [`quote`]; every value is a bound
 //! parameter. The SQL differences between the two live here and nowhere else.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `db`: the only sqlx user, SQLite and PostgreSQL side by side behind one `Database` with the
+//! same functions: `parse_location`, `open` (as it is: a dry run never creates a SQLite file) and `open_or_create` (a commit, a restore), `quote`
+//! for identifiers, `create_table_sql` (per `Dialect`: decimals as exact text in SQLite, NUMERIC in
+//! PostgreSQL; DATE, TIMESTAMP, BOOLEAN, BIGINT there), `table_columns`, `column_values`,
+//! `rows_by_key` and `each_row_by_key` (the same rows handed on as borrowed text), `describe_table`
+//! (columns, declared types, NOT NULL, defaults, primary key, single-column UNIQUE and foreign
+//! keys, from `pragma_*` or `information_schema`). PostgreSQL looks rows up by one key with
+//! `key = ANY($1)`. Values are bound with their types in PostgreSQL (a null with its field's
+//! type), as exact text in SQLite (text as one `Arc<str>` each, which sqlx keeps as it is).
 
 use std::path::PathBuf;
 use std::str::FromStr;

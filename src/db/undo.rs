@@ -1,6 +1,19 @@
 //! Taking an import back, in one transaction: the rows it touched are read again under the
 //! import lock, the caller decides from them what to delete and what to set back, and that is
 //! written with the import marked undone.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `db/undo.rs`: `Database::undo`: one transaction under the import lock that reads the rows an
+//! import wrote, lets the caller decide (`load::plan_undo`), deletes and sets back row by row
+//! (each must find its row), and marks the import `undone` in `intake_imports`.
+//! `Database::undo_keyless` takes back an import into a table without a key (the journal's
+//! `key_width` 0): for each row it inserted, one row holding the same values (NULL matching NULL:
+//! SQLite `IS`, PostgreSQL `IS NOT DISTINCT FROM`) is deleted by `rowid`/`ctid`; rows alike are
+//! interchangeable, so the table's rows as a multiset are exactly as before. A row no longer
+//! there fails the undo (exit 1, nothing changed), or with `--force` is passed over (counted as `already`). The journal it
+//! works from is `backup::JournalHeader`/`JournalEntry`, written through `backup::JournalWriter`
+//! (a temporary file put in place before the commit, removed when dropped unfinished) from
+//! `commands::commit::journal_lines`.
 
 use super::{Begin, Database, DbError, HISTORY_TABLE, quote};
 use crate::value::{FieldType, Value};

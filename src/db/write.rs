@@ -4,6 +4,21 @@
 //! [`Database::finish_load`] and the transaction's commit; dropped any other way, it rolls back.
 //! A commit that holds its whole plan goes through the same steps at once
 //! ([`Database::write`]).
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `db/write.rs`: the one write path of commits, on both backends. `begin_load` opens the
+//! transaction (`Begin::Table`) and creates the table when the plan says so, giving the guard; `load_batch` writes a batch of planned inserts and updates
+//! (SQLite: multi-row INSERTs, the SQL built once per batch size, then `UPDATE … FROM (VALUES
+//! …)`, each under the parameter limit; PostgreSQL: `COPY` straight into the table for inserts,
+//! `COPY` into a staging table for updates); `finish_load` applies the staged updates with one
+//! `UPDATE … FROM`; `record_history` adds the `HistoryEntry` (`db/history.rs`, with the table's DDL) to `intake_imports`;
+//! the guard ends it (`commands/commit.rs`: `commit_with_journal` records the history row, puts
+//! the journal in place, then commits). `execute_bound` is the one place statements get their values bound, for commits and undos alike. `InsertStream` is one `COPY` kept open for every insert
+//! of a streamed commit into a table the same transaction created (PostgreSQL). An insert whose
+//! key appeared since the plan fails, an update that finds fewer rows than planned stops with
+//! `Changed`, and no sequence value is spent on a row only updated. `write` runs the steps over a
+//! whole plan; when the database refuses it, `failing_row` replays it a row at a time (staged
+//! updates one by one under a savepoint) in a transaction that is rolled back, to name the row.
 
 use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};

@@ -4,6 +4,65 @@
 //!
 //! Delimited text is streamed, so a large file is never held whole; a workbook sheet is loaded
 //! by calamine and turned into records one row at a time.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `source`: opening files. `source/mod.rs` recognises the kind from the first 64 KiB (zip/OLE
+//! workbooks; PDF, images and other binary refused); `source/header.rs` finds the header
+//! (`choose_header`, see "Header row" in docs/architecture.md's decisions; `--header-row` overrides), names the non-blank rows above it
+//! (`Table::skipped`, shown by `inspect` and `map` and as `skipped_rows` in JSON), keeps a blank
+//! header cell at the right edge when most rows under it hold a value there (`column N`), refuses
+//! a header of more than `MOST_COLUMNS` (16,384) columns, and
+//! yields `Record { row, cells: Vec<Cell> }` where `row` is the physical row a spreadsheet shows.
+//! `source/cell.rs` holds `Cell`, `Record`, the date writers and `cell_name` (`D7`), for every
+//! layer above.
+//! `source/delimited.rs` reads text (one record at most 64 MB: past it, an error naming the row
+//! where the record starts, most often an unclosed quote): the encoding (`--encoding`, else a BOM, else UTF-16 without
+//! one when one byte of every two is nearly always NUL, else UTF-8 when the sample is valid UTF-8,
+//! else chardetng's guess; a file of NULs named `--encoding utf-16*` is text, not binary; non-UTF-8 is transcoded while streaming by
+//! encoding_rs_io, UTF-8 is not transcoded so that a bad byte is reported with its row), the
+//! dialect (`detect_dialect`: the delimiter and quote that split the sample into the most
+//! consistent field counts), CRLF and CR normalised to LF while streaming, row numbers counting
+//! empty lines but not line breaks inside quotes. `CsvRecords::advance` takes a line without a
+//! quote character (most lines) as a record as it stands, its fields between the delimiters,
+//! straight from the reader's own input buffer; csv_core parses the rest (quoted fields, the
+//! first record, a last line without a line break, a line longer than the 256 KiB buffer) into
+//! reused record buffers, its line count kept in step. `source/workbook.rs` reads xlsx, xlsm, xls, xlsb
+//! and ods through calamine (after `source/workbook/checks.rs` has checked the bytes it would
+//! trust) (`--sheet` by name or 1-based position), turning cells into `Cell`s
+//! (whole numbers as integers, date cells as dates in either date system, a date-time at
+//! midnight as its date, times of day and durations of every format, ODS `PT11H12M12S` and xls
+//! serials below 1 included, as `HH:MM:SS` text, formulas as cached values). A chart or dialog
+//! sheet is passed over unasked and named as such when asked for; each calamine error becomes a
+//! message that says what happened and what to do (`explain`), the reader's own words last.
+//! calamine runs inside `guarded`: a panic of the reader on a damaged file is caught there and
+//! becomes "the workbook is damaged ... save it again, or export the sheet as CSV" (exit 2); the
+//! binary's panic hook is silent for it and turns any other panic into one line naming it as
+//! intake's defect (exit 2). Rows are taken from the loaded range by index (`rows().nth()`
+//! walked every row before it: minutes on a sheet whose used range runs far down), through
+//! `get`, since calamine may size a range past the cells it holds.
+//! Before calamine opens a file, two checks bound what it may allocate (calamine lays out every
+//! sheet as a dense grid): `check_xls_extent` opens an xls with the `cfb` crate (which checks the
+//! sector chains that calamine's own reader would follow round a loop until memory runs out) and
+//! walks the BIFF records of its `Workbook` stream for each sheet's cell positions and declared
+//! dimensions; `check_ods_structure` streams `content.xml` once (quick-xml) for tables never
+//! closed (calamine reads past the end for ever), XML that does not parse, filled rows repeated
+//! past row 1,048,576, and repeated cells; `check_xlsx_texts` streams an xlsx's shared strings
+//! and sheet XML for a text longer than a cell holds (32,767 characters; 196,602 bytes written
+//! out), since calamine loads every shared string at open; `check_cells_extent` streams the
+//! chosen xlsx/xlsb sheet through calamine's cell reader before it is laid out. A sheet is
+//! refused when its grid would exceed 2^25 positions, or 2^20 positions with fewer than one cell
+//! in 64, or (xls) the format's 65,536 × 256. docs/reliability.md lists the limits.
+//! `source/rows.rs`: `Records`, the data records still to read (those read ahead to find the
+//! header and profile the columns are put back in front with `unread`), one at a time as an
+//! iterator or a batch at a time (`next_rows`); a delimited file gives a batch as `TextRows`,
+//! the text of every field of thousands of rows in one buffer, each field followed by one ASCII
+//! byte (a line goes in as it is, delimiters and line break included), with each field's end
+//! and each row's number beside it (no `Record`, `Cell` or string per row; UTF-8 checked once a
+//! batch, which the ASCII separators make the same as checking each field, and field by field
+//! only when that fails, to name the first row and column that is not),
+//! a workbook as `Record`s. `RowCells`/`CellRef` borrow one row's cells from either.
+//! Main types: `Table`, `Record`, `Cell`, `Records`, `Rows`, `TextRows`, `RowCells`, `CellRef`,
+//! `ReadOptions`, `SourceError`.
 
 mod cell;
 mod delimited;

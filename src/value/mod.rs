@@ -7,6 +7,18 @@
 //!
 //! Invariant: pure; nothing here knows of files, mappings or databases, and no value is ever a
 //! float.
+//!
+//! In detail (the code map of docs/architecture.md keeps the short version):
+//! `value`: what a cell means once read: `Value` (null, text, integer, exact `Decimal`, boolean,
+//! date, datetime) and `FieldType`, and the parsers of text and cells (`parse_text`,
+//! `parse_cell`, in a column's `TextStyle`): numbers in `value/number.rs`, dates and times in
+//! `value/date.rs`, e-mail addresses and yes/no words in `value/text.rs`. `profile`, `validate`,
+//! `schema`, `load` and `db` read values through it alike. Invariant: pure, and below every
+//! module that uses it (it imports only `source`'s cell types). Invariant: no match over a
+//! `Value` or a `FieldType` ends in a wildcard that would take a new kind silently: each arm
+//! names its kinds, so that a new kind is a compile error at every place that must decide
+//! (the only `_ =>` over a `Value` are "not this kind" picks that fail: the key arrays of
+//! `db`'s `postgres_rows_by_key`).
 
 use std::cmp::Ordering;
 use std::fmt;
