@@ -1,5 +1,6 @@
 //! The SQL that differs between engines, as methods of [`Dialect`]: column types, bound
-//! parameters, how a transaction begins and locks a table, NULL-safe comparison, row identity.
+//! parameters, how a transaction begins and locks a table, NULL-safe comparison, row identity,
+//! how a `VALUES` list names its columns.
 //! (Engine-specific blocks remain in `write.rs`, `describe.rs` and `snapshot/`: see
 //! docs/architecture.md, "Where a change starts".)
 
@@ -105,6 +106,29 @@ impl Dialect {
         match self {
             Dialect::Sqlite => "IS NOT",
             Dialect::Postgres => "IS DISTINCT FROM",
+        }
+    }
+
+    /// The `index`th (0-based) column of a `VALUES` list named `alias` (see `values_alias`):
+    /// SQLite names them `column1`, `column2`, ...; PostgreSQL takes the names of the alias.
+    pub(super) fn values_column(self, alias: &str, index: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("{alias}.column{}", index + 1),
+            Dialect::Postgres => format!("{alias}.c{}", index + 1),
+        }
+    }
+
+    /// How a `VALUES` list of `width` columns is named after `AS`.
+    pub(super) fn values_alias(self, alias: &str, width: usize) -> String {
+        match self {
+            Dialect::Sqlite => alias.to_string(),
+            Dialect::Postgres => format!(
+                "{alias}({})",
+                (1..=width)
+                    .map(|index| format!("c{index}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 

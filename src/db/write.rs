@@ -538,21 +538,8 @@ fn write_statements<'a>(
             (sql, batch, None)
         })
         .collect();
-    // VALUES columns: SQLite names them column1, column2, ...; PostgreSQL takes an alias list.
-    let value_column = |index: usize| match dialect {
-        Dialect::Sqlite => format!("v.column{}", index + 1),
-        Dialect::Postgres => format!("v.c{}", index + 1),
-    };
-    let alias = match dialect {
-        Dialect::Sqlite => "v".to_string(),
-        Dialect::Postgres => format!(
-            "v({})",
-            (1..=load.columns.len())
-                .map(|index| format!("c{index}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+    let value_column = |index: usize| dialect.values_column("v", index);
+    let alias = dialect.values_alias("v", load.columns.len());
     let assignments: Vec<String> = load
         .columns
         .iter()
