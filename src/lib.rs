@@ -26,6 +26,7 @@ pub(crate) mod source;
 pub(crate) mod validate;
 pub(crate) mod value;
 pub(crate) mod vocabulary;
+pub(crate) mod worker;
 
 // The crate's whole public face: what the binary (src/main.rs) and the examples use. Everything
 // else is the crate's own, so that the compiler finds what nothing uses.

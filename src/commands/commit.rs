@@ -2,14 +2,9 @@
 //! the rows planned again run by run inside the transaction and checked against the confirmed
 //! plan, the journal written beside, the history row; nothing left behind when it stops.
 
-use std::path::Path;
-use std::sync::mpsc::{SyncSender, sync_channel};
-
 use anyhow::Context;
 
-use super::Worker;
 use super::plan::{ImportSetup, Planning, plan_document, preview, refusal};
-use super::undo::journal_values;
 use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
@@ -19,6 +14,7 @@ use crate::schema::Schema;
 use crate::settings::ImportSettings;
 use crate::source;
 use crate::value::Value;
+use crate::worker::Worker;
 
 /// `import --commit --yes`: each run of rows is planned inside the commit's transaction (under
 /// its lock, so the plan is exact by construction) and written at once, its journal lines with
@@ -54,7 +50,7 @@ pub(crate) async fn import_streaming(
     } else {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
-    let sha256 = file_sha256(&settings.validate.map.input.file)?;
+    let sha256 = load::file_sha256(&settings.validate.map.input.file)?;
     let mut history = history_entry(settings, &schema);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
@@ -126,7 +122,7 @@ pub(crate) async fn import_streaming(
             None => Ok(StreamEnd::Done(Exit::Success)),
         };
     }
-    set_counts(&mut history, &plan);
+    load::set_counts(&mut history, &plan);
     if let Some(thread) = backup_thread.take()
         && let Err(error) = thread.finish()
     {
@@ -284,8 +280,10 @@ async fn stream_rows<'p, 'd>(
         &types,
         settings.batch_size,
     );
-    let journal = JournalThread::start(
-        store.journal_writer(&journal_header(&schema, &columns, import_id, backup_id))?,
+    let journal = load::JournalThread::start(
+        store.journal_writer(&load::journal_header(
+            &schema, &columns, import_id, backup_id,
+        ))?,
         columns.clone(),
     )?;
     let (mut transaction, loading) = database.begin_load(&load).await.map_err(|error| {
@@ -394,44 +392,6 @@ async fn stream_rows<'p, 'd>(
     ))))
 }
 
-/// A streamed commit's journal, written on a thread of its own: each run of written rows is
-/// handed over once it is in the database.
-struct JournalThread {
-    /// Dropped before the worker is joined: the worker's loop ends.
-    pub(crate) sender: SyncSender<Vec<load::PlannedRow>>,
-    pub(crate) worker: Worker<backup::JournalWriter>,
-}
-
-impl JournalThread {
-    pub(crate) fn start(
-        mut writer: backup::JournalWriter,
-        columns: Vec<String>,
-    ) -> anyhow::Result<Self> {
-        let (sender, runs) = sync_channel::<Vec<load::PlannedRow>>(2);
-        let worker = Worker::spawn("intake-journal", move || {
-            let mut lines = Vec::new();
-            for writes in runs {
-                lines.clear();
-                journal_lines(&mut lines, &columns, &writes);
-                writer.write(&lines)?;
-            }
-            Ok(writer)
-        })?;
-        Ok(JournalThread { sender, worker })
-    }
-
-    /// Hands rows over. Should the thread have stopped on an error, `finish` gives it.
-    pub(crate) fn send(&self, writes: Vec<load::PlannedRow>) {
-        let _ = self.sender.send(writes);
-    }
-
-    /// Every line written: the journal, to be put in place before the commit.
-    pub(crate) fn finish(self) -> anyhow::Result<backup::JournalWriter> {
-        drop(self.sender);
-        self.worker.finish()
-    }
-}
-
 /// Why an import's safety backup was taken, as its manifest and its pending mark say.
 fn backup_reason(schema: &Schema) -> String {
     format!("before import into {}", schema.table)
@@ -537,85 +497,6 @@ pub(crate) fn history_entry(settings: &ImportSettings, schema: &Schema) -> db::H
         rejected: 0,
         outcome: "committed".to_string(),
         backup_id: None,
-    }
-}
-
-/// The SHA-256 of the imported file, read again on a thread of its own while the import runs.
-pub(crate) fn file_sha256(path: &Path) -> anyhow::Result<Worker<String>> {
-    let path = path.to_path_buf();
-    Worker::spawn("intake-sha256", move || {
-        use sha2::Digest;
-        let mut hasher = sha2::Sha256::new();
-        let mut file = std::fs::File::open(&path)
-            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
-        std::io::copy(&mut file, &mut hasher)
-            .with_context(|| format!("{}: cannot read the file again", path.display()))?;
-        Ok(hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect())
-    })
-}
-
-/// The counts of a complete plan, as `intake_imports` records them.
-pub(crate) fn set_counts(history: &mut db::HistoryEntry, plan: &Plan) {
-    history.inserted = plan.insert as i64;
-    history.updated = plan.update as i64;
-    history.unchanged = plan.unchanged as i64;
-    history.rejected = plan.rejected as i64;
-}
-
-/// The first line of an import's journal.
-pub(crate) fn journal_header(
-    schema: &Schema,
-    columns: &[String],
-    import_id: &str,
-    backup_id: Option<String>,
-) -> backup::JournalHeader {
-    backup::JournalHeader {
-        import_id: import_id.to_string(),
-        table: schema.table.clone(),
-        columns: columns.to_vec(),
-        types: load::column_types(schema, columns)
-            .iter()
-            .map(|field_type| field_type.name().to_string())
-            .collect(),
-        key_width: schema.key.len(),
-        backup: backup_id,
-    }
-}
-
-/// The journal's line for each row written (see `backup::JournalEntry`), straight from the
-/// plan's values, without a string per value.
-pub(crate) fn journal_lines(out: &mut Vec<u8>, columns: &[String], writes: &[load::PlannedRow]) {
-    use std::io::Write as _;
-    let mut scratch = String::new();
-    for planned in writes {
-        let insert = planned.action == load::Action::Insert;
-        out.extend_from_slice(if insert {
-            b"{\"action\":\"insert\",\"row\":"
-        } else {
-            b"{\"action\":\"update\",\"row\":"
-        });
-        let _ = write!(out, "{}", planned.row);
-        out.extend_from_slice(b",\"new\":");
-        journal_values(out, &mut scratch, planned.values.iter());
-        out.extend_from_slice(b",\"old\":");
-        if insert {
-            out.extend_from_slice(b"[]");
-        } else {
-            // The row as it was: the new values, but for the changed columns.
-            let old = columns.iter().zip(&planned.values).map(|(column, new)| {
-                planned
-                    .changed
-                    .iter()
-                    .position(|changed| changed == column)
-                    .map_or(new, |index| &planned.old[index])
-            });
-            journal_values(out, &mut scratch, old);
-        }
-        out.extend_from_slice(b"}\n");
     }
 }
 

@@ -5,15 +5,14 @@ use anyhow::Context;
 
 use super::ask;
 use super::commit::{
-    Confirmed, StreamEnd, backup_before_import, file_sha256, history_entry, import_streaming,
-    journal_header, journal_lines, reopened, set_counts,
+    Confirmed, StreamEnd, backup_before_import, history_entry, import_streaming, reopened,
 };
 use super::commit::{print_committed, remove_created_file};
 use super::plan::{Planning, diff_lines, import_setup, plan_document, preview, refusal};
 use crate::backup;
 use crate::db;
 use crate::exit::{Exit, Refused};
-use crate::load::{self, Plan};
+use crate::load::{self, Plan, file_sha256, journal_header, journal_lines, set_counts};
 use crate::report::{self};
 use crate::schema::Schema;
 use crate::settings::ImportSettings;

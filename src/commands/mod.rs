@@ -2,13 +2,13 @@
 //! `backups`): each runs the stages in order (source → detect → validate → load) and hands what
 //! they found to `report`. `prepare` is stage 1 as every command runs it; `commit` is an
 //! import's commit (the safety backup, the journal, the rows planned again inside the
-//! transaction). Here: `run`, which picks the command, the `Worker` thread that several use, and
+//! transaction). Here: `run`, which picks the command, and
 //! the terminal's yes/no question.
 //!
 //! In detail (the code map of docs/architecture.md keeps the short version):
 //! `commands/`: one file per command (`inspect`, `map`, `validate`, `import`, `undo`,
 //! `history`, `backups`), each running the stages in order and handing their results to
-//! `report`; `mod.rs` holds `run` (which picks the command), the `Worker` thread and the
+//! `report`; `mod.rs` holds `run` (which picks the command) and the
 //! terminal's yes/no question. `prepare.rs` is stage 1 as every command runs it: the schema
 //! resolved, the sheet chosen by fit when `--sheet` is absent (`open_best_sheet`: each sheet read
 //! to its header and mapped; another than the first only when the first fits clearly worse, the
@@ -23,9 +23,8 @@
 //! `prepare`), and only `mod.rs` is reached from outside (`commands::run`).
 
 use std::io::IsTerminal;
-use std::thread::JoinHandle;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::exit::{Exit, Refused};
 use crate::settings::Settings;
@@ -59,44 +58,6 @@ pub fn run(settings: Settings) -> anyhow::Result<Exit> {
             Settings::Undo(settings) => undo::undo(settings).await,
         }
     })
-}
-
-/// A thread whose work ends in a result: [`Worker::finish`] waits for it and gives it (a panic
-/// there goes on here); dropped unfinished, it is waited for all the same.
-pub(crate) struct Worker<T> {
-    pub(crate) thread: Option<JoinHandle<anyhow::Result<T>>>,
-}
-
-impl<T: Send + 'static> Worker<T> {
-    /// Starts a named thread (names show in profilers).
-    pub(crate) fn spawn(
-        name: &str,
-        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<Worker<T>> {
-        let thread = std::thread::Builder::new()
-            .name(name.to_string())
-            .spawn(work)
-            .context("cannot start a thread")?;
-        Ok(Worker {
-            thread: Some(thread),
-        })
-    }
-
-    pub(crate) fn finish(mut self) -> anyhow::Result<T> {
-        match self.thread.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => bail!("the thread was already waited for"),
-        }
-    }
-}
-
-impl<T> Drop for Worker<T> {
-    fn drop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }
 
 /// Asks a yes/no question on the terminal; anything but yes, or no terminal, refuses.

@@ -9,7 +9,6 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use anyhow::bail;
 
-use super::Worker;
 use super::prepare::{
     Prepared, offer_missing_columns, prepare, require_mapped, stage_one_document,
 };
@@ -25,6 +24,7 @@ use crate::settings::ImportSettings;
 use crate::source::Records;
 use crate::validate::{Keep, TypedRow};
 use crate::value::Value;
+use crate::worker::Worker;
 
 /// What every import needs before it reads a row: the file mapped to the schema, the database
 /// (`None`: a SQLite file that does not exist yet), the table's columns when it exists (checked

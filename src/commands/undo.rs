@@ -10,7 +10,7 @@ use crate::exit::{Exit, Refused};
 use crate::load;
 use crate::report::{self};
 use crate::settings::UndoSettings;
-use crate::value::{self, FieldType, Value, parse_text};
+use crate::value::{self, Value};
 
 /// `undo` of an import into a table without a key: every row it wrote was inserted, and one
 /// row alike is deleted for each (see `Database::undo_keyless`).
@@ -26,7 +26,7 @@ async fn undo_keyless(
     let location = &settings.database;
     let rows: Vec<Vec<Value>> = entries
         .iter()
-        .map(|entry| read_back(&entry.new, types))
+        .map(|entry| load::read_back(&entry.new, types))
         .collect();
     let mut document = report::UndoDocument {
         import_id: entry.id.clone(),
@@ -80,52 +80,6 @@ async fn undo_keyless(
     document.done = true;
     report::print_undo(&document, settings.output)?;
     Ok(Exit::Success)
-}
-
-/// A journal line's texts read back as values of their columns' types (a text that no longer
-/// reads as its type stays text).
-fn read_back(texts: &[Option<String>], types: &[FieldType]) -> Vec<Value> {
-    texts
-        .iter()
-        .zip(types)
-        .map(|(text, field_type)| {
-            text.as_deref().map_or(Value::Null, |text| {
-                parse_text(*field_type, None, text, &Default::default())
-                    .unwrap_or_else(|_| Value::Text(text.into()))
-            })
-        })
-        .collect()
-}
-
-/// A JSON array of values as text (null for NULL), as the journal keeps them.
-pub(crate) fn journal_values<'v>(
-    line: &mut Vec<u8>,
-    scratch: &mut String,
-    values: impl Iterator<Item = &'v Value>,
-) {
-    use std::fmt::Write as _;
-    line.push(b'[');
-    for (index, value) in values.enumerate() {
-        if index > 0 {
-            line.push(b',');
-        }
-        match value {
-            Value::Null => line.extend_from_slice(b"null"),
-            Value::Text(text) => {
-                let _ = serde_json::to_writer(&mut *line, text.as_str());
-            }
-            Value::Integer(_)
-            | Value::Decimal(_)
-            | Value::Boolean(_)
-            | Value::Date(_)
-            | Value::DateTime(_) => {
-                scratch.clear();
-                let _ = write!(scratch, "{value}");
-                let _ = serde_json::to_writer(&mut *line, scratch.as_str());
-            }
-        }
-    }
-    line.push(b']');
 }
 
 /// The history's word for an undo: `undone` when nothing `--force` could take back was left,
@@ -184,7 +138,7 @@ pub(crate) async fn undo(settings: &UndoSettings) -> anyhow::Result<Exit> {
     }
     let keys: Vec<Vec<Value>> = entries
         .iter()
-        .map(|entry| read_back(&entry.new[..width], &types))
+        .map(|entry| load::read_back(&entry.new[..width], &types))
         .collect();
     let key_columns = header.columns[..width].to_vec();
     let current = database

@@ -13,7 +13,7 @@
 //! there fails the undo (exit 1, nothing changed), or with `--force` is passed over (counted as `already`). The journal it
 //! works from is `backup::JournalHeader`/`JournalEntry`, written through `backup::JournalWriter`
 //! (a temporary file put in place before the commit, removed when dropped unfinished) from
-//! `commands::commit::journal_lines`.
+//! `load::journal_lines`.
 
 use super::{Begin, Database, DbError, HISTORY_TABLE, quote};
 use crate::value::{FieldType, Value};

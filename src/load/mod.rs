@@ -22,6 +22,12 @@ use crate::schema::Schema;
 use crate::validate::{self, TypedRow};
 use crate::value::{self, FieldType, Value};
 
+mod journal;
+
+pub(crate) use journal::{
+    JournalThread, file_sha256, journal_header, journal_lines, read_back, set_counts,
+};
+
 /// Which rows a commit may touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
