@@ -51,7 +51,8 @@ pub(crate) async fn import_streaming(
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
     let sha256 = load::file_sha256(&settings.validate.map.input.file)?;
-    let mut history = history_entry(settings, &schema);
+    let mut history =
+        load::history_entry(&settings.validate.map.input.file, &schema, settings.mode);
     history.backup_id = backup_id.clone();
     let import_id = history.id.clone();
     if let Some(id) = &backup_id {
@@ -105,7 +106,7 @@ pub(crate) async fn import_streaming(
         .as_ref()
         .is_some_and(|confirmed| confirmed.announced);
     let refused = match &confirmed {
-        Some(confirmed) => changed_since(confirmed.plan, &plan, check),
+        Some(confirmed) => load::changed_since(confirmed.plan, &plan, check),
         None => refusal(settings, &plan, &plan_id),
     };
     if refused.is_some() || plan.insert + plan.update == 0 {
@@ -206,34 +207,6 @@ pub(crate) fn reopened(
     let table = source::open(&input.file, &input.read)?;
     setup.prepared.table.records = table.records;
     Ok(setup)
-}
-
-/// Why a confirmed plan must not be written: the same file planned again inside the commit's
-/// transaction is not the plan the user confirmed (the table or the file changed meanwhile).
-fn changed_since(confirmed: &Plan, now: &Plan, check: Option<load::PlanCheck>) -> Option<Refused> {
-    let (count, differences) =
-        check.map_or((0, Vec::new()), |check| (check.count, check.differences));
-    if count == 0 && confirmed.id() == now.id() {
-        return None;
-    }
-    let mut shown = differences.join("; ");
-    if count > differences.len() {
-        shown.push_str(&format!("; and {} more", count - differences.len()));
-    }
-    if shown.is_empty() {
-        shown = format!(
-            "it was {} new, {} changed and {} unchanged rows, it is now {}, {} and {}",
-            confirmed.insert,
-            confirmed.update,
-            confirmed.unchanged,
-            now.insert,
-            now.update,
-            now.unchanged
-        );
-    }
-    Some(Refused(format!(
-        "the table changed since the plan you confirmed, so nothing was written: {shown}; run the import again to see the new plan"
-    )))
 }
 
 /// How the rows of a streamed commit ended: all planned and written, the transaction still open
@@ -462,42 +435,6 @@ pub(crate) async fn backup_before_import(
     })?;
     progress.finish();
     Ok(manifest.id)
-}
-
-/// What `intake_imports` records of this import: an id made of the time and a hash of the
-/// file's name, the time and the process; the file's SHA-256, computed meanwhile on a thread of
-/// its own (see [`file_sha256`]), and the counts are set once the plan is complete.
-pub(crate) fn history_entry(settings: &ImportSettings, schema: &Schema) -> db::HistoryEntry {
-    let path = &settings.validate.map.input.file;
-    let now = chrono::Utc::now();
-    let mut tag = xxhash_rust::xxh3::Xxh3::new();
-    tag.update(path.as_os_str().as_encoded_bytes());
-    tag.update(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
-    tag.update(&std::process::id().to_le_bytes());
-    db::HistoryEntry {
-        id: format!(
-            "{}-{:08x}",
-            now.format("%Y%m%dT%H%M%S%.6fZ"),
-            tag.digest() as u32
-        ),
-        committed_at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        file: path.display().to_string(),
-        file_sha256: String::new(),
-        schema_name: schema.name.clone(),
-        target_table: schema.table.clone(),
-        mode: match settings.mode {
-            load::Mode::Upsert => "upsert",
-            load::Mode::InsertOnly => "insert-only",
-            load::Mode::UpdateOnly => "update-only",
-        }
-        .to_string(),
-        inserted: 0,
-        updated: 0,
-        unchanged: 0,
-        rejected: 0,
-        outcome: "committed".to_string(),
-        backup_id: None,
-    }
 }
 
 /// A SQLite file made for an import that wrote nothing: no trace is left. Only while it is

@@ -4,9 +4,7 @@
 use anyhow::Context;
 
 use super::ask;
-use super::commit::{
-    Confirmed, StreamEnd, backup_before_import, history_entry, import_streaming, reopened,
-};
+use super::commit::{Confirmed, StreamEnd, backup_before_import, import_streaming, reopened};
 use super::commit::{print_committed, remove_created_file};
 use super::plan::{Planning, diff_lines, import_setup, plan_document, preview, refusal};
 use crate::backup;
@@ -102,7 +100,8 @@ pub(crate) async fn import(settings: &ImportSettings) -> anyhow::Result<Exit> {
         Some(backup_before_import(&mut database, &store, &schema).await?)
     };
     document.backup = Some(backup_id.clone());
-    let mut history = history_entry(settings, &schema);
+    let mut history =
+        load::history_entry(&settings.validate.map.input.file, &schema, settings.mode);
     history.file_sha256 = file_sha256(&settings.validate.map.input.file)?.finish()?;
     set_counts(&mut history, &plan);
     history.backup_id = backup_id.clone();

@@ -9,7 +9,7 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 
 use anyhow::Context;
 
-use super::{Plan, PlannedRow};
+use super::{Mode, Plan, PlannedRow};
 use crate::backup;
 use crate::db;
 use crate::schema::Schema;
@@ -70,6 +70,41 @@ pub(crate) fn file_sha256(path: &Path) -> anyhow::Result<Worker<String>> {
             .map(|byte| format!("{byte:02x}"))
             .collect())
     })
+}
+
+/// What `intake_imports` records of this import: an id made of the time and a hash of the
+/// file's name, the time and the process; the file's SHA-256, computed meanwhile on a thread of
+/// its own (see [`file_sha256`]), and the counts are set once the plan is complete.
+pub(crate) fn history_entry(path: &Path, schema: &Schema, mode: Mode) -> db::HistoryEntry {
+    let now = chrono::Utc::now();
+    let mut tag = xxhash_rust::xxh3::Xxh3::new();
+    tag.update(path.as_os_str().as_encoded_bytes());
+    tag.update(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    tag.update(&std::process::id().to_le_bytes());
+    db::HistoryEntry {
+        id: format!(
+            "{}-{:08x}",
+            now.format("%Y%m%dT%H%M%S%.6fZ"),
+            tag.digest() as u32
+        ),
+        committed_at: now.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        file: path.display().to_string(),
+        file_sha256: String::new(),
+        schema_name: schema.name.clone(),
+        target_table: schema.table.clone(),
+        mode: match mode {
+            Mode::Upsert => "upsert",
+            Mode::InsertOnly => "insert-only",
+            Mode::UpdateOnly => "update-only",
+        }
+        .to_string(),
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        rejected: 0,
+        outcome: "committed".to_string(),
+        backup_id: None,
+    }
 }
 
 /// The counts of a complete plan, as `intake_imports` records them.

@@ -22,10 +22,15 @@ use crate::schema::Schema;
 use crate::validate::{self, TypedRow};
 use crate::value::{self, FieldType, Value};
 
+mod check;
 mod journal;
+mod undo;
+
+pub(crate) use check::{PlanCheck, changed_since};
+pub(crate) use undo::{UndoConflict, UndoPlan, plan_undo};
 
 pub(crate) use journal::{
-    JournalThread, file_sha256, journal_header, journal_lines, read_back, set_counts,
+    JournalThread, file_sha256, history_entry, journal_header, journal_lines, read_back, set_counts,
 };
 
 /// Which rows a commit may touch.
@@ -338,7 +343,7 @@ fn key_hash(scratch: &mut Vec<u8>, key: &[Value]) -> u128 {
 }
 
 /// A key's values as comparable text, joined.
-fn key_text(values: &[Value]) -> String {
+pub(super) fn key_text(values: &[Value]) -> String {
     values
         .iter()
         .map(validate::comparable_text)
@@ -346,7 +351,7 @@ fn key_text(values: &[Value]) -> String {
         .join("\u{1f}")
 }
 
-fn same_values(left: &[Value], right: &[Value]) -> bool {
+pub(super) fn same_values(left: &[Value], right: &[Value]) -> bool {
     left.len() == right.len()
         && left
             .iter()
@@ -449,231 +454,6 @@ pub(crate) async fn commit(
             key.join(", ")
         ),
     })
-}
-
-/// Compares the rows of a plan the user confirmed with the same file planned again inside the
-/// commit's transaction, run by run: every row written differently (another action, other
-/// values, other stored values), written now but not then, or then but not now.
-pub(crate) struct PlanCheck<'p> {
-    /// The confirmed plan's writes not yet met again, by file row.
-    expected: HashMap<usize, &'p PlannedRow>,
-    key_count: usize,
-    /// The first differences, described.
-    pub differences: Vec<String>,
-    /// How many rows differ in all.
-    pub count: usize,
-}
-
-/// Differences described in full; the rest are counted.
-const DIFFERENCES_SHOWN: usize = 5;
-
-impl<'p> PlanCheck<'p> {
-    pub(crate) fn new(confirmed: &'p Plan, key_count: usize) -> PlanCheck<'p> {
-        PlanCheck {
-            expected: confirmed
-                .writes
-                .iter()
-                .map(|planned| (planned.row, planned))
-                .collect(),
-            key_count,
-            differences: Vec::new(),
-            count: 0,
-        }
-    }
-
-    /// Checks a run of rows planned again.
-    pub(crate) fn check(&mut self, columns: &[String], writes: &[PlannedRow]) {
-        for planned in writes {
-            let then = self.expected.remove(&planned.row);
-            if let Some(difference) = describe_difference(then, planned, columns, self.key_count) {
-                self.note(difference);
-            }
-        }
-    }
-
-    /// Adds the confirmed rows that were not planned again: they would not be written now.
-    pub(crate) fn finish(&mut self) {
-        let mut left: Vec<&PlannedRow> = self.expected.drain().map(|(_, row)| row).collect();
-        left.sort_by_key(|planned| planned.row);
-        for planned in left {
-            let difference = format!(
-                "row {} ({}): planned as {}, now nothing to write",
-                planned.row,
-                key_label(&planned.values[..self.key_count]),
-                action_name(planned.action)
-            );
-            self.note(difference);
-        }
-    }
-
-    fn note(&mut self, difference: String) {
-        self.count += 1;
-        if self.differences.len() < DIFFERENCES_SHOWN {
-            self.differences.push(difference);
-        }
-    }
-}
-
-/// How a row planned again differs from the confirmed one, if it does.
-fn describe_difference(
-    then: Option<&PlannedRow>,
-    now: &PlannedRow,
-    columns: &[String],
-    key_count: usize,
-) -> Option<String> {
-    let row = format!("row {} ({})", now.row, key_label(&now.values[..key_count]));
-    let Some(then) = then else {
-        return Some(format!(
-            "{row}: not in the plan you confirmed, now {}",
-            action_name(now.action)
-        ));
-    };
-    if then.action != now.action {
-        return Some(format!(
-            "{row}: planned as {}, now {}",
-            action_name(then.action),
-            action_name(now.action)
-        ));
-    }
-    if !same_values(&then.values, &now.values) {
-        return Some(format!("{row}: the file's values changed since the plan"));
-    }
-    // The same new values: what the table holds now differs.
-    fn stored<'a>(planned: &'a PlannedRow, column: &str) -> Option<&'a Value> {
-        planned
-            .changed
-            .iter()
-            .position(|changed| changed == column)
-            .map(|index| &planned.old[index])
-    }
-    for (index, column) in columns.iter().enumerate() {
-        let (before, after) = (stored(then, column), stored(now, column));
-        let differs = match (before, after) {
-            (Some(before), Some(after)) => !before.same_as(after),
-            (None, None) => false,
-            _ => true,
-        };
-        if differs {
-            let shown = |value: Option<&Value>| {
-                value.map_or_else(|| now.values[index].to_string(), Value::to_string)
-            };
-            return Some(format!(
-                "{row}: {column} held {:?} when you confirmed, it holds {:?} now",
-                shown(before),
-                shown(after)
-            ));
-        }
-    }
-    None
-}
-
-fn key_label(key: &[Value]) -> String {
-    key.iter()
-        .map(Value::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn action_name(action: Action) -> &'static str {
-    match action {
-        Action::Insert => "an insert",
-        Action::Update => "an update",
-        Action::Unchanged => "unchanged",
-        Action::Skip => "skipped",
-    }
-}
-
-/// A row an undo leaves as it is, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct UndoConflict {
-    /// The row of the imported file that wrote it.
-    pub row: usize,
-    pub key: String,
-    pub reason: String,
-}
-
-/// What taking an import back does: the writes, the rows left alone (changed since the
-/// import), and how many rows are already as they were before it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct UndoPlan {
-    pub writes: db::UndoWrites,
-    pub conflicts: Vec<UndoConflict>,
-    pub already: usize,
-}
-
-/// Decides, row by row, how to take an import back from what its journal says it wrote and
-/// what the table holds now (`current`: key columns first, as text). A row inserted is deleted
-/// and a row updated set back, when it still holds what the import wrote; otherwise it is a
-/// conflict, left alone unless `force`.
-pub(crate) fn plan_undo(
-    header: &crate::backup::JournalHeader,
-    entries: &[crate::backup::JournalEntry],
-    types: &[FieldType],
-    current: &[Vec<Option<String>>],
-    force: bool,
-) -> UndoPlan {
-    let read = |texts: &[Option<String>]| -> Vec<Value> {
-        texts
-            .iter()
-            .zip(types)
-            .map(|(text, field_type)| match text {
-                None => Value::Null,
-                Some(text) => {
-                    value::parse_text(*field_type, None, text, &value::TextStyle::default())
-                        .unwrap_or_else(|_| Value::Text(text.as_str().into()))
-                }
-            })
-            .collect()
-    };
-    let width = header.key_width;
-    let now: HashMap<String, Vec<Value>> = current
-        .iter()
-        .map(|texts| {
-            let values = read(texts);
-            (key_text(&values[..width]), values)
-        })
-        .collect();
-    let same = same_values;
-    let mut plan = UndoPlan::default();
-    for entry in entries {
-        let new = read(&entry.new);
-        let key = key_text(&new[..width]);
-        let shown_key = new[..width]
-            .iter()
-            .map(Value::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let conflict = |reason: &str| UndoConflict {
-            row: entry.row,
-            key: shown_key.clone(),
-            reason: reason.to_string(),
-        };
-        let stored = now.get(&key);
-        if entry.action == "insert" {
-            match stored {
-                None => plan.already += 1,
-                Some(stored) if same(stored, &new) || force => {
-                    plan.writes.deletes.push(new[..width].to_vec());
-                }
-                Some(_) => plan.conflicts.push(conflict(
-                    "changed since the import: left as it is (--force deletes it)",
-                )),
-            }
-            continue;
-        }
-        let old = read(&entry.old);
-        match stored {
-            None => plan.conflicts.push(conflict(
-                "deleted since the import: left deleted (the backup taken before the import has it)",
-            )),
-            Some(stored) if same(stored, &old) => plan.already += 1,
-            Some(stored) if same(stored, &new) || force => plan.writes.updates.push(old),
-            Some(_) => plan.conflicts.push(conflict(
-                "changed since the import: left as it is (--force sets it back)",
-            )),
-        }
-    }
-    plan
 }
 
 #[cfg(test)]
