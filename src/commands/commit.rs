@@ -134,7 +134,7 @@ pub(crate) async fn import_streaming(
     let finished = match sha256.finish() {
         Ok(sha256) => {
             history.file_sha256 = sha256;
-            commit_with_journal(transaction, journal, &schema, &history).await
+            load::commit_with_journal(transaction, journal, &schema, &history).await
         }
         Err(error) => {
             transaction.rollback().await;
@@ -162,26 +162,6 @@ pub(crate) async fn import_streaming(
     }
     print_committed(settings, &document, &schema, &plan)?;
     Ok(StreamEnd::Done(Exit::Success))
-}
-
-/// Ends an import's transaction: its history row, then its journal put in place (a committed
-/// import can always be undone), then the commit; anything failing rolls it all back (the
-/// caller removes the journal).
-async fn commit_with_journal(
-    mut transaction: db::Transaction<'_>,
-    journal: backup::JournalWriter,
-    schema: &Schema,
-    history: &db::HistoryEntry,
-) -> anyhow::Result<()> {
-    if let Err(error) = transaction.record_history(&schema.table, history).await {
-        transaction.rollback().await;
-        return Err(error.into());
-    }
-    if let Err(error) = journal.finish() {
-        transaction.rollback().await;
-        return Err(error.context("cannot keep the import's journal, so nothing was written"));
-    }
-    Ok(transaction.commit().await?)
 }
 
 /// A plan the user confirmed, to be written only as it was shown.

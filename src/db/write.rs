@@ -12,7 +12,7 @@
 //! …)`, each under the parameter limit; PostgreSQL: `COPY` straight into the table for inserts,
 //! `COPY` into a staging table for updates); `finish_load` applies the staged updates with one
 //! `UPDATE … FROM`; `record_history` adds the `HistoryEntry` (`db/history.rs`, with the table's DDL) to `intake_imports`;
-//! the guard ends it (`commands/commit.rs`: `commit_with_journal` records the history row, puts
+//! the guard ends it (`load::commit_with_journal` records the history row, puts
 //! the journal in place, then commits). `execute_bound` is the one place statements get their values bound, for commits and undos alike. `InsertStream` is one `COPY` kept open for every insert
 //! of a streamed commit into a table the same transaction created (PostgreSQL). An insert whose
 //! key appeared since the plan fails, an update that finds fewer rows than planned stops with

@@ -213,3 +213,23 @@ fn journal_values<'v>(
     }
     line.push(b']');
 }
+
+/// Ends an import's transaction: its history row, then its journal put in place (a committed
+/// import can always be undone), then the commit; anything failing rolls it all back (the
+/// caller removes the journal).
+pub(crate) async fn commit_with_journal(
+    mut transaction: db::Transaction<'_>,
+    journal: backup::JournalWriter,
+    schema: &Schema,
+    history: &db::HistoryEntry,
+) -> anyhow::Result<()> {
+    if let Err(error) = transaction.record_history(&schema.table, history).await {
+        transaction.rollback().await;
+        return Err(error.into());
+    }
+    if let Err(error) = journal.finish() {
+        transaction.rollback().await;
+        return Err(error.context("cannot keep the import's journal, so nothing was written"));
+    }
+    Ok(transaction.commit().await?)
+}

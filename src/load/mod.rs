@@ -30,7 +30,8 @@ pub(crate) use check::{PlanCheck, changed_since};
 pub(crate) use undo::{UndoConflict, UndoPlan, plan_undo};
 
 pub(crate) use journal::{
-    JournalThread, file_sha256, history_entry, journal_header, journal_lines, read_back, set_counts,
+    JournalThread, commit_with_journal, file_sha256, history_entry, journal_header, journal_lines,
+    read_back, set_counts,
 };
 
 /// Which rows a commit may touch.
