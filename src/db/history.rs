@@ -2,7 +2,7 @@
 //! created on the first commit and widened in place, and its rows.
 
 use crate::db::{Database, DbError, Dialect};
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 
 /// The table where every committed import is recorded.
 pub(crate) const HISTORY_TABLE: &str = "intake_imports";
@@ -11,34 +11,15 @@ pub(crate) const HISTORY_TABLE: &str = "intake_imports";
 pub(in crate::db) const HISTORY_ADD_BACKUP: &str =
     "ALTER TABLE intake_imports ADD COLUMN backup_id TEXT";
 
-/// A row when `intake_imports` has `backup_id`.
-pub(in crate::db) fn history_has_backup_sql(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => {
-            "SELECT 1 FROM pragma_table_info('intake_imports') WHERE name = 'backup_id'"
-        }
-        Dialect::Postgres => {
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name = 'intake_imports' AND column_name = 'backup_id'"
-        }
-    }
-}
-
-pub(in crate::db) fn history_table_sql(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => {
-            "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
-             file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
-             mode TEXT NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, unchanged INTEGER NOT NULL, \
-             rejected INTEGER NOT NULL, outcome TEXT NOT NULL, backup_id TEXT)"
-        }
-        Dialect::Postgres => {
-            "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
-             file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
-             mode TEXT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, unchanged BIGINT NOT NULL, \
-             rejected BIGINT NOT NULL, outcome TEXT NOT NULL, backup_id TEXT)"
-        }
-    }
+/// `intake_imports` as the first commit creates it, its counts in the engine's integer type.
+pub(in crate::db) fn history_table_sql(dialect: Dialect) -> String {
+    let count = dialect.column_type(FieldType::Integer);
+    format!(
+        "CREATE TABLE IF NOT EXISTS intake_imports (id TEXT PRIMARY KEY, committed_at TEXT NOT NULL, \
+         file TEXT NOT NULL, file_sha256 TEXT NOT NULL, schema_name TEXT NOT NULL, target_table TEXT NOT NULL, \
+         mode TEXT NOT NULL, inserted {count} NOT NULL, updated {count} NOT NULL, unchanged {count} NOT NULL, \
+         rejected {count} NOT NULL, outcome TEXT NOT NULL, backup_id TEXT)"
+    )
 }
 
 /// One committed import, as `intake_imports` records it (times in UTC, ISO 8601).

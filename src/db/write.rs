@@ -24,7 +24,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgArguments, PgConnection, PgCopyIn};
 use sqlx::sqlite::SqliteArguments;
 
-use super::history::{HISTORY_ADD_BACKUP, history_has_backup_sql, history_table_sql};
+use super::history::{HISTORY_ADD_BACKUP, history_table_sql};
 use super::{
     Backend, Begin, Database, DbError, Dialect, HISTORY_TABLE, HistoryEntry, Transaction,
     bind_error, bind_postgres, bind_sqlite, field_type_of, query_error, quote,
@@ -226,8 +226,9 @@ impl Database {
         entry: &HistoryEntry,
     ) -> Result<(), DbError> {
         let dialect = self.dialect();
-        self.execute(table, history_table_sql(dialect)).await?;
-        if !self.exists(table, history_has_backup_sql(dialect)).await? {
+        self.execute(table, &history_table_sql(dialect)).await?;
+        let columns = self.table_columns(HISTORY_TABLE).await?.unwrap_or_default();
+        if !columns.iter().any(|column| column == "backup_id") {
             self.execute(table, HISTORY_ADD_BACKUP).await?;
         }
         let values = entry.values();
@@ -296,21 +297,6 @@ impl Database {
             table,
             buffer: Vec::with_capacity(COPY_CHUNK),
         }))
-    }
-
-    /// True when the query answers a row.
-    async fn exists(&mut self, table: &str, sql: &str) -> Result<bool, DbError> {
-        let found = match self.backend().await {
-            Backend::Sqlite(connection) => sqlx::query(AssertSqlSafe(sql))
-                .fetch_optional(&mut *connection)
-                .await
-                .map(|row| row.is_some()),
-            Backend::Postgres(connection) => sqlx::query(AssertSqlSafe(sql))
-                .fetch_optional(&mut *connection)
-                .await
-                .map(|row| row.is_some()),
-        };
-        found.map_err(|error| query_error(table, error))
     }
 
     /// Runs one statement with the values of `rows` bound in order; gives the rows it changed.
