@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use crate::db::Database;
 
 use super::manifest::{
-    DatabaseInfo, FORMAT, FORMAT_VERSION, MANIFEST, Manifest, Selection, TableEntry, dialect_name,
+    DatabaseInfo, FORMAT, FORMAT_VERSION, MANIFEST, Manifest, Selection, TableEntry,
     manifest_digest, now_text,
 };
 use super::rows::FolderSink;
@@ -78,7 +78,7 @@ pub(crate) async fn create_reserved(
         intake_version: env!("CARGO_PKG_VERSION").to_string(),
         reason: reason.to_string(),
         database: DatabaseInfo {
-            kind: dialect_name(database.dialect()).to_string(),
+            kind: database.dialect().name().to_string(),
             location: database.location().to_string(),
             server_version,
         },

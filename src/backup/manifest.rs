@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::db::{self, Dialect, TableShape};
+use crate::db::{self, TableShape};
 
 /// What the manifest's `format` says.
 pub(super) const FORMAT: &str = "intake-backup";
@@ -145,11 +145,4 @@ pub(crate) fn manifest_digest(manifest: &Manifest) -> anyhow::Result<String> {
     let mut blank = manifest.clone();
     blank.manifest_sha256.clear();
     Ok(hex(&Sha256::digest(serde_json::to_vec_pretty(&blank)?)))
-}
-
-pub(crate) fn dialect_name(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => "sqlite",
-        Dialect::Postgres => "postgres",
-    }
 }

@@ -150,10 +150,11 @@ pub(crate) async fn restore(
         .into());
     }
     let manifest = store.manifest(id)?;
-    let source = match manifest.database.kind.as_str() {
-        "sqlite" => Dialect::Sqlite,
-        "postgres" => Dialect::Postgres,
-        other => bail!("backup {id} comes from a {other} database, which intake cannot restore"),
+    let Some(source) = Dialect::named(&manifest.database.kind) else {
+        bail!(
+            "backup {id} comes from a {} database, which intake cannot restore",
+            manifest.database.kind
+        );
     };
     let ordered = restore_order(&manifest, options.tables.as_deref())?;
 

@@ -43,7 +43,7 @@ pub(crate) async fn import_streaming(
     let mut backup_thread = None;
     let backup_id = if settings.no_backup || !table_exists {
         None
-    } else if database.dialect() == db::Dialect::Postgres {
+    } else if database.dialect().reads_beside_a_writer() {
         let (id, thread) = backup_meanwhile(settings, &store, &schema)?;
         backup_thread = Some(thread);
         Some(id)

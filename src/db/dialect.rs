@@ -1,6 +1,7 @@
 //! The SQL that differs between engines, as methods of [`Dialect`]: column types, bound
 //! parameters, how a transaction begins and locks a table, NULL-safe comparison, row identity,
-//! how a `VALUES` list names its columns.
+//! how a `VALUES` list names its columns, the columns query, the engine's name in a backup's
+//! manifest, whether a snapshot can be read beside a writer.
 //! (Engine-specific blocks remain in `write.rs`, `describe.rs` and `snapshot/`: see
 //! docs/architecture.md, "Where a change starts".)
 
@@ -129,6 +130,42 @@ impl Dialect {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+        }
+    }
+
+    /// The engine's name, as a backup's manifest records where it came from.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// The engine a manifest names, if intake speaks it.
+    pub(crate) fn named(name: &str) -> Option<Dialect> {
+        [Dialect::Sqlite, Dialect::Postgres]
+            .into_iter()
+            .find(|dialect| dialect.name() == name)
+    }
+
+    /// Whether another connection can read a snapshot of a table while this one writes to it:
+    /// an import's safety backup is then written meanwhile, on a thread and a connection of
+    /// its own (PostgreSQL); otherwise before the import writes (SQLite's write lock).
+    pub(crate) fn reads_beside_a_writer(self) -> bool {
+        match self {
+            Dialect::Sqlite => false,
+            Dialect::Postgres => true,
+        }
+    }
+
+    /// The names of a table's columns in order, the table's name bound as the one parameter.
+    pub(super) fn columns_query(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)",
+            Dialect::Postgres => {
+                "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+            }
         }
     }
 

@@ -379,12 +379,7 @@ impl Database {
         &mut self,
         table: &str,
     ) -> Result<Option<Vec<String>>, DbError> {
-        let sql = match self.dialect() {
-            Dialect::Sqlite => "SELECT name FROM pragma_table_info(?)".to_string(),
-            Dialect::Postgres => "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
-                .to_string(),
-        };
+        let sql = self.dialect().columns_query().to_string();
         let rows = self
             .fetch_texts(table, sql, &[Value::Text(table.into())], 1)
             .await?;
