@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{key_text, same_values};
+use super::{key_text, read_back, same_values};
 use crate::db;
-use crate::value::{self, FieldType, Value};
+use crate::value::{FieldType, Value};
 
 /// A row an undo leaves as it is, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,19 +38,7 @@ pub(crate) fn plan_undo(
     current: &[Vec<Option<String>>],
     force: bool,
 ) -> UndoPlan {
-    let read = |texts: &[Option<String>]| -> Vec<Value> {
-        texts
-            .iter()
-            .zip(types)
-            .map(|(text, field_type)| match text {
-                None => Value::Null,
-                Some(text) => {
-                    value::parse_text(*field_type, None, text, &value::TextStyle::default())
-                        .unwrap_or_else(|_| Value::Text(text.as_str().into()))
-                }
-            })
-            .collect()
-    };
+    let read = |texts: &[Option<String>]| read_back(texts, types);
     let width = header.key_width;
     let now: HashMap<String, Vec<Value>> = current
         .iter()
@@ -59,7 +47,6 @@ pub(crate) fn plan_undo(
             (key_text(&values[..width]), values)
         })
         .collect();
-    let same = same_values;
     let mut plan = UndoPlan::default();
     for entry in entries {
         let new = read(&entry.new);
@@ -78,7 +65,7 @@ pub(crate) fn plan_undo(
         if entry.action == "insert" {
             match stored {
                 None => plan.already += 1,
-                Some(stored) if same(stored, &new) || force => {
+                Some(stored) if same_values(stored, &new) || force => {
                     plan.writes.deletes.push(new[..width].to_vec());
                 }
                 Some(_) => plan.conflicts.push(conflict(
@@ -92,8 +79,8 @@ pub(crate) fn plan_undo(
             None => plan.conflicts.push(conflict(
                 "deleted since the import: left deleted (the backup taken before the import has it)",
             )),
-            Some(stored) if same(stored, &old) => plan.already += 1,
-            Some(stored) if same(stored, &new) || force => plan.writes.updates.push(old),
+            Some(stored) if same_values(stored, &old) => plan.already += 1,
+            Some(stored) if same_values(stored, &new) || force => plan.writes.updates.push(old),
             Some(_) => plan.conflicts.push(conflict(
                 "changed since the import: left as it is (--force sets it back)",
             )),
